@@ -1,0 +1,191 @@
+"""Idempotent Kafka consumer: each event's effect and its id are committed in one transaction, so a
+redelivered event changes nothing; the Kafka offset is committed only after that transaction."""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from kafka import KafkaConsumer, OffsetAndMetadata
+from prometheus_client import Counter
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from xinyi_shared.db import Database
+from xinyi_shared.errors import Unavailable
+from xinyi_shared.events import CloudEvent
+from xinyi_shared.kafka_topics import ensure_topics
+from xinyi_shared.logs import request_id_var
+from xinyi_shared.settings import ServiceSettings
+
+log = logging.getLogger(__name__)
+
+EVENTS_CONSUMED = Counter(
+    "xinyi_events_consumed_total", "Events handled by a consumer", ["service", "consumer", "type", "outcome"]
+)
+
+# A handler applies one event inside the estate-scoped transaction it is given.
+EventHandler = Callable[[Session, CloudEvent], None]
+
+MAX_ATTEMPTS_FOR_FAULTY_EVENT = 5
+
+
+def is_transient(error: Exception) -> bool:
+    """Errors that a later attempt can overcome: retried forever rather than dead-lettered."""
+    from sqlalchemy.exc import OperationalError
+
+    return isinstance(error, Unavailable | OperationalError)
+
+
+@dataclass(frozen=True)
+class Subscription:
+    name: str  # the consumer group, also the key under which processed events are recorded
+    topics: list[str]
+    handlers: dict[str, EventHandler]  # CloudEvent type -> handler; other types are skipped
+
+
+def claim_event(session: Session, consumer: str, event: CloudEvent) -> bool:
+    """Record ``event`` as processed by ``consumer``; False when it already was."""
+    claimed = session.execute(
+        text(
+            "INSERT INTO processed_events (consumer, event_id, estate_code, event_type) "
+            "VALUES (:consumer, :id, :estate, :type) ON CONFLICT DO NOTHING RETURNING event_id"
+        ),
+        {"consumer": consumer, "id": event.id, "estate": event.subject, "type": event.type},
+    ).first()
+    return claimed is not None
+
+
+def apply_event(database: Database, consumer: str, event: CloudEvent, handler: EventHandler) -> bool:
+    """Apply ``event`` exactly once; returns False when it was a duplicate."""
+    with database.estate_session(event.subject) as session:
+        if not claim_event(session, consumer, event):
+            return False
+        handler(session, event)
+        return True
+
+
+class IdempotentConsumer:
+    """Background thread running one :class:`Subscription`."""
+
+    def __init__(self, settings: ServiceSettings, database: Database, subscription: Subscription) -> None:
+        self._settings = settings
+        self._database = database
+        self._subscription = subscription
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"consumer-{subscription.name}", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=15)
+
+    def _connect(self) -> KafkaConsumer:
+        ensure_topics(self._settings, self._subscription.topics)
+        consumer = KafkaConsumer(
+            bootstrap_servers=self._settings.kafka_bootstrap,
+            group_id=self._subscription.name,
+            client_id=f"{self._settings.service_name}-{self._subscription.name}",
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            max_poll_records=100,
+        )
+        consumer.subscribe(self._subscription.topics)
+        return consumer
+
+    def _run(self) -> None:
+        consumer: KafkaConsumer | None = None
+        while not self._stop.is_set():
+            try:
+                if consumer is None:
+                    consumer = self._connect()
+                batches = consumer.poll(timeout_ms=500)
+                for partition, records in batches.items():
+                    for record in records:
+                        if self._stop.is_set():
+                            break
+                        self._handle_with_retries(record)
+                        consumer.commit({partition: OffsetAndMetadata(record.offset + 1, "", -1)})
+            except Exception as error:  # noqa: BLE001 - reconnect after any broker outage
+                log.warning("consumer loop failed; reconnecting", extra={"error": repr(error)})
+                if consumer is not None:
+                    try:
+                        consumer.close(autocommit=False)
+                    except Exception:  # noqa: BLE001 - the connection is being dropped anyway
+                        pass
+                    consumer = None
+                self._stop.wait(2)
+        if consumer is not None:
+            consumer.close(autocommit=False)
+
+    def _handle_with_retries(self, record: object) -> None:
+        attempt = 0
+        while not self._stop.is_set():
+            attempt += 1
+            try:
+                self._handle(record)
+                return
+            except Exception as error:  # noqa: BLE001 - classified below
+                if is_transient(error) or attempt < MAX_ATTEMPTS_FOR_FAULTY_EVENT:
+                    delay = min(0.2 * 2**attempt, 10.0)
+                    log.warning(
+                        "event not applied; retrying",
+                        extra={"error": repr(error), "attempt": attempt, "offset": getattr(record, "offset", None)},
+                    )
+                    self._stop.wait(delay)
+                    continue
+                self._dead_letter(record, error)
+                return
+        # Stopping mid-retry: the offset is not committed, so the event is redelivered after restart.
+        raise InterruptedError("consumer stopped before the event was applied")
+
+    def _handle(self, record: object) -> None:
+        headers = list(getattr(record, "headers", None) or [])
+        value: bytes = getattr(record, "value")
+        name = self._subscription.name
+        try:
+            event = CloudEvent.from_kafka(headers, value)
+        except ValueError as error:
+            self._dead_letter(record, error)
+            return
+        handler = self._subscription.handlers.get(event.type)
+        if handler is None:
+            EVENTS_CONSUMED.labels(self._settings.service_name, name, event.type, "ignored").inc()
+            return
+        token = request_id_var.set(event.request_id)
+        try:
+            applied = apply_event(self._database, name, event, handler)
+        finally:
+            request_id_var.reset(token)
+        outcome = "applied" if applied else "duplicate"
+        EVENTS_CONSUMED.labels(self._settings.service_name, name, event.type, outcome).inc()
+        log.info("event %s", outcome, extra={"event_id": event.id, "event_type": event.type, "estate": event.subject})
+
+    def _dead_letter(self, record: object, error: Exception) -> None:
+        headers = {k: (v.decode(errors="replace") if v else None) for k, v in (getattr(record, "headers", None) or [])}
+        with self._database.system_session() as session:
+            session.execute(
+                text(
+                    'INSERT INTO dead_letters (consumer, topic, "partition", "offset", event_id, event_type, '
+                    "error, payload, headers) VALUES (:consumer, :topic, :partition, :offset, :event_id, "
+                    ":event_type, :error, :payload, CAST(:headers AS jsonb))"
+                ),
+                {
+                    "consumer": self._subscription.name,
+                    "topic": getattr(record, "topic"),
+                    "partition": getattr(record, "partition"),
+                    "offset": getattr(record, "offset"),
+                    "event_id": headers.get("ce_id"),
+                    "event_type": headers.get("ce_type"),
+                    "error": repr(error),
+                    "payload": getattr(record, "value"),
+                    "headers": json.dumps(headers),
+                },
+            )
+        EVENTS_CONSUMED.labels(self._settings.service_name, self._subscription.name, headers.get("ce_type") or "?", "dead_letter").inc()
+        log.error("event dead-lettered", extra={"error": repr(error), "event_id": headers.get("ce_id")})

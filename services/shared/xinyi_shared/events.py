@@ -1,0 +1,99 @@
+"""CloudEvents (binary content mode of the Kafka protocol binding) carrying protobuf payloads.
+
+The event's ``type`` is the protobuf message's full name, its ``subject`` the estate code, and the
+Kafka record key the estate code too, so one estate's events keep their order within a partition.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from google.protobuf.message import Message
+
+from xinyi_shared.logs import request_id_var
+
+SPEC_VERSION = "1.0"
+CONTENT_TYPE = "application/protobuf"
+HEADER_PREFIX = "ce_"
+# CloudEvents extension attribute carrying the request id across Kafka hops.
+REQUEST_ID_ATTRIBUTE = "requestid"
+
+
+@dataclass(frozen=True)
+class CloudEvent:
+    id: str
+    source: str
+    type: str
+    subject: str
+    time: str
+    data: bytes
+    extensions: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_message(cls, source: str, estate_code: str, message: Message) -> CloudEvent:
+        extensions = {}
+        if request_id := request_id_var.get():
+            extensions[REQUEST_ID_ATTRIBUTE] = request_id
+        return cls(
+            id=str(uuid.uuid4()),
+            source=source,
+            type=message.DESCRIPTOR.full_name,
+            subject=estate_code,
+            time=datetime.now(UTC).isoformat(),
+            data=message.SerializeToString(),
+            extensions=extensions,
+        )
+
+    @property
+    def request_id(self) -> str:
+        return self.extensions.get(REQUEST_ID_ATTRIBUTE, "")
+
+    def attributes(self) -> dict[str, str]:
+        return {
+            "specversion": SPEC_VERSION,
+            "id": self.id,
+            "source": self.source,
+            "type": self.type,
+            "subject": self.subject,
+            "time": self.time,
+            **self.extensions,
+        }
+
+    def kafka_headers(self) -> list[tuple[str, bytes]]:
+        headers = [(HEADER_PREFIX + name, value.encode()) for name, value in self.attributes().items()]
+        headers.append(("content-type", CONTENT_TYPE.encode()))
+        return headers
+
+    @classmethod
+    def from_attributes(cls, attributes: dict[str, str], data: bytes) -> CloudEvent:
+        known = {"specversion", "id", "source", "type", "subject", "time"}
+        missing = {"id", "source", "type", "subject"} - attributes.keys()
+        if missing:
+            raise ValueError(f"not a CloudEvent: missing {sorted(missing)}")
+        return cls(
+            id=attributes["id"],
+            source=attributes["source"],
+            type=attributes["type"],
+            subject=attributes["subject"],
+            time=attributes.get("time", ""),
+            data=data,
+            extensions={k: v for k, v in attributes.items() if k not in known},
+        )
+
+    @classmethod
+    def from_kafka(cls, headers: list[tuple[str, bytes]], value: bytes) -> CloudEvent:
+        attributes = {
+            name[len(HEADER_PREFIX):]: raw.decode()
+            for name, raw in headers
+            if name.startswith(HEADER_PREFIX) and raw is not None
+        }
+        return cls.from_attributes(attributes, value)
+
+    def parse(self, message_type: type[Message]) -> Message:
+        if message_type.DESCRIPTOR.full_name != self.type:
+            raise ValueError(f"event {self.id} is a {self.type}, not a {message_type.DESCRIPTOR.full_name}")
+        message = message_type()
+        message.ParseFromString(self.data)
+        return message

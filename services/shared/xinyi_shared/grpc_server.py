@@ -1,0 +1,163 @@
+"""gRPC server with authentication, request ids, metrics and error mapping on every method, plus the
+standard health service (unauthenticated, for probes)."""
+
+from __future__ import annotations
+
+import contextvars
+import logging
+import time
+from collections.abc import Callable
+from concurrent import futures
+from typing import Any
+
+import grpc
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from prometheus_client import Counter, Histogram
+
+from xinyi_shared.auth import Principal, TokenVerifier, bearer_token
+from xinyi_shared.errors import (
+    Conflict,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+    Unauthenticated,
+    Unavailable,
+    XinyiError,
+)
+from xinyi_shared.logs import REQUEST_ID_HEADER, new_request_id, request_id_var
+
+log = logging.getLogger(__name__)
+
+GRPC_REQUESTS = Counter("xinyi_grpc_requests_total", "gRPC requests", ["service", "method", "code"])
+GRPC_LATENCY = Histogram("xinyi_grpc_request_duration_seconds", "gRPC request latency", ["service", "method"])
+
+principal_var: contextvars.ContextVar[Principal | None] = contextvars.ContextVar("principal", default=None)
+
+STATUS_OF_ERROR: dict[type[XinyiError], grpc.StatusCode] = {
+    InvalidInput: grpc.StatusCode.INVALID_ARGUMENT,
+    NotFound: grpc.StatusCode.NOT_FOUND,
+    Conflict: grpc.StatusCode.ALREADY_EXISTS,
+    Unauthenticated: grpc.StatusCode.UNAUTHENTICATED,
+    PermissionDenied: grpc.StatusCode.PERMISSION_DENIED,
+    Unavailable: grpc.StatusCode.UNAVAILABLE,
+}
+
+HEALTH_PREFIX = "/grpc.health.v1.Health/"
+
+
+def current_principal() -> Principal:
+    principal = principal_var.get()
+    if principal is None:
+        raise Unauthenticated("no authenticated caller")
+    return principal
+
+
+class _ServiceInterceptor(grpc.ServerInterceptor):
+    def __init__(self, service: str, verifier: TokenVerifier) -> None:
+        self.service = service
+        self.verifier = verifier
+
+    def intercept_service(self, continuation: Callable[[Any], Any], handler_call_details: Any) -> Any:
+        handler = continuation(handler_call_details)
+        method: str = handler_call_details.method
+        if handler is None or method.startswith(HEALTH_PREFIX):
+            return handler
+        if handler.unary_unary is not None:
+            return grpc.unary_unary_rpc_method_handler(
+                self._wrap(method, handler.unary_unary),
+                request_deserializer=handler.request_deserializer,
+                response_serializer=handler.response_serializer,
+            )
+        if handler.unary_stream is not None:
+            return grpc.unary_stream_rpc_method_handler(
+                self._wrap_stream(method, handler.unary_stream),
+                request_deserializer=handler.request_deserializer,
+                response_serializer=handler.response_serializer,
+            )
+        return handler
+
+    def _enter(self, context: grpc.ServicerContext) -> list[contextvars.Token[Any]]:
+        metadata = dict(context.invocation_metadata())
+        tokens: list[contextvars.Token[Any]] = [
+            request_id_var.set(str(metadata.get(REQUEST_ID_HEADER) or new_request_id()))
+        ]
+        tokens.append(principal_var.set(self.verifier.verify(bearer_token(metadata.get("authorization")))))
+        return tokens
+
+    def _finish(self, method: str, started: float, code: grpc.StatusCode) -> None:
+        GRPC_REQUESTS.labels(self.service, method, code.name).inc()
+        GRPC_LATENCY.labels(self.service, method).observe(time.perf_counter() - started)
+
+    def _wrap(self, method: str, behavior: Callable[[Any, grpc.ServicerContext], Any]) -> Callable[..., Any]:
+        def wrapped(request: Any, context: grpc.ServicerContext) -> Any:
+            started = time.perf_counter()
+            code = grpc.StatusCode.OK
+            tokens: list[contextvars.Token[Any]] = []
+            try:
+                tokens = self._enter(context)
+                return behavior(request, context)
+            except XinyiError as error:
+                code = STATUS_OF_ERROR.get(type(error), grpc.StatusCode.INTERNAL)
+                context.abort(code, error.reason)
+            except Exception:
+                code = grpc.StatusCode.INTERNAL
+                log.exception("gRPC method failed", extra={"method": method})
+                context.abort(code, "internal error")
+            finally:
+                self._finish(method, started, code)
+                _reset(tokens)
+
+        return wrapped
+
+    def _wrap_stream(self, method: str, behavior: Callable[[Any, grpc.ServicerContext], Any]) -> Callable[..., Any]:
+        def wrapped(request: Any, context: grpc.ServicerContext) -> Any:
+            started = time.perf_counter()
+            code = grpc.StatusCode.OK
+            tokens: list[contextvars.Token[Any]] = []
+            try:
+                tokens = self._enter(context)
+                yield from behavior(request, context)
+            except XinyiError as error:
+                code = STATUS_OF_ERROR.get(type(error), grpc.StatusCode.INTERNAL)
+                context.abort(code, error.reason)
+            finally:
+                self._finish(method, started, code)
+                _reset(tokens)
+
+        return wrapped
+
+
+def _reset(tokens: list[contextvars.Token[Any]]) -> None:
+    for token in reversed(tokens):
+        token.var.reset(token)
+
+
+class GrpcServer:
+    """Started and stopped with the HTTP app (see :func:`xinyi_shared.http.create_app`)."""
+
+    def __init__(
+        self,
+        service: str,
+        port: int,
+        verifier: TokenVerifier,
+        register: Callable[[grpc.Server], None],
+        host: str = "127.0.0.1",
+    ) -> None:
+        self._server = grpc.server(
+            futures.ThreadPoolExecutor(max_workers=16, thread_name_prefix=f"{service}-grpc"),
+            interceptors=[_ServiceInterceptor(service, verifier)],
+        )
+        register(self._server)
+        self._health = health.HealthServicer()
+        health_pb2_grpc.add_HealthServicer_to_server(self._health, self._server)
+        self._address = f"{host}:{port}"
+        self._server.add_insecure_port(self._address)
+
+    def start(self) -> None:
+        self._server.start()
+        self._health.set("", health_pb2.HealthCheckResponse.SERVING)
+        log.info("gRPC listening", extra={"address": self._address})
+
+    def stop(self) -> None:
+        self._health.enter_graceful_shutdown()
+        self._server.stop(grace=5).wait()

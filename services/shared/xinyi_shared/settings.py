@@ -1,0 +1,73 @@
+"""Service settings read from environment variables (prefix ``XINYI_``)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Development defaults, refused outside development so no deployment runs on them by accident.
+DEV_DB_PASSWORD = "xinyi-dev"
+DEV_CLIENT_SECRET_SUFFIX = "-service-secret"
+
+
+class ServiceSettings(BaseSettings):
+    """Settings shared by every service; each service sets its own ``service_name`` and ports."""
+
+    model_config = SettingsConfigDict(env_prefix="XINYI_", extra="ignore")
+
+    environment: Literal["development", "test", "production"] = "development"
+    service_name: str
+    http_host: str = "127.0.0.1"
+    http_port: int
+    grpc_port: int
+    log_level: str = "INFO"
+
+    db_host: str = "127.0.0.1"
+    db_port: int = 55432
+    db_name: str = ""
+    db_password: SecretStr = SecretStr(DEV_DB_PASSWORD)
+    db_pool_size: int = 10
+
+    kafka_bootstrap: str = "127.0.0.1:19092"
+    kafka_topic_partitions: int = 6
+    kafka_topic_replication: int = 1
+
+    keycloak_url: str = "http://127.0.0.1:18080"
+    keycloak_realm: str = "xinyi"
+    token_audience: str = "xinyi-api"
+    client_id: str = ""
+    client_secret: SecretStr = SecretStr("")
+
+    # Where the other services answer gRPC (host:port).
+    tenant_grpc_target: str = "127.0.0.1:9101"
+    ledger_grpc_target: str = "127.0.0.1:9102"
+
+    outbox_poll_seconds: float = 0.2
+
+    @model_validator(mode="after")
+    def _fill_defaults_and_refuse_unsafe(self) -> "ServiceSettings":
+        if not self.db_name:
+            self.db_name = self.service_name
+        if not self.client_id:
+            self.client_id = f"{self.service_name}-service"
+        if not self.client_secret.get_secret_value() and self.environment != "production":
+            self.client_secret = SecretStr(f"{self.service_name}{DEV_CLIENT_SECRET_SUFFIX}")
+        if self.environment == "production":
+            if self.db_password.get_secret_value() == DEV_DB_PASSWORD:
+                raise ValueError("XINYI_DB_PASSWORD must be set to a real secret in production")
+            secret = self.client_secret.get_secret_value()
+            if not secret or secret.endswith(DEV_CLIENT_SECRET_SUFFIX):
+                raise ValueError("XINYI_CLIENT_SECRET must be set to a real secret in production")
+        return self
+
+    @property
+    def issuer(self) -> str:
+        return f"{self.keycloak_url}/realms/{self.keycloak_realm}"
+
+    def database_url(self, role: Literal["owner", "app", "system"]) -> str:
+        """URL for one of the service's three database roles (see deploy/postgres.sh)."""
+        user = f"{self.db_name}_{role}"
+        password = self.db_password.get_secret_value()
+        return f"postgresql+psycopg://{user}:{password}@{self.db_host}:{self.db_port}/{self.db_name}"

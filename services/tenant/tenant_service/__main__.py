@@ -1,0 +1,14 @@
+from pathlib import Path
+
+from xinyi_shared.runtime import service_main
+
+from tenant_service.bootstrap import build_app
+from tenant_service.settings import TenantSettings
+
+
+def main() -> None:
+    service_main(TenantSettings, build_app, Path(__file__).parent / "migrations")  # type: ignore[arg-type]
+
+
+if __name__ == "__main__":
+    main()
