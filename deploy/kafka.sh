@@ -23,6 +23,7 @@ CLUSTER_ID_FILE="$STATE/cluster-id"
 PIDFILE="$STATE/kafka.pid"
 BOOTSTRAP="127.0.0.1:$KAFKA_PORT"
 START_TIMEOUT="${KAFKA_START_TIMEOUT:-120}"
+LOG_START_LINE=0  # lines server.log had when this run started the broker
 
 # ---------------------------------------------------------------- jars
 
@@ -103,8 +104,12 @@ metadata_ok() {
 # Health probe used while starting: fails the whole script at once if the broker died.
 started() {
   if ! running; then
-    log "Kafka exited during start-up; last lines of $LOG_DIR/server.log and kafka.out:" 2>&3
-    tail -n 20 "$LOG_DIR/server.log" "$LOG_DIR/kafka.out" >&3 2>/dev/null || true
+    {
+      log "Kafka exited during start-up; its last warnings and errors ($LOG_DIR/server.log):"
+      tail -n "+$((LOG_START_LINE + 1))" "$LOG_DIR/server.log" | grep -E '^\[[^]]*\] (WARN|ERROR|FATAL) ' | tail -n 10
+      log "and the end of its stdout/stderr ($LOG_DIR/kafka.out):"
+      tail -n 20 "$LOG_DIR/kafka.out"
+    } >&3 2>&3 || true
     exit 1
   fi
   metadata_ok
@@ -112,6 +117,7 @@ started() {
 
 start_broker() {
   log "starting Kafka $KAFKA_VERSION (broker+controller) on $BOOTSTRAP, controller 127.0.0.1:$KAFKA_CONTROLLER_PORT"
+  LOG_START_LINE="$(cat "$LOG_DIR/server.log" 2>/dev/null | wc -l)"
   # setsid: its own session, so the broker outlives this shell and a Ctrl-C here.
   # No fork happens (we are not a process-group leader), so $! is the JVM's pid.
   setsid nohup java -Xms256m -Xmx512m \
@@ -128,12 +134,12 @@ start_broker() {
 
 up() {
   command -v java >/dev/null || die "java not found: Kafka $KAFKA_VERSION needs Java 17+"
-  resolve_jars
   if running; then
     if metadata_ok; then log "Kafka already up on $BOOTSTRAP (pid $(cat "$PIDFILE"))"; return 0; fi
     log "Kafka (pid $(cat "$PIDFILE")) runs but does not answer yet; waiting"
   else
     rm -f "$PIDFILE"
+    resolve_jars
     for port in "$KAFKA_PORT" "$KAFKA_CONTROLLER_PORT"; do
       port_open "$port" && die "port $port is taken by a process this script did not start (ss -ltnp 'sport = :$port')"
     done

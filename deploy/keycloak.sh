@@ -22,8 +22,7 @@ REALM=xinyi
 REALM_FILE="$DEPLOY_DIR/keycloak/$REALM-realm.json"
 REALM_MARK="$KC_STATE/realm-$REALM.sha256"
 # Build-time options: changing them re-runs `kc.sh build` (the hash is kept in $BUILD_MARK).
-# cache=local: one node, no JGroups cluster transport to bind or discover.
-BUILD_OPTS=(--db=postgres --health-enabled=true --metrics-enabled=true --cache=local)
+BUILD_OPTS=(--db=postgres --health-enabled=true --metrics-enabled=true)
 BUILD_MARK="$KC_HOME/.xinyi-build.sha256"
 
 DB_PASSWORD="${XINYI_DB_PASSWORD:-xinyi-dev}"
@@ -52,9 +51,9 @@ ensure_dist() {
   mkdir -p "$KC_DIST_ROOT"
   local work; work="$(mktemp -d "$KC_DIST_ROOT/.unpack.XXXXXX")"
   # Run from a scratch folder: without a pom, the plugin writes its markers under the cwd.
-  ( cd "$work" && mvn -q -B dependency:unpack -Dartifact="$KC_ARTIFACT" \
-      -DoutputDirectory="$work/out" -DmarkersDirectory="$work/markers" ) \
-    || { rm -rf "$work"; die "could not fetch $KC_ARTIFACT"; }
+  ( cd "$work" && mvn -q -B -Dstyle.color=never dependency:unpack -Dartifact="$KC_ARTIFACT" \
+      -DoutputDirectory="$work/out" -DmarkersDirectory="$work/markers" ) >"$KC_STATE/fetch.log" 2>&1 \
+    || { tail -n 30 "$KC_STATE/fetch.log" >&2; rm -rf "$work"; die "could not fetch $KC_ARTIFACT"; }
   [[ -x "$work/out/keycloak-$KC_VERSION/bin/kc.sh" ]] || { rm -rf "$work"; die "unexpected layout in $KC_ARTIFACT"; }
   rm -rf "$KC_HOME"
   mv "$work/out/keycloak-$KC_VERSION" "$KC_HOME"
@@ -88,6 +87,23 @@ ready_or_dead() {
   health_ready
 }
 
+# Runtime options of `kc.sh start`. cache=local (a runtime option in 26.5): one node, no JGroups
+# transport bound on a site-local address. Secrets go through the environment, not the command
+# line (visible in ps): KC_DB_PASSWORD, KC_BOOTSTRAP_ADMIN_*.
+START_OPTS=(--optimized
+  --http-enabled=true --http-host=127.0.0.1 --http-port="$KEYCLOAK_PORT"
+  --http-management-port="$KEYCLOAK_MANAGEMENT_PORT"
+  --hostname-strict=false --cache=local
+  --db-url="jdbc:postgresql://127.0.0.1:$POSTGRES_PORT/keycloak" --db-username=keycloak)
+HEAP="${KEYCLOAK_HEAP:--Xms128m -Xmx768m}"
+START_MARK="$KC_STATE/started-with.sha256"
+
+# What the running server was started with; `up` restarts a server whose fingerprint differs.
+start_fingerprint() {
+  { echo "$KC_VERSION"; printf '%s\n' "${BUILD_OPTS[@]}" "${START_OPTS[@]}" "$HEAP" "${JAVA_HOME:-java}"
+    printf '%s' "$DB_PASSWORD" | sha256sum; } | sha256sum | cut -d' ' -f1
+}
+
 start_server() {
   postgres_reachable || die "PostgreSQL is not reachable on 127.0.0.1:$POSTGRES_PORT: run deploy/postgres.sh up first"
   for port in "$KEYCLOAK_PORT" "$KEYCLOAK_MANAGEMENT_PORT"; do
@@ -96,17 +112,12 @@ start_server() {
   ensure_build
   [[ -f "$LOGFILE" ]] && mv -f "$LOGFILE" "$LOGFILE.1"
   log "starting Keycloak $KC_VERSION on $BASE_URL (management $MGMT_URL; log $LOGFILE)"
-  # Secrets go through the environment, not the command line (visible in ps).
   KC_DB_PASSWORD="$DB_PASSWORD" \
   KC_BOOTSTRAP_ADMIN_USERNAME="$ADMIN_USER" KC_BOOTSTRAP_ADMIN_PASSWORD="$ADMIN_PASSWORD" \
-  JAVA_OPTS_KC_HEAP="${KEYCLOAK_HEAP:--Xms128m -Xmx768m}" \
-    setsid nohup "$KC_HOME/bin/kc.sh" start --optimized \
-      --http-enabled=true --http-host=127.0.0.1 --http-port="$KEYCLOAK_PORT" \
-      --http-management-port="$KEYCLOAK_MANAGEMENT_PORT" \
-      --hostname-strict=false \
-      --db-url="jdbc:postgresql://127.0.0.1:$POSTGRES_PORT/keycloak" --db-username=keycloak \
-      </dev/null >"$LOGFILE" 2>&1 &
+  JAVA_OPTS_KC_HEAP="$HEAP" \
+    setsid nohup "$KC_HOME/bin/kc.sh" start "${START_OPTS[@]}" </dev/null >"$LOGFILE" 2>&1 &
   echo $! > "$PIDFILE"
+  start_fingerprint > "$START_MARK"
   exec 3>&2
   wait_until "$READY_TIMEOUT" "Keycloak health ($MGMT_URL/health/ready)" ready_or_dead
 }
@@ -158,6 +169,10 @@ sync_realm() {
 up() {
   use_java
   ensure_dist
+  if pid_alive "$PIDFILE" && [[ "$(cat "$START_MARK" 2>/dev/null)" != "$(start_fingerprint)" ]]; then
+    log "Keycloak runs with other options than these (or an older build): restarting it"
+    stop_pidfile "$PIDFILE" Keycloak
+  fi
   if pid_alive "$PIDFILE"; then
     wait_until "$READY_TIMEOUT" "Keycloak health ($MGMT_URL/health/ready)" health_ready
   else
@@ -168,7 +183,7 @@ up() {
   wait_until 60 "realm $REALM ($BASE_URL/realms/$REALM)" realm_ready
 }
 
-down() { stop_pidfile "$PIDFILE" Keycloak; }
+down() { stop_pidfile "$PIDFILE" Keycloak; rm -f "$START_MARK"; }
 
 status() {
   if pid_alive "$PIDFILE" && health_ready && realm_ready; then

@@ -3,11 +3,13 @@ redelivered event changes nothing; the Kafka offset is committed only after that
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from kafka import KafkaConsumer, OffsetAndMetadata
 from prometheus_client import Counter
@@ -114,16 +116,14 @@ class IdempotentConsumer:
             except Exception as error:  # noqa: BLE001 - reconnect after any broker outage
                 log.warning("consumer loop failed; reconnecting", extra={"error": repr(error)})
                 if consumer is not None:
-                    try:
+                    with contextlib.suppress(Exception):  # the connection is being dropped anyway
                         consumer.close(autocommit=False)
-                    except Exception:  # noqa: BLE001 - the connection is being dropped anyway
-                        pass
                     consumer = None
                 self._stop.wait(2)
         if consumer is not None:
             consumer.close(autocommit=False)
 
-    def _handle_with_retries(self, record: object) -> None:
+    def _handle_with_retries(self, record: Any) -> None:
         attempt = 0
         while not self._stop.is_set():
             attempt += 1
@@ -144,9 +144,9 @@ class IdempotentConsumer:
         # Stopping mid-retry: the offset is not committed, so the event is redelivered after restart.
         raise InterruptedError("consumer stopped before the event was applied")
 
-    def _handle(self, record: object) -> None:
+    def _handle(self, record: Any) -> None:
         headers = list(getattr(record, "headers", None) or [])
-        value: bytes = getattr(record, "value")
+        value: bytes = record.value
         name = self._subscription.name
         try:
             event = CloudEvent.from_kafka(headers, value)
@@ -166,7 +166,7 @@ class IdempotentConsumer:
         EVENTS_CONSUMED.labels(self._settings.service_name, name, event.type, outcome).inc()
         log.info("event %s", outcome, extra={"event_id": event.id, "event_type": event.type, "estate": event.subject})
 
-    def _dead_letter(self, record: object, error: Exception) -> None:
+    def _dead_letter(self, record: Any, error: Exception) -> None:
         headers = {k: (v.decode(errors="replace") if v else None) for k, v in (getattr(record, "headers", None) or [])}
         with self._database.system_session() as session:
             session.execute(
@@ -177,15 +177,17 @@ class IdempotentConsumer:
                 ),
                 {
                     "consumer": self._subscription.name,
-                    "topic": getattr(record, "topic"),
-                    "partition": getattr(record, "partition"),
-                    "offset": getattr(record, "offset"),
+                    "topic": record.topic,
+                    "partition": record.partition,
+                    "offset": record.offset,
                     "event_id": headers.get("ce_id"),
                     "event_type": headers.get("ce_type"),
                     "error": repr(error),
-                    "payload": getattr(record, "value"),
+                    "payload": record.value,
                     "headers": json.dumps(headers),
                 },
             )
-        EVENTS_CONSUMED.labels(self._settings.service_name, self._subscription.name, headers.get("ce_type") or "?", "dead_letter").inc()
+        EVENTS_CONSUMED.labels(
+            self._settings.service_name, self._subscription.name, headers.get("ce_type") or "?", "dead_letter"
+        ).inc()
         log.error("event dead-lettered", extra={"error": repr(error), "event_id": headers.get("ce_id")})

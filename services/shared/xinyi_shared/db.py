@@ -24,9 +24,7 @@ class Database:
         self.app_engine: Engine = create_engine(
             settings.database_url("app"), pool_size=settings.db_pool_size, pool_pre_ping=True
         )
-        self.system_engine: Engine = create_engine(
-            settings.database_url("system"), pool_size=2, pool_pre_ping=True
-        )
+        self.system_engine: Engine = create_engine(settings.database_url("system"), pool_size=2, pool_pre_ping=True)
         self._app_sessions = sessionmaker(self.app_engine, expire_on_commit=False)
         self._system_sessions = sessionmaker(self.system_engine, expire_on_commit=False)
 
@@ -54,6 +52,4 @@ class Database:
 
 def set_estate(session: Session, estate_code: str) -> None:
     # is_local=true: the setting ends with the transaction, so a pooled connection never keeps it.
-    session.execute(
-        text("SELECT set_config(:name, :estate, true)"), {"name": ESTATE_SETTING, "estate": estate_code}
-    )
+    session.execute(text("SELECT set_config(:name, :estate, true)"), {"name": ESTATE_SETTING, "estate": estate_code})

@@ -6,9 +6,11 @@ Kafka record key the estate code too, so one estate's events keep their order wi
 
 from __future__ import annotations
 
+import builtins
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TypeVar
 
 from google.protobuf.message import Message
 
@@ -19,6 +21,8 @@ CONTENT_TYPE = "application/protobuf"
 HEADER_PREFIX = "ce_"
 # CloudEvents extension attribute carrying the request id across Kafka hops.
 REQUEST_ID_ATTRIBUTE = "requestid"
+
+M = TypeVar("M", bound=Message)
 
 
 @dataclass(frozen=True)
@@ -85,15 +89,16 @@ class CloudEvent:
     @classmethod
     def from_kafka(cls, headers: list[tuple[str, bytes]], value: bytes) -> CloudEvent:
         attributes = {
-            name[len(HEADER_PREFIX):]: raw.decode()
+            name[len(HEADER_PREFIX) :]: raw.decode()
             for name, raw in headers
             if name.startswith(HEADER_PREFIX) and raw is not None
         }
         return cls.from_attributes(attributes, value)
 
-    def parse(self, message_type: type[Message]) -> Message:
-        if message_type.DESCRIPTOR.full_name != self.type:
-            raise ValueError(f"event {self.id} is a {self.type}, not a {message_type.DESCRIPTOR.full_name}")
+    def parse(self, message_type: builtins.type[M]) -> M:
+        expected: str = message_type.DESCRIPTOR.full_name
+        if expected != self.type:
+            raise ValueError(f"event {self.id} is a {self.type}, not a {expected}")
         message = message_type()
         message.ParseFromString(self.data)
         return message

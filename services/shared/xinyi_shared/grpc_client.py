@@ -18,8 +18,8 @@ def call_metadata(tokens: ServiceTokenProvider) -> list[tuple[str, str]]:
 
 def translate_rpc_error(error: grpc.RpcError) -> XinyiError:
     """A remote failure as the domain error a caller can act on."""
-    code = error.code()  # type: ignore[attr-defined]
-    details = error.details() or code.name  # type: ignore[attr-defined]
+    code = error.code()
+    details = error.details() or code.name
     if code == grpc.StatusCode.NOT_FOUND:
         return NotFound(details)
     if code == grpc.StatusCode.INVALID_ARGUMENT:

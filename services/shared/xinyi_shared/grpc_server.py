@@ -52,7 +52,7 @@ def current_principal() -> Principal:
     return principal
 
 
-class _ServiceInterceptor(grpc.ServerInterceptor):
+class _ServiceInterceptor(grpc.ServerInterceptor):  # type: ignore[misc]
     def __init__(self, service: str, verifier: TokenVerifier) -> None:
         self.service = service
         self.verifier = verifier

@@ -13,6 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
+from starlette.types import ASGIApp
 
 from xinyi_shared.auth import Principal, TokenVerifier, bearer_token
 from xinyi_shared.errors import XinyiError
@@ -40,7 +41,7 @@ def error_body(code: str, reason: str) -> dict[str, str]:
 
 
 class _RequestContextMiddleware(BaseHTTPMiddleware):
-    def __init__(self, app: FastAPI, service: str) -> None:
+    def __init__(self, app: ASGIApp, service: str) -> None:
         super().__init__(app)
         self.service = service
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from kafka.admin import KafkaAdminClient
 from kafka.errors import TopicAlreadyExistsError
 
@@ -27,10 +29,8 @@ def ensure_topics(settings: ServiceSettings, topics: list[str]) -> None:
                 "num_partitions": settings.kafka_topic_partitions,
                 "replication_factor": settings.kafka_topic_replication,
             }
-            try:
+            with contextlib.suppress(TopicAlreadyExistsError):  # another service created it meanwhile
                 admin.create_topics({name: spec}, wait_for_metadata=True)
-            except TopicAlreadyExistsError:
-                pass  # another service created it meanwhile
     finally:
         admin.close()
 

@@ -8,6 +8,7 @@ broker's acknowledgement and the row's update; consumers are idempotent on the e
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import threading
@@ -29,7 +30,9 @@ log = logging.getLogger(__name__)
 
 OUTBOX_PUBLISHED = Counter("xinyi_outbox_published_total", "Events relayed from the outbox to Kafka", ["service"])
 OUTBOX_PENDING = Gauge("xinyi_outbox_pending", "Events in the outbox not yet acknowledged by Kafka", ["service"])
-OUTBOX_FAILURES = Counter("xinyi_outbox_relay_failures_total", "Relay rounds that failed and will be retried", ["service"])
+OUTBOX_FAILURES = Counter(
+    "xinyi_outbox_relay_failures_total", "Relay rounds that failed and will be retried", ["service"]
+)
 
 BATCH_SIZE = 500
 
@@ -109,10 +112,8 @@ class OutboxRelay:
 
     def _discard_producer(self) -> None:
         if self._producer is not None:
-            try:
+            with contextlib.suppress(Exception):  # closing a broken producer may fail; it is dropped anyway
                 self._producer.close(timeout=1)
-            except Exception:  # noqa: BLE001 - closing a broken producer may fail; it is dropped anyway
-                pass
             self._producer = None
 
     def _ensure_producer(self) -> KafkaProducer:

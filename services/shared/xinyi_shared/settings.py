@@ -47,7 +47,7 @@ class ServiceSettings(BaseSettings):
     outbox_poll_seconds: float = 0.2
 
     @model_validator(mode="after")
-    def _fill_defaults_and_refuse_unsafe(self) -> "ServiceSettings":
+    def _fill_defaults_and_refuse_unsafe(self) -> ServiceSettings:
         if not self.db_name:
             self.db_name = self.service_name
         if not self.client_id:

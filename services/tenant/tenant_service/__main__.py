@@ -1,9 +1,8 @@
 from pathlib import Path
 
-from xinyi_shared.runtime import service_main
-
 from tenant_service.bootstrap import build_app
 from tenant_service.settings import TenantSettings
+from xinyi_shared.runtime import service_main
 
 
 def main() -> None:

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from tenant_service.adapters.keycloak_directory import KeycloakDirectory
+from tenant_service.entrypoints import grpc_api, http_api
+from tenant_service.settings import TenantSettings
 from xinyi_shared.auth import TokenVerifier
 from xinyi_shared.db import Database
 from xinyi_shared.grpc_server import GrpcServer
 from xinyi_shared.http import create_app
 from xinyi_shared.kafka_topics import TENANT_EVENTS, KafkaProbe
 from xinyi_shared.outbox import OutboxRelay
-
-from tenant_service.adapters.keycloak_directory import KeycloakDirectory
-from tenant_service.entrypoints import grpc_api, http_api
-from tenant_service.settings import TenantSettings
 
 
 def build_app(settings: TenantSettings) -> FastAPI:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
-from enum import Enum
+from enum import StrEnum
 
 from xinyi_shared.errors import Conflict, InvalidInput
 
@@ -16,7 +16,7 @@ DEFAULT_DONATION_SHARE_BPS = 3000  # 30% of the remuneration
 MAX_FEE_RATE_DECIMALS = 4
 
 
-class EstateStatus(str, Enum):
+class EstateStatus(StrEnum):
     PROVISIONING = "provisioning"  # row written, identity provider not yet done: invisible to estate users
     ACTIVE = "active"
     SUSPENDED = "suspended"

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import grpc
 
+from tenant_service.domain.estate import validate_estate_code
+from tenant_service.service_layer import estates as estate_cases
 from xinyi.tenant.v1 import tenant_pb2, tenant_pb2_grpc
 from xinyi_shared.auth import ESTATE_ROLES, Role, require_estate_access
 from xinyi_shared.db import Database
 from xinyi_shared.grpc_server import current_principal
-
-from tenant_service.domain.estate import validate_estate_code
-from tenant_service.service_layer import estates as estate_cases
 
 
 class TenantServicer(tenant_pb2_grpc.TenantServiceServicer):
@@ -23,7 +24,7 @@ class TenantServicer(tenant_pb2_grpc.TenantServiceServicer):
         return estate_cases.estate_to_proto(estate_cases.get_estate(self._database, code))
 
 
-def register(database: Database):  # type: ignore[no-untyped-def]
+def register(database: Database) -> Callable[[grpc.Server], None]:
     def add(server: grpc.Server) -> None:
         tenant_pb2_grpc.add_TenantServiceServicer_to_server(TenantServicer(database), server)
 

@@ -8,10 +8,6 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
-from xinyi_shared.auth import ESTATE_ROLES, Role, require_estate_access, require_role
-from xinyi_shared.db import Database
-from xinyi_shared.http import CurrentPrincipal
-
 from tenant_service.domain.estate import (
     DEFAULT_DONATION_SHARE_BPS,
     DEFAULT_FEE_RATE_FEN_PER_SQM_MONTH,
@@ -21,8 +17,13 @@ from tenant_service.domain.estate import (
 )
 from tenant_service.service_layer import estates as estate_cases
 from tenant_service.service_layer.estates import Directory
+from xinyi_shared.auth import ESTATE_ROLES, Role, require_estate_access, require_role
+from xinyi_shared.db import Database
+from xinyi_shared.http import CurrentPrincipal
 
-EstateCode = Annotated[str, Path(description="The estate's code (tenant key)", pattern=r"^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$")]
+EstateCode = Annotated[
+    str, Path(description="The estate's code (tenant key)", pattern=r"^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$")
+]
 
 
 class EstateCreate(BaseModel):
@@ -81,7 +82,10 @@ def build_router(database: Database, directory: Directory) -> APIRouter:
         response_model=EstatePublic,
         status_code=status.HTTP_201_CREATED,
         summary="Onboard an estate (platform_admin); repeating the same request returns the estate",
-        responses={200: {"description": "Already onboarded with these details"}, 409: {"description": "Code taken by other details"}},
+        responses={
+            200: {"description": "Already onboarded with these details"},
+            409: {"description": "Code taken by other details"},
+        },
     )
     def create_estate(body: EstateCreate, principal: CurrentPrincipal, response: Response) -> EstatePublic:
         require_role(principal, Role.PLATFORM_ADMIN)

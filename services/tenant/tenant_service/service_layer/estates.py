@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from tenant_service.adapters.estates import EstateRepository
+from tenant_service.domain.estate import Estate, EstateProfile, EstateStatus
 from xinyi.tenant.v1 import events_pb2, tenant_pb2
 from xinyi_shared.db import Database
 from xinyi_shared.errors import Conflict, NotFound
 from xinyi_shared.kafka_topics import TENANT_EVENTS
 from xinyi_shared.outbox import publish
-
-from tenant_service.adapters.estates import EstateRepository
-from tenant_service.domain.estate import Estate, EstateProfile, EstateStatus
 
 EVENT_SOURCE = "xinyi/tenant"
 
@@ -74,7 +73,13 @@ def onboard_estate(database: Database, directory: Directory, profile: EstateProf
             return estate, False  # a concurrent retry finished first
         estate = estate.activated(directory_id)
         repository.save_status(estate)
-        publish(session, TENANT_EVENTS, EVENT_SOURCE, estate.code, events_pb2.EstateOnboarded(estate=estate_to_proto(estate)))
+        publish(
+            session,
+            TENANT_EVENTS,
+            EVENT_SOURCE,
+            estate.code,
+            events_pb2.EstateOnboarded(estate=estate_to_proto(estate)),
+        )
     return estate, True
 
 

@@ -1,0 +1,76 @@
+"""Trust books in and out of PostgreSQL."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from ledger_service.domain.books import Account, AccountType, EstateTerms, TrustBooks
+
+
+class BooksRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, books: TrustBooks, opened_by_event: str) -> bool:
+        """Store newly opened books; False when the estate's books already exist (nothing written)."""
+        inserted = self.session.execute(
+            text(
+                "INSERT INTO trust_books (estate_code, fee_rate_fen_per_sqm_month, remuneration_share_bps, "
+                "donation_share_bps, opened_by_event) VALUES (:estate, :rate, :remuneration, :donation, :event) "
+                "ON CONFLICT (estate_code) DO NOTHING RETURNING estate_code"
+            ),
+            {
+                "estate": books.terms.estate_code,
+                "rate": books.terms.fee_rate_fen_per_sqm_month,
+                "remuneration": books.terms.remuneration_share_bps,
+                "donation": books.terms.donation_share_bps,
+                "event": opened_by_event,
+            },
+        ).first()
+        if inserted is None:
+            return False
+        self.session.execute(
+            text(
+                "INSERT INTO accounts (estate_code, code, name, name_zh, type) "
+                "VALUES (:estate, :code, :name, :name_zh, :type)"
+            ),
+            [
+                {
+                    "estate": books.terms.estate_code,
+                    "code": a.code,
+                    "name": a.name,
+                    "name_zh": a.name_zh,
+                    "type": a.type.value,
+                }
+                for a in books.accounts
+            ],
+        )
+        return True
+
+    def get(self, estate_code: str) -> TrustBooks | None:
+        terms_row = self.session.execute(
+            text(
+                "SELECT fee_rate_fen_per_sqm_month, remuneration_share_bps, donation_share_bps "
+                "FROM trust_books WHERE estate_code = :estate"
+            ),
+            {"estate": estate_code},
+        ).first()
+        if terms_row is None:
+            return None
+        accounts = self.session.execute(
+            text("SELECT code, name, name_zh, type FROM accounts WHERE estate_code = :estate ORDER BY code"),
+            {"estate": estate_code},
+        ).all()
+        terms = EstateTerms(
+            estate_code=estate_code,
+            fee_rate_fen_per_sqm_month=Decimal(terms_row.fee_rate_fen_per_sqm_month).normalize(),
+            remuneration_share_bps=terms_row.remuneration_share_bps,
+            donation_share_bps=terms_row.donation_share_bps,
+        )
+        return TrustBooks(
+            terms=terms,
+            accounts=tuple(Account(r.code, r.name, r.name_zh, AccountType(r.type)) for r in accounts),
+        )

@@ -1,0 +1,24 @@
+"""Events the ledger reacts to."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from ledger_service.service_layer.books import EstateRegistry, open_trust_books
+from xinyi.tenant.v1 import events_pb2 as tenant_events
+from xinyi_shared.consumer import Subscription
+from xinyi_shared.events import CloudEvent
+from xinyi_shared.kafka_topics import TENANT_EVENTS
+
+
+def tenant_subscription(registry: EstateRegistry) -> Subscription:
+    def on_estate_onboarded(session: Session, event: CloudEvent) -> None:
+        onboarded = event.parse(tenant_events.EstateOnboarded)
+        # The event names the estate; its terms are read from the registry, the source of truth.
+        open_trust_books(session, registry, onboarded.estate.code, cause_event_id=event.id)
+
+    return Subscription(
+        name="ledger.tenant-events",
+        topics=[TENANT_EVENTS],
+        handlers={tenant_events.EstateOnboarded.DESCRIPTOR.full_name: on_estate_onboarded},
+    )

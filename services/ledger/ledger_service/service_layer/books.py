@@ -1,0 +1,49 @@
+"""Use cases of the trust books."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from sqlalchemy.orm import Session
+
+from ledger_service.adapters.books import BooksRepository
+from ledger_service.domain.books import EstateTerms, TrustBooks, open_books
+from xinyi.ledger.v1 import events_pb2
+from xinyi_shared.db import Database
+from xinyi_shared.errors import NotFound
+from xinyi_shared.kafka_topics import LEDGER_EVENTS
+from xinyi_shared.outbox import publish
+
+EVENT_SOURCE = "xinyi/ledger"
+
+
+class EstateRegistry(Protocol):
+    def estate_terms(self, estate_code: str) -> EstateTerms: ...
+
+
+def open_trust_books(session: Session, registry: EstateRegistry, estate_code: str, cause_event_id: str) -> bool:
+    """Open the estate's books with the terms the registry states; False when they were already open.
+
+    Runs inside the transaction that records the causing event as processed."""
+    repository = BooksRepository(session)
+    if repository.get(estate_code) is not None:
+        return False
+    books = open_books(registry.estate_terms(estate_code))
+    if not repository.add(books, opened_by_event=cause_event_id):
+        return False
+    publish(
+        session,
+        LEDGER_EVENTS,
+        EVENT_SOURCE,
+        estate_code,
+        events_pb2.TrustBooksOpened(estate_code=estate_code, account_count=len(books.accounts)),
+    )
+    return True
+
+
+def chart_of_accounts(database: Database, estate_code: str) -> TrustBooks:
+    with database.estate_session(estate_code) as session:
+        books = BooksRepository(session).get(estate_code)
+    if books is None:
+        raise NotFound(f"no trust books for estate {estate_code!r}")
+    return books

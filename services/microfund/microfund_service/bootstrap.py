@@ -1,0 +1,34 @@
+"""Wires the micro-fund service."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from microfund_service.entrypoints import consumers, http_api
+from microfund_service.settings import MicrofundSettings
+from xinyi_shared.auth import TokenVerifier
+from xinyi_shared.consumer import IdempotentConsumer
+from xinyi_shared.db import Database
+from xinyi_shared.grpc_server import GrpcServer
+from xinyi_shared.http import create_app
+from xinyi_shared.kafka_topics import KafkaProbe
+
+
+def build_app(settings: MicrofundSettings) -> FastAPI:
+    database = Database(settings)
+    verifier = TokenVerifier.from_settings(settings)
+    app = create_app(
+        service=settings.service_name,
+        title="Xinyi micro-fund service",
+        description="The community micro-fund (微基金): donations in, grants out.",
+        verifier=verifier,
+        readiness_checks={"database": database.ping, "kafka": KafkaProbe(settings)},
+        components=[
+            IdempotentConsumer(settings, database, consumers.TENANT_SUBSCRIPTION),
+            # Health service only for now; the micro-fund contract comes with the micro-fund issue.
+            GrpcServer(settings.service_name, settings.grpc_port, verifier, register=lambda server: None),
+        ],
+        on_shutdown=database.dispose,
+    )
+    app.include_router(http_api.build_router(database))
+    return app

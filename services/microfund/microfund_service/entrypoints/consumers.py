@@ -1,0 +1,23 @@
+"""Events the micro-fund reacts to."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from microfund_service.service_layer.memberships import join_community_fund
+from xinyi.tenant.v1 import events_pb2 as tenant_events
+from xinyi_shared.consumer import Subscription
+from xinyi_shared.events import CloudEvent
+from xinyi_shared.kafka_topics import TENANT_EVENTS
+
+
+def on_estate_onboarded(session: Session, event: CloudEvent) -> None:
+    estate = event.parse(tenant_events.EstateOnboarded).estate
+    join_community_fund(session, estate.code, estate.community_code)
+
+
+TENANT_SUBSCRIPTION = Subscription(
+    name="microfund.tenant-events",
+    topics=[TENANT_EVENTS],
+    handlers={tenant_events.EstateOnboarded.DESCRIPTOR.full_name: on_estate_onboarded},
+)
