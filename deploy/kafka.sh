@@ -117,7 +117,8 @@ started() {
 
 start_broker() {
   log "starting Kafka $KAFKA_VERSION (broker+controller) on $BOOTSTRAP, controller 127.0.0.1:$KAFKA_CONTROLLER_PORT"
-  LOG_START_LINE="$(cat "$LOG_DIR/server.log" 2>/dev/null | wc -l)"
+  LOG_START_LINE=0
+  [[ -f "$LOG_DIR/server.log" ]] && LOG_START_LINE="$(wc -l < "$LOG_DIR/server.log")"
   # setsid: its own session, so the broker outlives this shell and a Ctrl-C here.
   # No fork happens (we are not a process-group leader), so $! is the JVM's pid.
   setsid nohup java -Xms256m -Xmx512m \
