@@ -84,7 +84,7 @@ def test_tokens_for_another_audience_issuer_or_time_are_refused(
 
 def test_a_token_signed_by_another_key_is_refused(verifier: TokenVerifier) -> None:
     stranger = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    with pytest.raises(Unauthenticated, match="(?i)signature"):
+    with pytest.raises(Unauthenticated, match=r"(?i)signature"):
         verifier.verify(make_token(stranger))
 
 
