@@ -73,7 +73,7 @@ ensure_build() {
 postgres_reachable() { (exec 3<>"/dev/tcp/127.0.0.1/$POSTGRES_PORT") 2>/dev/null; }
 port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
-http_ok() { curl -fsS -o /dev/null --max-time 5 "$1"; }
+http_ok() { curl -fs -o /dev/null --max-time 5 "$1"; }
 health_ready() { http_ok "$MGMT_URL/health/ready"; }
 realm_ready() { http_ok "$BASE_URL/realms/$REALM/.well-known/openid-configuration"; }
 
@@ -96,11 +96,15 @@ START_OPTS=(--optimized
   --hostname-strict=false --cache=local
   --db-url="jdbc:postgresql://127.0.0.1:$POSTGRES_PORT/keycloak" --db-username=keycloak)
 HEAP="${KEYCLOAK_HEAP:--Xms128m -Xmx768m}"
+# kc.sh's own --add-opens, plus java.lang: on JDK 24+ jboss-threads needs it, or shutting down
+# throws IllegalAccessError ("thread-local-reset capability").
+ADD_OPENS="--add-opens=java.base/java.util=ALL-UNNAMED --add-opens=java.base/java.util.concurrent=ALL-UNNAMED"
+ADD_OPENS+=" --add-opens=java.base/java.security=ALL-UNNAMED --add-opens=java.base/java.lang=ALL-UNNAMED"
 START_MARK="$KC_STATE/started-with.sha256"
 
 # What the running server was started with; `up` restarts a server whose fingerprint differs.
 start_fingerprint() {
-  { echo "$KC_VERSION"; printf '%s\n' "${BUILD_OPTS[@]}" "${START_OPTS[@]}" "$HEAP" "${JAVA_HOME:-java}"
+  { echo "$KC_VERSION"; printf '%s\n' "${BUILD_OPTS[@]}" "${START_OPTS[@]}" "$HEAP" "$ADD_OPENS" "${JAVA_HOME:-java}"
     printf '%s' "$DB_PASSWORD" | sha256sum; } | sha256sum | cut -d' ' -f1
 }
 
@@ -114,7 +118,7 @@ start_server() {
   log "starting Keycloak $KC_VERSION on $BASE_URL (management $MGMT_URL; log $LOGFILE)"
   KC_DB_PASSWORD="$DB_PASSWORD" \
   KC_BOOTSTRAP_ADMIN_USERNAME="$ADMIN_USER" KC_BOOTSTRAP_ADMIN_PASSWORD="$ADMIN_PASSWORD" \
-  JAVA_OPTS_KC_HEAP="$HEAP" \
+  JAVA_OPTS_KC_HEAP="$HEAP" JAVA_ADD_OPENS="$ADD_OPENS" \
     setsid nohup "$KC_HOME/bin/kc.sh" start "${START_OPTS[@]}" </dev/null >"$LOGFILE" 2>&1 &
   echo $! > "$PIDFILE"
   start_fingerprint > "$START_MARK"
@@ -127,9 +131,11 @@ json_field() { python3 -c 'import json,sys; print(json.load(sys.stdin).get(sys.a
 
 admin_token() {
   local out
-  out="$(curl -sS --max-time 20 "$BASE_URL/realms/master/protocol/openid-connect/token" \
+  # The password goes through stdin, not the command line.
+  out="$(printf '%s' "$ADMIN_PASSWORD" | curl -sS --max-time 20 \
+    "$BASE_URL/realms/master/protocol/openid-connect/token" \
     --data-urlencode grant_type=password --data-urlencode client_id=admin-cli \
-    --data-urlencode "username=$ADMIN_USER" --data-urlencode "password=$ADMIN_PASSWORD")" \
+    --data-urlencode "username=$ADMIN_USER" --data-urlencode "password@-")" \
     || die "could not reach Keycloak's token endpoint"
   local token; token="$(json_field access_token <<<"$out")"
   [[ -n "$token" ]] || die "bootstrap admin login failed ($out); the admin password is set only when the master realm is first created"
@@ -164,6 +170,7 @@ sync_realm() {
   code="$(admin_call POST "" -H 'Content-Type: application/json' --data-binary "@$REALM_FILE")"
   [[ "$code" == 201 ]] || die "importing realm $REALM failed: HTTP $code $(cat "$KC_STATE/admin-response.json")"
   echo "$want" > "$REALM_MARK"
+  rm -f "$KC_STATE/admin-response.json"
 }
 
 up() {

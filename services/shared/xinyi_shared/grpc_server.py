@@ -85,8 +85,10 @@ class _ServiceInterceptor(grpc.ServerInterceptor):  # type: ignore[misc]
         return tokens
 
     def _finish(self, method: str, started: float, code: grpc.StatusCode) -> None:
+        elapsed = time.perf_counter() - started
         GRPC_REQUESTS.labels(self.service, method, code.name).inc()
-        GRPC_LATENCY.labels(self.service, method).observe(time.perf_counter() - started)
+        GRPC_LATENCY.labels(self.service, method).observe(elapsed)
+        log.info("grpc request", extra={"method": method, "code": code.name, "duration_ms": round(elapsed * 1000, 1)})
 
     def _wrap(self, method: str, behavior: Callable[[Any, grpc.ServicerContext], Any]) -> Callable[..., Any]:
         def wrapped(request: Any, context: grpc.ServicerContext) -> Any:

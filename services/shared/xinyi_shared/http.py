@@ -59,7 +59,18 @@ class _RequestContextMiddleware(BaseHTTPMiddleware):
             route = request.scope.get("route")
             template = getattr(route, "path", "unmatched")
             HTTP_REQUESTS.labels(self.service, request.method, template, str(status)).inc()
-            HTTP_LATENCY.labels(self.service, request.method, template).observe(time.perf_counter() - started)
+            elapsed = time.perf_counter() - started
+            HTTP_LATENCY.labels(self.service, request.method, template).observe(elapsed)
+            if not template.startswith(("/health", "/metrics")):
+                log.info(
+                    "http request",
+                    extra={
+                        "method": request.method,
+                        "route": template,
+                        "status": status,
+                        "duration_ms": round(elapsed * 1000, 1),
+                    },
+                )
             request_id_var.reset(token)
 
 

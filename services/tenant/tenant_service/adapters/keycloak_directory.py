@@ -35,13 +35,11 @@ class KeycloakDirectory:
                 return existing
             created = self.admin.create_organization(
                 {
-                    "name": f"{name} ({estate_code})",
+                    # The admin API searches organisations by name, not alias: both are the estate code.
+                    "name": estate_code,
                     "alias": estate_code,
                     "enabled": True,
-                    "description": f"Xinyi estate {estate_code}",
-                    "attributes": {"xinyi_estate_code": [estate_code]},
-                    # Keycloak requires a domain per organisation; a reserved .invalid name routes nowhere.
-                    "domains": [{"name": f"{estate_code}.estates.invalid", "verified": False}],
+                    "description": name,
                 }
             )
             return created or self._require_organization(estate_code)

@@ -1,0 +1,79 @@
+# The front door of Xinyi. `make up` brings the platform up with demo data; `make test` runs the tests.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV := .venv
+PYTHON := $(VENV)/bin/python
+VENV_STAMP := $(VENV)/.installed
+PACKAGE_FILES := requirements-dev.txt $(wildcard services/*/pyproject.toml)
+
+.PHONY: help up down test test-unit test-e2e infra-up infra-down migrate services-up services-down demo proto proto-check lint status
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+
+$(VENV_STAMP): $(PACKAGE_FILES)
+	@test -x $(PYTHON) || python3 -m venv $(VENV)
+	$(PYTHON) -m pip install -q --upgrade pip
+	$(PYTHON) -m pip install -q -r requirements-dev.txt
+	@touch $@
+
+venv: $(VENV_STAMP)
+
+up: $(VENV_STAMP) infra-up migrate services-up demo ## Start PostgreSQL, Kafka, Keycloak and the four services, with a demo estate
+	@deploy/welcome.sh
+
+down: ## Stop everything `make up` started
+	deploy/services.sh down
+	deploy/keycloak.sh down
+	deploy/kafka.sh down
+	deploy/postgres.sh down
+
+status: ## Show what runs
+	-deploy/postgres.sh status
+	-deploy/kafka.sh status
+	-deploy/keycloak.sh status
+	-deploy/services.sh status
+
+infra-up: ## Start PostgreSQL, Kafka and Keycloak only
+	deploy/postgres.sh up
+	deploy/kafka.sh up
+	deploy/keycloak.sh up
+
+infra-down:
+	deploy/keycloak.sh down
+	deploy/kafka.sh down
+	deploy/postgres.sh down
+
+migrate: $(VENV_STAMP) ## Upgrade every service's database
+	deploy/services.sh migrate
+
+services-up: $(VENV_STAMP)
+	deploy/services.sh up
+
+services-down:
+	deploy/services.sh down
+
+demo: $(VENV_STAMP) ## Create the demo district's estate and its members (idempotent)
+	$(PYTHON) deploy/demo_data.py
+
+test: $(VENV_STAMP) ## Unit tests, then the end-to-end tests against the real platform (started and stopped here)
+	deploy/test.sh
+
+test-unit: $(VENV_STAMP) ## Unit tests only (no infrastructure)
+	$(PYTHON) -m pytest services tests/unit
+
+test-e2e: $(VENV_STAMP) ## End-to-end tests against an already running platform (`make up`)
+	$(PYTHON) -m pytest tests/e2e
+
+proto: $(VENV_STAMP) ## Regenerate the gRPC/protobuf stubs from proto/
+	PYTHON=$(abspath $(PYTHON)) proto/generate.sh
+
+proto-check: $(VENV_STAMP)
+	PYTHON=$(abspath $(PYTHON)) proto/generate.sh --check
+
+lint: $(VENV_STAMP) proto-check ## ruff, mypy, current stubs, shell syntax
+	$(VENV)/bin/ruff check services tests deploy
+	$(VENV)/bin/ruff format --check services tests deploy
+	$(VENV)/bin/mypy services/shared/xinyi_shared
+	bash -n deploy/*.sh .ci/run

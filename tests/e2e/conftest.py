@@ -1,0 +1,81 @@
+"""Fixtures of the end-to-end tests: real Keycloak users and real estates onboarded through the API."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import httpx
+import pytest
+
+from tests.harness import KeycloakAdmin, bearer, eventually, http_url, unique_code, user_token
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="session")
+def admin_token() -> str:
+    return user_token("platform-admin")
+
+
+@pytest.fixture(scope="session")
+def keycloak() -> Iterator[KeycloakAdmin]:
+    admin = KeycloakAdmin.connect()
+    yield admin
+    admin.client.close()
+
+
+@pytest.fixture(scope="session")
+def tenant_api(admin_token: str) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=http_url("tenant"), timeout=30) as client:
+        yield client
+
+
+@dataclass
+class OnboardedEstate:
+    code: str
+    manager_username: str
+    manager_token: str
+
+
+def estate_body(code: str, **overrides: object) -> dict[str, object]:
+    body: dict[str, object] = {
+        "code": code,
+        "name": f"测试小区 {code}",
+        "district_code": "shuangliu",
+        "community_code": "jinhe",
+    }
+    body.update(overrides)
+    return body
+
+
+def onboard(tenant_api: httpx.Client, admin_token: str, code: str, **overrides: object) -> httpx.Response:
+    return tenant_api.post("/v1/estates", json=estate_body(code, **overrides), headers=bearer(admin_token))
+
+
+@pytest.fixture(scope="session")
+def make_estate(tenant_api: httpx.Client, admin_token: str, keycloak: KeycloakAdmin) -> Iterator[object]:
+    """Onboards an estate and gives it a firm manager of its own (a fresh Keycloak user)."""
+    created_users: list[str] = []
+
+    def make(prefix: str = "e2e", **overrides: object) -> OnboardedEstate:
+        code = unique_code(prefix)
+        response = onboard(tenant_api, admin_token, code, **overrides)
+        assert response.status_code == 201, response.text
+        username = f"manager-{code}"
+        created_users.append(keycloak.create_user(username, "firm_manager"))
+        added = tenant_api.post(f"/v1/estates/{code}/members", json={"username": username}, headers=bearer(admin_token))
+        assert added.status_code == 204, added.text
+        return OnboardedEstate(code, username, user_token(username))
+
+    yield make
+    for user_id in created_users:
+        keycloak.delete_user(user_id)
+
+
+def wait_for_books(code: str, token: str, timeout: float = 90) -> dict[str, object]:
+    def books() -> dict[str, object] | None:
+        response = httpx.get(f"{http_url('ledger')}/v1/estates/{code}/accounts", headers=bearer(token), timeout=10)
+        return response.json() if response.status_code == 200 else None
+
+    return eventually(books, timeout=timeout, what=f"the trust books of {code}")

@@ -1,0 +1,140 @@
+"""What the cross-service tests need to reach the running platform: addresses, tokens, users."""
+
+from __future__ import annotations
+
+import os
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
+
+import httpx
+
+REPO_DIR = Path(__file__).resolve().parent.parent
+DEMO_PASSWORD = "xinyi-dev-password"
+REALM = "xinyi"
+T = TypeVar("T")
+
+
+def read_ports() -> dict[str, int]:
+    ports = {}
+    for line in (REPO_DIR / "deploy" / "ports.env").read_text().splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            name, _, value = line.partition("=")
+            ports[name] = int(value)
+    return ports
+
+
+PORTS = read_ports()
+KEYCLOAK_URL = f"http://127.0.0.1:{PORTS['KEYCLOAK_PORT']}"
+SERVICES = ("tenant", "ledger", "ticketing", "microfund")
+STATE_DIR = Path(os.environ.get("XINYI_STATE", Path.home() / ".cache" / "xinyi" / "state"))
+
+
+def http_url(service: str) -> str:
+    return f"http://127.0.0.1:{PORTS[f'{service.upper()}_HTTP_PORT']}"
+
+
+def grpc_target(service: str) -> str:
+    return f"127.0.0.1:{PORTS[f'{service.upper()}_GRPC_PORT']}"
+
+
+def user_token(username: str, password: str = DEMO_PASSWORD) -> str:
+    """An access token of ``username`` from the web client (password grant, enabled for development)."""
+    response = httpx.post(
+        f"{KEYCLOAK_URL}/realms/{REALM}/protocol/openid-connect/token",
+        data={
+            "grant_type": "password",
+            "client_id": "xinyi-web",
+            "username": username,
+            "password": password,
+            # Without it, Keycloak omits the claim for members of several organisations.
+            "scope": "organization:*",
+        },
+        timeout=20,
+    )
+    response.raise_for_status()
+    return str(response.json()["access_token"])
+
+
+def service_token(client_id: str) -> str:
+    response = httpx.post(
+        f"{KEYCLOAK_URL}/realms/{REALM}/protocol/openid-connect/token",
+        data={"grant_type": "client_credentials"},
+        auth=(client_id, f"{client_id}-secret"),
+        timeout=20,
+    )
+    response.raise_for_status()
+    return str(response.json()["access_token"])
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def eventually(check: Callable[[], T | None], timeout: float = 90, what: str = "condition") -> T:
+    """Polls ``check`` until it returns something other than None (asynchronous outcomes only)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if result is not None:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+        time.sleep(0.5)
+
+
+def unique_code(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:8]}"
+
+
+@dataclass
+class KeycloakAdmin:
+    """The realm's admin API, used by tests to create and remove their own users."""
+
+    client: httpx.Client
+
+    @classmethod
+    def connect(cls) -> KeycloakAdmin:
+        response = httpx.post(
+            f"{KEYCLOAK_URL}/realms/master/protocol/openid-connect/token",
+            data={
+                "grant_type": "password",
+                "client_id": "admin-cli",
+                "username": os.environ.get("KEYCLOAK_ADMIN_USERNAME", "admin"),
+                "password": os.environ.get("KEYCLOAK_ADMIN_PASSWORD", "admin"),
+            },
+            timeout=20,
+        )
+        response.raise_for_status()
+        token = response.json()["access_token"]
+        return cls(httpx.Client(base_url=f"{KEYCLOAK_URL}/admin/realms/{REALM}", headers=bearer(token), timeout=20))
+
+    def create_user(self, username: str, role: str) -> str:
+        response = self.client.post(
+            "/users",
+            json={
+                "username": username,
+                "email": f"{username}@xinyi.test",
+                "emailVerified": True,
+                "firstName": "Test",
+                "lastName": username,
+                "enabled": True,
+                "credentials": [{"type": "password", "value": DEMO_PASSWORD, "temporary": False}],
+            },
+        )
+        response.raise_for_status()
+        user_id = response.headers["Location"].rsplit("/", 1)[-1]
+        role_representation = self.client.get(f"/roles/{role}").raise_for_status().json()
+        self.client.post(f"/users/{user_id}/role-mappings/realm", json=[role_representation]).raise_for_status()
+        return user_id
+
+    def delete_user(self, user_id: str) -> None:
+        self.client.delete(f"/users/{user_id}")
+
+    def organizations(self, alias: str) -> list[dict[str, object]]:
+        found = self.client.get("/organizations", params={"search": alias, "exact": "true"}).raise_for_status().json()
+        return [org for org in found if org.get("alias") == alias]
