@@ -54,7 +54,7 @@ def test_a_caller_without_the_role_gets_403_and_creates_nothing(tenant_api, admi
     ],
 )
 def test_malformed_estates_get_422_naming_the_problem(tenant_api, admin_token, overrides, field) -> None:
-    body = estate_body(unique_code("bad"), **overrides)
+    body = {**estate_body(unique_code("bad")), **overrides}
     response = tenant_api.post("/v1/estates", json=body, headers=bearer(admin_token))
     assert response.status_code == 422, response.text
     assert response.json()["error"] == "invalid_input"

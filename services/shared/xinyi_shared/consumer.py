@@ -160,11 +160,13 @@ class IdempotentConsumer:
         token = request_id_var.set(event.request_id)
         try:
             applied = apply_event(self._database, name, event, handler)
+            outcome = "applied" if applied else "duplicate"
+            EVENTS_CONSUMED.labels(self._settings.service_name, name, event.type, outcome).inc()
+            log.info(
+                "event %s", outcome, extra={"event_id": event.id, "event_type": event.type, "estate": event.subject}
+            )
         finally:
             request_id_var.reset(token)
-        outcome = "applied" if applied else "duplicate"
-        EVENTS_CONSUMED.labels(self._settings.service_name, name, event.type, outcome).inc()
-        log.info("event %s", outcome, extra={"event_id": event.id, "event_type": event.type, "estate": event.subject})
 
     def _dead_letter(self, record: Any, error: Exception) -> None:
         headers = {k: (v.decode(errors="replace") if v else None) for k, v in (getattr(record, "headers", None) or [])}
