@@ -4,10 +4,9 @@
 #   HTTP            http://127.0.0.1:$KEYCLOAK_PORT           (realm "xinyi")
 #   management      http://127.0.0.1:$KEYCLOAK_MANAGEMENT_PORT (/health/ready, /metrics)
 #   bootstrap admin admin / ${KEYCLOAK_ADMIN_PASSWORD:-admin}   (master realm; dev defaults)
-# The realm comes from deploy/keycloak/xinyi-realm.json. It is (re)imported through the admin REST
-# API, as delete + create, whenever the realm is missing or the file's sha256 differs from the one
-# recorded at the last import: that override also drops whatever was made in the realm at run time
-# (organizations, users), which is what a changed contract should do in dev.
+# The realm comes from deploy/keycloak/xinyi-realm.json, through the admin REST API: created when
+# missing, updated in place when the file's sha256 differs from the one recorded at the last import
+# (estates' organizations, made at run time, are kept).
 # Usage: deploy/keycloak.sh up|down|status
 source "$(dirname "$0")/lib.sh"
 
@@ -149,6 +148,28 @@ admin_call() {
     -H "Authorization: Bearer $TOKEN" "$BASE_URL/admin/realms$path" "$@"
 }
 
+# Updates an existing realm in place from the file: its settings (PUT), clients (overwritten), roles
+# and users (added when missing: overwriting them would drop role mappings). Organizations made at
+# run time (one per estate), their memberships and the realm's signing keys survive.
+update_realm() {
+  local code body
+  code="$(admin_call PUT "/$REALM" -H 'Content-Type: application/json' --data-binary "@$REALM_FILE")"
+  [[ "$code" == 204 ]] || die "updating realm $REALM failed: HTTP $code $(cat "$KC_STATE/admin-response.json")"
+  for part in "OVERWRITE clients" "SKIP roles users"; do
+    read -r policy sections <<<"$part"
+    # shellcheck disable=SC2086 # the section names are meant to split
+    body="$(python3 - "$REALM_FILE" "$policy" $sections <<'PY'
+import json, sys
+realm = json.load(open(sys.argv[1]))
+policy, sections = sys.argv[2], sys.argv[3:]
+print(json.dumps({"ifResourceExists": policy, **{s: realm[s] for s in sections if s in realm}}))
+PY
+)"
+    code="$(admin_call POST "/$REALM/partialImport" -H 'Content-Type: application/json' --data-binary "$body")"
+    [[ "$code" == 200 ]] || die "partial import ($part) into realm $REALM failed: HTTP $code $(cat "$KC_STATE/admin-response.json")"
+  done
+}
+
 sync_realm() {
   [[ -f "$REALM_FILE" ]] || die "realm file $REALM_FILE is missing"
   local want; want="$(sha256sum "$REALM_FILE" | cut -d' ' -f1)"
@@ -160,15 +181,15 @@ sync_realm() {
   local TOKEN code; TOKEN="$(admin_token)"
   code="$(admin_call GET "/$REALM")"
   if [[ "$code" == 200 ]]; then
-    log "realm $REALM: file changed or never imported here; deleting it to import again"
-    code="$(admin_call DELETE "/$REALM")"
-    [[ "$code" == 204 ]] || die "deleting realm $REALM failed: HTTP $code $(cat "$KC_STATE/admin-response.json")"
-  elif [[ "$code" != 404 ]]; then
+    log "realm $REALM: file changed or never imported here; updating it in place"
+    update_realm
+  elif [[ "$code" == 404 ]]; then
+    log "realm $REALM: importing $REALM_FILE"
+    code="$(admin_call POST "" -H 'Content-Type: application/json' --data-binary "@$REALM_FILE")"
+    [[ "$code" == 201 ]] || die "importing realm $REALM failed: HTTP $code $(cat "$KC_STATE/admin-response.json")"
+  else
     die "looking up realm $REALM failed: HTTP $code $(cat "$KC_STATE/admin-response.json")"
   fi
-  log "realm $REALM: importing $REALM_FILE"
-  code="$(admin_call POST "" -H 'Content-Type: application/json' --data-binary "@$REALM_FILE")"
-  [[ "$code" == 201 ]] || die "importing realm $REALM failed: HTTP $code $(cat "$KC_STATE/admin-response.json")"
   echo "$want" > "$REALM_MARK"
   rm -f "$KC_STATE/admin-response.json"
 }
