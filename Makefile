@@ -76,4 +76,4 @@ lint: $(VENV_STAMP) proto-check ## ruff, mypy, current stubs, shell syntax
 	$(VENV)/bin/ruff check services tests deploy
 	$(VENV)/bin/ruff format --check services tests deploy
 	$(VENV)/bin/mypy services/shared/xinyi_shared
-	bash -n deploy/*.sh .ci/run
+	for script in deploy/*.sh deploy/postgres/*.sh proto/*.sh .ci/run; do bash -n "$$script" || exit 1; done

@@ -1,15 +1,10 @@
 #!/usr/bin/env bash
-# PostgreSQL from Debian's package: one cluster "xinyi" on $POSTGRES_PORT, a database per
-# service, and per service three roles:
-#   <svc>_owner  owns the schema, runs Alembic migrations
-#   <svc>_app    what requests and consumers use; row-level security always applies to it
-#   <svc>_system BYPASSRLS, only for cross-estate machinery (outbox relay, platform listings)
+# PostgreSQL from Debian's package: one cluster "xinyi" on $POSTGRES_PORT, with the databases and
+# roles of deploy/postgres/provision.sh.
 # Usage: deploy/postgres.sh up|down|status
 source "$(dirname "$0")/lib.sh"
 
 CLUSTER=xinyi
-SERVICES=(tenant ledger ticketing microfund)
-DB_PASSWORD="${XINYI_DB_PASSWORD:-xinyi-dev}"
 
 install_if_missing() {
   if ! ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1; then
@@ -25,42 +20,8 @@ as_superuser() { runuser -u postgres -- psql -X -q -v ON_ERROR_STOP=1 -p "$POSTG
 
 ready() { runuser -u postgres -- pg_isready -q -h 127.0.0.1 -p "$POSTGRES_PORT" && as_superuser -tAc 'select 1' >/dev/null; }
 
-ensure_role() {  # name, extra attributes
-  as_superuser -d postgres <<SQL
-DO \$\$ BEGIN
-  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '$1') THEN
-    CREATE ROLE $1 LOGIN PASSWORD '$DB_PASSWORD' $2;
-  ELSE
-    ALTER ROLE $1 LOGIN PASSWORD '$DB_PASSWORD' $2;
-  END IF;
-END \$\$;
-SQL
-}
-
-ensure_database() {  # name, owner
-  if [[ -z "$(as_superuser -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = '$1'")" ]]; then
-    as_superuser -d postgres -c "CREATE DATABASE $1 OWNER $2 ENCODING 'UTF8' TEMPLATE template0"
-  fi
-}
-
 provision() {
-  for svc in "${SERVICES[@]}"; do
-    ensure_role "${svc}_owner" "NOSUPERUSER NOBYPASSRLS"
-    ensure_role "${svc}_app" "NOSUPERUSER NOBYPASSRLS"
-    ensure_role "${svc}_system" "NOSUPERUSER BYPASSRLS"
-    ensure_database "$svc" "${svc}_owner"
-    as_superuser -d "$svc" <<SQL
-REVOKE ALL ON DATABASE $svc FROM PUBLIC;
-GRANT CONNECT ON DATABASE $svc TO ${svc}_app, ${svc}_system;
-GRANT USAGE ON SCHEMA public TO ${svc}_app, ${svc}_system;
-ALTER DEFAULT PRIVILEGES FOR ROLE ${svc}_owner IN SCHEMA public
-  GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO ${svc}_app, ${svc}_system;
-ALTER DEFAULT PRIVILEGES FOR ROLE ${svc}_owner IN SCHEMA public
-  GRANT USAGE, SELECT ON SEQUENCES TO ${svc}_app, ${svc}_system;
-SQL
-  done
-  ensure_role keycloak "NOSUPERUSER"
-  ensure_database keycloak keycloak
+  PSQL_COMMAND="runuser -u postgres -- psql -p $POSTGRES_PORT" "$DEPLOY_DIR/postgres/provision.sh"
 }
 
 up() {

@@ -34,7 +34,13 @@ def build_app(settings: LedgerSettings) -> FastAPI:
         components=[
             OutboxRelay(settings, database, topics=[LEDGER_EVENTS]),
             IdempotentConsumer(settings, database, consumers.tenant_subscription(tenant)),
-            GrpcServer(settings.service_name, settings.grpc_port, verifier, grpc_api.register(database)),
+            GrpcServer(
+                settings.service_name,
+                settings.grpc_port,
+                verifier,
+                grpc_api.register(database),
+                host=settings.grpc_host,
+            ),
         ],
         on_shutdown=shutdown,
     )

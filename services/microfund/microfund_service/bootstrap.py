@@ -26,7 +26,13 @@ def build_app(settings: MicrofundSettings) -> FastAPI:
         components=[
             IdempotentConsumer(settings, database, consumers.TENANT_SUBSCRIPTION),
             # Health service only for now; the micro-fund contract comes with the micro-fund issue.
-            GrpcServer(settings.service_name, settings.grpc_port, verifier, register=lambda server: None),
+            GrpcServer(
+                settings.service_name,
+                settings.grpc_port,
+                verifier,
+                register=lambda server: None,
+                host=settings.grpc_host,
+            ),
         ],
         on_shutdown=database.dispose,
     )

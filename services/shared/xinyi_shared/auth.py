@@ -104,7 +104,7 @@ class TokenVerifier:
 
     @classmethod
     def from_settings(cls, settings: ServiceSettings) -> TokenVerifier:
-        return cls(settings.issuer, settings.token_audience)
+        return cls(settings.issuer, settings.token_audience, f"{settings.realm_url}/protocol/openid-connect/certs")
 
     def verify(self, token: str) -> Principal:
         if not token:
@@ -145,7 +145,7 @@ class ServiceTokenProvider:
     """Client-credentials access token of this service, refreshed shortly before it expires."""
 
     def __init__(self, settings: ServiceSettings) -> None:
-        self._url = f"{settings.issuer}/protocol/openid-connect/token"
+        self._url = f"{settings.realm_url}/protocol/openid-connect/token"
         self._client_id = settings.client_id
         self._client_secret = settings.client_secret.get_secret_value()
         self._token = ""

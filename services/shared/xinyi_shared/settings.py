@@ -21,6 +21,7 @@ class ServiceSettings(BaseSettings):
     service_name: str
     http_host: str = "127.0.0.1"
     http_port: int
+    grpc_host: str = "127.0.0.1"
     grpc_port: int
     log_level: str = "INFO"
 
@@ -36,6 +37,9 @@ class ServiceSettings(BaseSettings):
 
     keycloak_url: str = "http://127.0.0.1:18080"
     keycloak_realm: str = "xinyi"
+    # The issuer tokens carry, when callers reach Keycloak by another address than this service
+    # does (in containers: http://localhost:18080/realms/xinyi while the service uses keycloak:8080).
+    token_issuer: str = ""
     token_audience: str = "xinyi-api"
     client_id: str = ""
     client_secret: SecretStr = SecretStr("")
@@ -63,8 +67,13 @@ class ServiceSettings(BaseSettings):
         return self
 
     @property
-    def issuer(self) -> str:
+    def realm_url(self) -> str:
+        """Where this service reaches the realm (keys, tokens, admin API)."""
         return f"{self.keycloak_url}/realms/{self.keycloak_realm}"
+
+    @property
+    def issuer(self) -> str:
+        return self.token_issuer or self.realm_url
 
     def database_url(self, role: Literal["owner", "app", "system"]) -> str:
         """URL for one of the service's three database roles (see deploy/postgres.sh)."""

@@ -27,7 +27,13 @@ def build_app(settings: TenantSettings) -> FastAPI:
         readiness_checks={"database": database.ping, "kafka": KafkaProbe(settings)},
         components=[
             OutboxRelay(settings, database, topics=[TENANT_EVENTS]),
-            GrpcServer(settings.service_name, settings.grpc_port, verifier, grpc_api.register(database)),
+            GrpcServer(
+                settings.service_name,
+                settings.grpc_port,
+                verifier,
+                grpc_api.register(database),
+                host=settings.grpc_host,
+            ),
         ],
         on_shutdown=database.dispose,
     )

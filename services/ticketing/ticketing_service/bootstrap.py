@@ -26,7 +26,13 @@ def build_app(settings: TicketingSettings) -> FastAPI:
         components=[
             IdempotentConsumer(settings, database, consumers.TENANT_SUBSCRIPTION),
             # Health service only for now; the ticketing contract comes with the ticketing issue.
-            GrpcServer(settings.service_name, settings.grpc_port, verifier, register=lambda server: None),
+            GrpcServer(
+                settings.service_name,
+                settings.grpc_port,
+                verifier,
+                register=lambda server: None,
+                host=settings.grpc_host,
+            ),
         ],
         on_shutdown=database.dispose,
     )

@@ -1,0 +1,23 @@
+# One image per service, from one file: docker build --build-arg SERVICE=ledger -t xinyi-ledger .
+FROM python:3.11-slim AS build
+ARG SERVICE
+RUN test -n "$SERVICE" || (echo "--build-arg SERVICE=tenant|ledger|ticketing|microfund is required" && false)
+WORKDIR /src
+COPY services/shared services/shared
+COPY services/${SERVICE} services/${SERVICE}
+RUN python -m venv /opt/xinyi \
+ && /opt/xinyi/bin/pip install --no-cache-dir ./services/shared ./services/${SERVICE}
+
+FROM python:3.11-slim
+ARG SERVICE
+ENV PATH=/opt/xinyi/bin:$PATH \
+    PYTHONUNBUFFERED=1 \
+    XINYI_SERVICE=${SERVICE} \
+    XINYI_HTTP_HOST=0.0.0.0 \
+    XINYI_GRPC_HOST=0.0.0.0
+COPY --from=build /opt/xinyi /opt/xinyi
+RUN useradd --system --uid 10001 --no-create-home xinyi
+USER 10001
+# `xinyi-<service> migrate` runs once per release; `serve` runs the HTTP and gRPC servers.
+ENTRYPOINT ["/bin/sh", "-c", "exec xinyi-${XINYI_SERVICE} \"$@\"", "--"]
+CMD ["serve"]

@@ -1,0 +1,57 @@
+"""Creates the demo district's estate through the public APIs, as the platform team would, and
+makes the demo accounts its members. Safe to run again: onboarding and memberships are idempotent."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from tests.harness import bearer, http_url, user_token
+
+DEMO_ESTATE = {
+    "code": "jinhe-lvzhou",
+    "name": "金河绿洲",
+    "district_code": "shuangliu",
+    "community_code": "jinhe",
+    "fee_rate_fen_per_sqm_month": "35",
+    "remuneration_share_bps": 1500,
+    "donation_share_bps": 3000,
+}
+ESTATE_MEMBERS = ["firm-manager", "firm-staff", "supervisor", "resident", "grid-leader", "community-officer"]
+
+
+def main() -> None:
+    admin = bearer(user_token("platform-admin"))
+    with httpx.Client(base_url=http_url("tenant"), timeout=30) as tenant:
+        response = tenant.post("/v1/estates", json=DEMO_ESTATE, headers=admin)
+        if response.status_code not in (200, 201):
+            sys.exit(f"onboarding the demo estate failed: {response.status_code} {response.text}")
+        for username in ESTATE_MEMBERS:
+            added = tenant.post(
+                f"/v1/estates/{DEMO_ESTATE['code']}/members", json={"username": username}, headers=admin
+            )
+            if added.status_code != 204:
+                sys.exit(f"adding {username} to the demo estate failed: {added.status_code} {added.text}")
+
+    manager = bearer(user_token("firm-manager"))
+    deadline = time.monotonic() + 90
+    while True:
+        books = httpx.get(
+            f"{http_url('ledger')}/v1/estates/{DEMO_ESTATE['code']}/accounts", headers=manager, timeout=10
+        )
+        if books.status_code == 200:
+            break
+        if time.monotonic() > deadline:
+            sys.exit(f"the demo estate's trust books did not open: {books.status_code} {books.text}")
+        time.sleep(0.5)
+    print(
+        f"demo estate {DEMO_ESTATE['code']} ({DEMO_ESTATE['name']}): onboarded, {len(books.json()['accounts'])} trust accounts open"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Printed at the end of `make up`: where everything listens and how to log in.
+source "$(dirname "$0")/lib.sh"
+cat <<TXT
+
+Xinyi is up.
+
+  service     HTTP (OpenAPI at /docs)            gRPC
+  tenant      http://127.0.0.1:$TENANT_HTTP_PORT/docs      127.0.0.1:$TENANT_GRPC_PORT
+  ledger      http://127.0.0.1:$LEDGER_HTTP_PORT/docs      127.0.0.1:$LEDGER_GRPC_PORT
+  ticketing   http://127.0.0.1:$TICKETING_HTTP_PORT/docs      127.0.0.1:$TICKETING_GRPC_PORT
+  microfund   http://127.0.0.1:$MICROFUND_HTTP_PORT/docs      127.0.0.1:$MICROFUND_GRPC_PORT
+
+  PostgreSQL  127.0.0.1:$POSTGRES_PORT (databases tenant, ledger, ticketing, microfund, keycloak)
+  Kafka       127.0.0.1:$KAFKA_PORT
+  Keycloak    http://127.0.0.1:$KEYCLOAK_PORT/admin (admin / admin), realm "xinyi"
+
+Demo estate: jinhe-lvzhou (金河绿洲). Accounts, all with password xinyi-dev-password:
+  platform-admin, firm-manager, firm-staff, supervisor, resident, grid-leader,
+  community-officer, governance-observer
+
+Try it:
+  TOKEN=\$(curl -s http://127.0.0.1:$KEYCLOAK_PORT/realms/xinyi/protocol/openid-connect/token \\
+    -d grant_type=password -d client_id=xinyi-web -d scope=organization:* \\
+    -d username=firm-manager -d password=xinyi-dev-password | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
+  curl -s -H "Authorization: Bearer \$TOKEN" http://127.0.0.1:$LEDGER_HTTP_PORT/v1/estates/jinhe-lvzhou/accounts
+
+Logs and data: $XINYI_STATE        Stop everything: make down
+TXT
