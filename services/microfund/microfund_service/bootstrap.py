@@ -6,35 +6,19 @@ from fastapi import FastAPI
 
 from microfund_service.entrypoints import consumers, http_api
 from microfund_service.settings import MicrofundSettings
-from xinyi_shared.auth import TokenVerifier
 from xinyi_shared.consumer import IdempotentConsumer
-from xinyi_shared.db import Database
-from xinyi_shared.grpc_server import GrpcServer
-from xinyi_shared.http import create_app
-from xinyi_shared.kafka_topics import KafkaProbe
+from xinyi_shared.service import ServiceCore
 
 
 def build_app(settings: MicrofundSettings) -> FastAPI:
-    database = Database(settings)
-    verifier = TokenVerifier.from_settings(settings)
-    app = create_app(
-        service=settings.service_name,
+    core = ServiceCore.from_settings(settings)
+    return core.app(
         title="Xinyi micro-fund service",
         description="The community micro-fund (微基金): donations in, grants out.",
-        verifier=verifier,
-        readiness_checks={"database": database.ping, "kafka": KafkaProbe(settings)},
         components=[
-            IdempotentConsumer(settings, database, consumers.TENANT_SUBSCRIPTION),
+            IdempotentConsumer(settings, core.database, consumers.TENANT_SUBSCRIPTION),
             # Health service only for now; the micro-fund contract comes with the micro-fund issue.
-            GrpcServer(
-                settings.service_name,
-                settings.grpc_port,
-                verifier,
-                register=lambda server: None,
-                host=settings.grpc_host,
-            ),
+            core.grpc_server(),
         ],
-        on_shutdown=database.dispose,
+        routers=[http_api.build_router(core.database)],
     )
-    app.include_router(http_api.build_router(database))
-    return app
