@@ -39,6 +39,31 @@ class TenantServiceStub:
                 request_serializer=xinyi_dot_tenant_dot_v1_dot_tenant__pb2.GetEstateRequest.SerializeToString,
                 response_deserializer=xinyi_dot_tenant_dot_v1_dot_tenant__pb2.Estate.FromString,
                 _registered_method=True)
+        self.GetEstateRules = channel.unary_unary(
+                '/xinyi.tenant.v1.TenantService/GetEstateRules',
+                request_serializer=xinyi_dot_tenant_dot_v1_dot_tenant__pb2.GetEstateRequest.SerializeToString,
+                response_deserializer=xinyi_dot_tenant_dot_v1_dot_tenant__pb2.EstateRules.FromString,
+                _registered_method=True)
+        self.ListHouseholds = channel.unary_stream(
+                '/xinyi.tenant.v1.TenantService/ListHouseholds',
+                request_serializer=xinyi_dot_tenant_dot_v1_dot_tenant__pb2.ListHouseholdsRequest.SerializeToString,
+                response_deserializer=xinyi_dot_tenant_dot_v1_dot_tenant__pb2.Household.FromString,
+                _registered_method=True)
+        self.GetHousehold = channel.unary_unary(
+                '/xinyi.tenant.v1.TenantService/GetHousehold',
+                request_serializer=xinyi_dot_tenant_dot_v1_dot_tenant__pb2.GetHouseholdRequest.SerializeToString,
+                response_deserializer=xinyi_dot_tenant_dot_v1_dot_tenant__pb2.Household.FromString,
+                _registered_method=True)
+        self.ResolveGrid = channel.unary_unary(
+                '/xinyi.tenant.v1.TenantService/ResolveGrid',
+                request_serializer=xinyi_dot_tenant_dot_v1_dot_tenant__pb2.ResolveGridRequest.SerializeToString,
+                response_deserializer=xinyi_dot_tenant_dot_v1_dot_tenant__pb2.Grid.FromString,
+                _registered_method=True)
+        self.CheckMembership = channel.unary_unary(
+                '/xinyi.tenant.v1.TenantService/CheckMembership',
+                request_serializer=xinyi_dot_tenant_dot_v1_dot_tenant__pb2.CheckMembershipRequest.SerializeToString,
+                response_deserializer=xinyi_dot_tenant_dot_v1_dot_tenant__pb2.Membership.FromString,
+                _registered_method=True)
 
 
 class TenantServiceServicer:
@@ -52,6 +77,39 @@ class TenantServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetEstateRules(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListHouseholds(self, request, context):
+        """Every household of the estate, streamed in a stable order (building, unit, room).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetHousehold(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ResolveGrid(self, request, context):
+        """The grid a household belongs to (NOT_FOUND when it has none).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CheckMembership(self, request, context):
+        """Whether a user is a member (owner or resident) of a household of the estate, and of which.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_TenantServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -59,6 +117,31 @@ def add_TenantServiceServicer_to_server(servicer, server):
                     servicer.GetEstate,
                     request_deserializer=xinyi_dot_tenant_dot_v1_dot_tenant__pb2.GetEstateRequest.FromString,
                     response_serializer=xinyi_dot_tenant_dot_v1_dot_tenant__pb2.Estate.SerializeToString,
+            ),
+            'GetEstateRules': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetEstateRules,
+                    request_deserializer=xinyi_dot_tenant_dot_v1_dot_tenant__pb2.GetEstateRequest.FromString,
+                    response_serializer=xinyi_dot_tenant_dot_v1_dot_tenant__pb2.EstateRules.SerializeToString,
+            ),
+            'ListHouseholds': grpc.unary_stream_rpc_method_handler(
+                    servicer.ListHouseholds,
+                    request_deserializer=xinyi_dot_tenant_dot_v1_dot_tenant__pb2.ListHouseholdsRequest.FromString,
+                    response_serializer=xinyi_dot_tenant_dot_v1_dot_tenant__pb2.Household.SerializeToString,
+            ),
+            'GetHousehold': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetHousehold,
+                    request_deserializer=xinyi_dot_tenant_dot_v1_dot_tenant__pb2.GetHouseholdRequest.FromString,
+                    response_serializer=xinyi_dot_tenant_dot_v1_dot_tenant__pb2.Household.SerializeToString,
+            ),
+            'ResolveGrid': grpc.unary_unary_rpc_method_handler(
+                    servicer.ResolveGrid,
+                    request_deserializer=xinyi_dot_tenant_dot_v1_dot_tenant__pb2.ResolveGridRequest.FromString,
+                    response_serializer=xinyi_dot_tenant_dot_v1_dot_tenant__pb2.Grid.SerializeToString,
+            ),
+            'CheckMembership': grpc.unary_unary_rpc_method_handler(
+                    servicer.CheckMembership,
+                    request_deserializer=xinyi_dot_tenant_dot_v1_dot_tenant__pb2.CheckMembershipRequest.FromString,
+                    response_serializer=xinyi_dot_tenant_dot_v1_dot_tenant__pb2.Membership.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -88,6 +171,141 @@ class TenantService:
             '/xinyi.tenant.v1.TenantService/GetEstate',
             xinyi_dot_tenant_dot_v1_dot_tenant__pb2.GetEstateRequest.SerializeToString,
             xinyi_dot_tenant_dot_v1_dot_tenant__pb2.Estate.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetEstateRules(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/xinyi.tenant.v1.TenantService/GetEstateRules',
+            xinyi_dot_tenant_dot_v1_dot_tenant__pb2.GetEstateRequest.SerializeToString,
+            xinyi_dot_tenant_dot_v1_dot_tenant__pb2.EstateRules.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListHouseholds(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/xinyi.tenant.v1.TenantService/ListHouseholds',
+            xinyi_dot_tenant_dot_v1_dot_tenant__pb2.ListHouseholdsRequest.SerializeToString,
+            xinyi_dot_tenant_dot_v1_dot_tenant__pb2.Household.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetHousehold(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/xinyi.tenant.v1.TenantService/GetHousehold',
+            xinyi_dot_tenant_dot_v1_dot_tenant__pb2.GetHouseholdRequest.SerializeToString,
+            xinyi_dot_tenant_dot_v1_dot_tenant__pb2.Household.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ResolveGrid(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/xinyi.tenant.v1.TenantService/ResolveGrid',
+            xinyi_dot_tenant_dot_v1_dot_tenant__pb2.ResolveGridRequest.SerializeToString,
+            xinyi_dot_tenant_dot_v1_dot_tenant__pb2.Grid.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CheckMembership(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/xinyi.tenant.v1.TenantService/CheckMembership',
+            xinyi_dot_tenant_dot_v1_dot_tenant__pb2.CheckMembershipRequest.SerializeToString,
+            xinyi_dot_tenant_dot_v1_dot_tenant__pb2.Membership.FromString,
             options,
             channel_credentials,
             insecure,
