@@ -10,12 +10,13 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from tests.harness import bearer, http_url, user_token
+from tests.harness import bearer, http_url, register_hierarchy, user_token
 
 DEMO_ESTATE = {
     "code": "jinhe-lvzhou",
     "name": "金河绿洲",
     "district_code": "shuangliu",
+    "sub_district_code": "dongsheng",
     "community_code": "jinhe",
     "fee_rate_fen_per_sqm_month": "35",
     "remuneration_share_bps": 1500,
@@ -27,6 +28,7 @@ ESTATE_MEMBERS = ["firm-manager", "firm-staff", "supervisor", "resident", "grid-
 def main() -> None:
     admin = bearer(user_token("platform-admin"))
     with httpx.Client(base_url=http_url("tenant"), timeout=30) as tenant:
+        register_hierarchy(tenant, admin["Authorization"].removeprefix("Bearer "))
         response = tenant.post("/v1/estates", json=DEMO_ESTATE, headers=admin)
         if response.status_code not in (200, 201):
             sys.exit(f"onboarding the demo estate failed: {response.status_code} {response.text}")

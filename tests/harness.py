@@ -91,6 +91,20 @@ def unique_code(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:8]}"
 
 
+DISTRICT, SUB_DISTRICT, COMMUNITY = "shuangliu", "dongsheng", "jinhe"
+
+
+def register_hierarchy(client: httpx.Client, token: str) -> None:
+    """The test district's hierarchy (idempotent: 201 the first time, 200 after)."""
+    for path, body in (
+        ("/v1/districts", {"code": DISTRICT, "name": "双流区"}),
+        (f"/v1/districts/{DISTRICT}/sub-districts", {"code": SUB_DISTRICT, "name": "东升街道"}),
+        (f"/v1/sub-districts/{SUB_DISTRICT}/communities", {"code": COMMUNITY, "name": "金河社区"}),
+    ):
+        response = client.post(path, json=body, headers=bearer(token))
+        assert response.status_code in (200, 201), response.text
+
+
 @dataclass
 class KeycloakAdmin:
     """The realm's admin API, used by tests to create and remove their own users."""

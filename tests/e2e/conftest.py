@@ -8,7 +8,18 @@ from dataclasses import dataclass
 import httpx
 import pytest
 
-from tests.harness import KeycloakAdmin, bearer, eventually, http_url, unique_code, user_token
+from tests.harness import (
+    COMMUNITY,
+    DISTRICT,
+    SUB_DISTRICT,
+    KeycloakAdmin,
+    bearer,
+    eventually,
+    http_url,
+    register_hierarchy,
+    unique_code,
+    user_token,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -27,7 +38,8 @@ def keycloak() -> Iterator[KeycloakAdmin]:
 
 @pytest.fixture(scope="session")
 def tenant_api(admin_token: str) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=http_url("tenant"), timeout=30) as client:
+    with httpx.Client(base_url=http_url("tenant"), timeout=60) as client:
+        register_hierarchy(client, admin_token)
         yield client
 
 
@@ -42,8 +54,9 @@ def estate_body(code: str, **overrides: object) -> dict[str, object]:
     body: dict[str, object] = {
         "code": code,
         "name": f"测试小区 {code}",
-        "district_code": "shuangliu",
-        "community_code": "jinhe",
+        "district_code": DISTRICT,
+        "sub_district_code": SUB_DISTRICT,
+        "community_code": COMMUNITY,
     }
     body.update(overrides)
     return body

@@ -11,9 +11,11 @@ class XinyiError(Exception):
     http_status = 500
     code = "internal"
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, details: dict[str, object] | None = None) -> None:
         super().__init__(reason)
         self.reason = reason
+        # Structured specifics a client can act on (e.g. every bad row of a file); no personal data.
+        self.details = details or {}
 
 
 class InvalidInput(XinyiError):

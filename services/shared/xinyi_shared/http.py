@@ -103,7 +103,9 @@ def create_app(
     @app.exception_handler(XinyiError)
     async def _domain_error(_: Request, error: XinyiError) -> JSONResponse:
         headers = {"WWW-Authenticate": "Bearer"} if error.http_status == 401 else None
-        return JSONResponse(error_body(error.code, error.reason), status_code=error.http_status, headers=headers)
+        return JSONResponse(
+            {**error_body(error.code, error.reason), **error.details}, status_code=error.http_status, headers=headers
+        )
 
     @app.exception_handler(RequestValidationError)
     async def _invalid_request(_: Request, error: RequestValidationError) -> JSONResponse:

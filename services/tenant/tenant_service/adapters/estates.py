@@ -1,13 +1,21 @@
-"""Estate rows in and out of PostgreSQL."""
+"""Estates and their rules history in and out of PostgreSQL."""
 
 from __future__ import annotations
 
-from sqlalchemy import func, select, update
+import json
+from typing import Any
+
+from sqlalchemy import text
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.orm import Session
 
-from tenant_service.adapters.tables import estates
-from tenant_service.domain.estate import Estate, EstateProfile, EstateStatus
+from tenant_service.domain.estate import Estate, EstateProfile, EstateRules, EstateStatus, RuleChange
+
+ESTATE_COLUMNS = (
+    "estate_code, name, district_code, sub_district_code, community_code, fee_rate_fen_per_sqm_month, "
+    "remuneration_share_bps, donation_share_bps, remuneration_basis, billing_day, time_zone, status, "
+    "directory_id, first_accounts, suspended_reason"
+)
 
 
 def _to_estate(row: RowMapping) -> Estate:
@@ -15,10 +23,13 @@ def _to_estate(row: RowMapping) -> Estate:
         code=row["estate_code"],
         name=row["name"],
         district_code=row["district_code"],
+        sub_district_code=row["sub_district_code"] or "",
         community_code=row["community_code"],
         fee_rate_fen_per_sqm_month=row["fee_rate_fen_per_sqm_month"].normalize(),
         remuneration_share_bps=row["remuneration_share_bps"],
         donation_share_bps=row["donation_share_bps"],
+        remuneration_basis=row["remuneration_basis"],
+        billing_day=row["billing_day"],
         time_zone=row["time_zone"],
     )
     return Estate(profile=profile, status=EstateStatus(row["status"]), directory_id=row["directory_id"])
@@ -29,37 +40,103 @@ class EstateRepository:
         self.session = session
 
     def get(self, code: str, *, for_update: bool = False) -> Estate | None:
-        query = select(estates).where(estates.c.estate_code == code)
-        if for_update:
-            query = query.with_for_update()
-        row = self.session.execute(query).mappings().first()
+        lock = " FOR UPDATE" if for_update else ""
+        row = (
+            self.session.execute(
+                text(f"SELECT {ESTATE_COLUMNS} FROM estates WHERE estate_code = :code{lock}"), {"code": code}
+            )
+            .mappings()
+            .first()
+        )
         return _to_estate(row) if row else None
 
-    def add(self, estate: Estate, created_by: str) -> None:
+    def first_accounts(self, code: str) -> dict[str, Any] | None:
+        return self.session.execute(
+            text("SELECT first_accounts FROM estates WHERE estate_code = :code"), {"code": code}
+        ).scalar_one_or_none()
+
+    def add(self, estate: Estate, created_by: str, first_accounts: dict[str, Any]) -> None:
         p = estate.profile
         self.session.execute(
-            estates.insert().values(
-                estate_code=p.code,
-                name=p.name,
-                district_code=p.district_code,
-                community_code=p.community_code,
-                fee_rate_fen_per_sqm_month=p.fee_rate_fen_per_sqm_month,
-                remuneration_share_bps=p.remuneration_share_bps,
-                donation_share_bps=p.donation_share_bps,
-                time_zone=p.time_zone,
-                status=estate.status.value,
-                directory_id=estate.directory_id,
-                created_by=created_by,
-            )
+            text(
+                "INSERT INTO estates (estate_code, name, district_code, sub_district_code, community_code, "
+                "fee_rate_fen_per_sqm_month, remuneration_share_bps, donation_share_bps, remuneration_basis, "
+                "billing_day, time_zone, status, directory_id, created_by, first_accounts) VALUES (:code, :name, "
+                ":district, :sub_district, :community, :rate, :remuneration, :donation, :basis, :billing_day, :tz, "
+                ":status, :directory_id, :created_by, CAST(:first_accounts AS jsonb))"
+            ),
+            {
+                "code": p.code,
+                "name": p.name,
+                "district": p.district_code,
+                "sub_district": p.sub_district_code,
+                "community": p.community_code,
+                "rate": p.fee_rate_fen_per_sqm_month,
+                "remuneration": p.remuneration_share_bps,
+                "donation": p.donation_share_bps,
+                "basis": p.remuneration_basis.value,
+                "billing_day": p.billing_day,
+                "tz": p.time_zone,
+                "status": estate.status.value,
+                "directory_id": estate.directory_id,
+                "created_by": created_by,
+                "first_accounts": json.dumps(first_accounts, ensure_ascii=False),
+            },
         )
 
-    def save_status(self, estate: Estate) -> None:
+    def save_status(self, estate: Estate, suspended_reason: str | None = None) -> None:
         self.session.execute(
-            update(estates)
-            .where(estates.c.estate_code == estate.code)
-            .values(status=estate.status.value, directory_id=estate.directory_id, updated_at=func.now())
+            text(
+                "UPDATE estates SET status = :status, directory_id = :directory_id, suspended_reason = :reason, "
+                "updated_at = now() WHERE estate_code = :code"
+            ),
+            {
+                "status": estate.status.value,
+                "directory_id": estate.directory_id,
+                "reason": suspended_reason,
+                "code": estate.code,
+            },
         )
 
     def list_all(self) -> list[Estate]:
-        rows = self.session.execute(select(estates).order_by(estates.c.estate_code)).mappings().all()
+        rows = self.session.execute(text(f"SELECT {ESTATE_COLUMNS} FROM estates ORDER BY estate_code")).mappings()
         return [_to_estate(row) for row in rows]
+
+    # Rules history ----------------------------------------------------------------------------
+
+    def rule_changes(self, code: str) -> list[RuleChange]:
+        """The estate's rules history, oldest effective date first (later entries win on a tie)."""
+        rows = self.session.execute(
+            text(
+                "SELECT effective_from, rules, changed_by, reason FROM estate_rule_changes "
+                "WHERE estate_code = :code ORDER BY effective_from, id"
+            ),
+            {"code": code},
+        ).all()
+        return [RuleChange(r.effective_from, EstateRules.from_json(r.rules), r.changed_by, r.reason) for r in rows]
+
+    def rule_audit(self, code: str) -> list[dict[str, Any]]:
+        rows = self.session.execute(
+            text(
+                "SELECT effective_from, rules, previous, reason, changed_by, changed_at FROM estate_rule_changes "
+                "WHERE estate_code = :code ORDER BY id"
+            ),
+            {"code": code},
+        ).mappings()
+        return [dict(row) for row in rows]
+
+    def add_rule_change(self, code: str, change: RuleChange, previous: EstateRules | None) -> None:
+        self.session.execute(
+            text(
+                "INSERT INTO estate_rule_changes (estate_code, effective_from, rules, previous, reason, changed_by) "
+                "VALUES (:code, :effective_from, CAST(:rules AS jsonb), CAST(:previous AS jsonb), :reason, :by)"
+            ),
+            {
+                "code": code,
+                "effective_from": change.effective_from,
+                "rules": json.dumps(change.rules.to_json()),
+                "previous": json.dumps(previous.to_json()) if previous else None,
+                "reason": change.reason,
+                "by": change.changed_by,
+            },
+        )

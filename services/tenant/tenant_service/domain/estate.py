@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from xinyi_shared.errors import Conflict, InvalidInput
 
@@ -14,6 +17,13 @@ DEFAULT_FEE_RATE_FEN_PER_SQM_MONTH = Decimal("35")  # 0.35 CNY per m² per month
 DEFAULT_REMUNERATION_SHARE_BPS = 1500  # 15% of property fees
 DEFAULT_DONATION_SHARE_BPS = 3000  # 30% of the remuneration
 MAX_FEE_RATE_DECIMALS = 4
+
+
+class RemunerationBasis(StrEnum):
+    """What the firm's remuneration (酬金) is a share of."""
+
+    COLLECTED = "collected"  # fees actually collected: the firm shares the collection risk
+    BILLED = "billed"
 
 
 class EstateStatus(StrEnum):
@@ -52,6 +62,80 @@ def validate_share_bps(name: str, bps: int) -> int:
     return bps
 
 
+def validate_time_zone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as error:
+        raise InvalidInput(f"unknown time zone {name!r}") from error
+    return name
+
+
+@dataclass(frozen=True)
+class EstateRules:
+    """The estate's money rules; they change from a stated date, never retroactively."""
+
+    fee_rate_fen_per_sqm_month: Decimal = DEFAULT_FEE_RATE_FEN_PER_SQM_MONTH
+    remuneration_share_bps: int = DEFAULT_REMUNERATION_SHARE_BPS
+    donation_share_bps: int = DEFAULT_DONATION_SHARE_BPS
+    remuneration_basis: RemunerationBasis = RemunerationBasis.COLLECTED
+    billing_day: int = 1
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "fee_rate_fen_per_sqm_month", parse_fee_rate(self.fee_rate_fen_per_sqm_month))
+        validate_share_bps("remuneration share", self.remuneration_share_bps)
+        validate_share_bps("donation share", self.donation_share_bps)
+        try:
+            object.__setattr__(self, "remuneration_basis", RemunerationBasis(self.remuneration_basis))
+        except ValueError as error:
+            raise InvalidInput("remuneration basis must be 'collected' or 'billed'") from error
+        if not 1 <= self.billing_day <= 28:
+            raise InvalidInput("billing day must be between 1 and 28 (every month has it)")
+
+    def to_json(self) -> dict[str, Any]:
+        values = asdict(self)
+        values["fee_rate_fen_per_sqm_month"] = str(self.fee_rate_fen_per_sqm_month)
+        values["remuneration_basis"] = self.remuneration_basis.value
+        return values
+
+    @classmethod
+    def from_json(cls, values: dict[str, Any]) -> EstateRules:
+        return cls(
+            **{**values, "fee_rate_fen_per_sqm_month": Decimal(values["fee_rate_fen_per_sqm_month"]).normalize()}
+        )
+
+
+@dataclass(frozen=True)
+class RuleChange:
+    """One entry of the audited rules history: from ``effective_from`` on, ``rules`` apply."""
+
+    effective_from: date
+    rules: EstateRules
+    changed_by: str
+    reason: str = ""
+
+
+def rules_in_force(changes: list[RuleChange], on: date) -> EstateRules | None:
+    """The rules applying on ``on``: the latest change effective on or before it (the later entry
+    wins among changes with the same date)."""
+    applicable = [change for change in changes if change.effective_from <= on]
+    return applicable[-1].rules if applicable else None
+
+
+def schedule_rule_change(history: list[RuleChange], change: RuleChange, today: date) -> EstateRules | None:
+    """Checks ``change`` against the history (oldest first); returns the rules it replaces.
+
+    Rules apply per billing month, so a change starts on the first day of a month, and never in
+    the past: bills already issued stay as they were."""
+    if change.effective_from < today:
+        raise InvalidInput("rules cannot change retroactively: effective_from must be today or later")
+    if change.effective_from.day != 1:
+        raise InvalidInput("rules change from the first day of a month (billing is monthly)")
+    previous = rules_in_force(sorted(history, key=lambda c: c.effective_from), change.effective_from)
+    if previous == change.rules:
+        raise Conflict("these rules are already in force from that date")
+    return previous
+
+
 @dataclass(frozen=True)
 class EstateProfile:
     """What the platform team states when onboarding an estate."""
@@ -64,6 +148,9 @@ class EstateProfile:
     remuneration_share_bps: int = DEFAULT_REMUNERATION_SHARE_BPS
     donation_share_bps: int = DEFAULT_DONATION_SHARE_BPS
     time_zone: str = "Asia/Shanghai"
+    sub_district_code: str = ""
+    remuneration_basis: RemunerationBasis = RemunerationBasis.COLLECTED
+    billing_day: int = 1
 
     def __post_init__(self) -> None:
         validate_estate_code(self.code)
@@ -71,9 +158,19 @@ class EstateProfile:
             raise InvalidInput("estate name must not be empty")
         if not self.district_code.strip() or not self.community_code.strip():
             raise InvalidInput("district and community codes must not be empty")
-        object.__setattr__(self, "fee_rate_fen_per_sqm_month", parse_fee_rate(self.fee_rate_fen_per_sqm_month))
-        validate_share_bps("remuneration share", self.remuneration_share_bps)
-        validate_share_bps("donation share", self.donation_share_bps)
+        validate_time_zone(self.time_zone)
+        rules = self.initial_rules()  # validates the rule fields
+        object.__setattr__(self, "fee_rate_fen_per_sqm_month", rules.fee_rate_fen_per_sqm_month)
+        object.__setattr__(self, "remuneration_basis", rules.remuneration_basis)
+
+    def initial_rules(self) -> EstateRules:
+        return EstateRules(
+            fee_rate_fen_per_sqm_month=self.fee_rate_fen_per_sqm_month,
+            remuneration_share_bps=self.remuneration_share_bps,
+            donation_share_bps=self.donation_share_bps,
+            remuneration_basis=self.remuneration_basis,
+            billing_day=self.billing_day,
+        )
 
 
 @dataclass(frozen=True)
@@ -93,3 +190,25 @@ class Estate:
 
     def activated(self, directory_id: str) -> Estate:
         return replace(self, status=EstateStatus.ACTIVE, directory_id=directory_id)
+
+    def require_writable(self) -> None:
+        """A suspended estate is read-only: its people still see their data, nobody changes it."""
+        if self.status is EstateStatus.SUSPENDED:
+            raise Conflict(f"estate {self.code!r} is suspended: its data is read-only")
+        if self.status is not EstateStatus.ACTIVE:
+            raise Conflict(f"estate {self.code!r} is {self.status.value}")
+
+    def suspended(self) -> Estate:
+        if self.status is not EstateStatus.ACTIVE:
+            raise Conflict(f"only an active estate can be suspended (this one is {self.status.value})")
+        return replace(self, status=EstateStatus.SUSPENDED)
+
+    def resumed(self) -> Estate:
+        if self.status is not EstateStatus.SUSPENDED:
+            raise Conflict(f"only a suspended estate can be resumed (this one is {self.status.value})")
+        return replace(self, status=EstateStatus.ACTIVE)
+
+    def offboarded(self) -> Estate:
+        if self.status not in (EstateStatus.ACTIVE, EstateStatus.SUSPENDED):
+            raise Conflict(f"estate {self.code!r} cannot be offboarded while {self.status.value}")
+        return replace(self, status=EstateStatus.OFFBOARDED)

@@ -1,9 +1,12 @@
-"""HTTP API of the estate registry (thin: parse, authorise, call the service layer, shape output)."""
+"""HTTP API of the registry: hierarchy, estates, rules, lifecycle (thin: parse, authorise, call the
+service layer, shape the output). Households and ballots have routers of their own."""
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from typing import Annotated
+from uuid import UUID
 
 from fastapi import APIRouter, Path, Response, status
 from pydantic import BaseModel, ConfigDict, Field
@@ -14,16 +17,44 @@ from tenant_service.domain.estate import (
     DEFAULT_REMUNERATION_SHARE_BPS,
     Estate,
     EstateProfile,
+    EstateRules,
+    RemunerationBasis,
+    RuleChange,
 )
+from tenant_service.domain.hierarchy import Area
 from tenant_service.service_layer import estates as estate_cases
-from tenant_service.service_layer.estates import Directory
-from xinyi_shared.auth import ESTATE_ROLES, Role, require_estate_access, require_role
+from tenant_service.service_layer import hierarchy as hierarchy_cases
+from tenant_service.service_layer.estates import Directory, FirstAccount
+from xinyi_shared.auth import ESTATE_ROLES, Principal, Role, require_estate_access, require_role
 from xinyi_shared.db import Database
 from xinyi_shared.http import CurrentPrincipal
 
-EstateCode = Annotated[
-    str, Path(description="The estate's code (tenant key)", pattern=r"^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$")
-]
+ESTATE_CODE_PATTERN = r"^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$"
+EstateCode = Annotated[str, Path(description="The estate's code (tenant key)", pattern=ESTATE_CODE_PATTERN)]
+AreaCode = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")]
+
+
+def require_reader(principal: Principal, code: str) -> None:
+    """The estate's own people, or the platform team."""
+    if not principal.has_role(Role.PLATFORM_ADMIN):
+        require_estate_access(principal, code, *ESTATE_ROLES)
+
+
+class AreaCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    code: str = Field(examples=["shuangliu"])
+    name: str = Field(min_length=1, max_length=200, examples=["双流区"])
+
+
+class AccountCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    username: str = Field(min_length=3, max_length=64, pattern=r"^[a-z0-9._-]+$")
+    email: str = Field(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    first_name: str = Field(min_length=1, max_length=100)
+    last_name: str = Field(min_length=1, max_length=100)
+
+    def to_account(self) -> FirstAccount:
+        return FirstAccount(self.username, str(self.email), self.first_name, self.last_name)
 
 
 class EstateCreate(BaseModel):
@@ -32,88 +63,307 @@ class EstateCreate(BaseModel):
     code: str = Field(description="Immutable code, e.g. 'jinhe-lvzhou'", examples=["jinhe-lvzhou"])
     name: str = Field(min_length=1, max_length=200, examples=["金河绿洲"])
     district_code: str = Field(min_length=1, max_length=64, examples=["shuangliu"])
+    sub_district_code: str = Field(default="", max_length=64, examples=["dongsheng"])
     community_code: str = Field(min_length=1, max_length=64, examples=["jinhe"])
     fee_rate_fen_per_sqm_month: Decimal = Field(
         default=DEFAULT_FEE_RATE_FEN_PER_SQM_MONTH, description="Fen per m² per month; 35 = 0.35 CNY"
     )
     remuneration_share_bps: int = Field(default=DEFAULT_REMUNERATION_SHARE_BPS, ge=0, le=10000)
     donation_share_bps: int = Field(default=DEFAULT_DONATION_SHARE_BPS, ge=0, le=10000)
+    remuneration_basis: RemunerationBasis = RemunerationBasis.COLLECTED
+    billing_day: int = Field(default=1, ge=1, le=28)
     time_zone: str = "Asia/Shanghai"
+    firm_manager: AccountCreate | None = Field(default=None, description="The firm's first manager account")
+    supervisor: AccountCreate | None = Field(default=None, description="The owners' supervisor account")
+
+
+class RulesPublic(BaseModel):
+    fee_rate_fen_per_sqm_month: str
+    remuneration_share_bps: int
+    donation_share_bps: int
+    remuneration_basis: str
+    billing_day: int
+
+    @classmethod
+    def of(cls, rules: EstateRules) -> RulesPublic:
+        return cls(**{**rules.to_json()})
 
 
 class EstatePublic(BaseModel):
     code: str
     name: str
     district_code: str
+    sub_district_code: str
     community_code: str
     fee_rate_fen_per_sqm_month: str
     remuneration_share_bps: int
     donation_share_bps: int
+    remuneration_basis: str
+    billing_day: int
     time_zone: str
     status: str
 
     @classmethod
-    def of(cls, estate: Estate) -> EstatePublic:
+    def of(cls, estate: Estate, rules: EstateRules | None = None) -> EstatePublic:
         p = estate.profile
+        r = rules or p.initial_rules()
         return cls(
             code=p.code,
             name=p.name,
             district_code=p.district_code,
+            sub_district_code=p.sub_district_code,
             community_code=p.community_code,
-            fee_rate_fen_per_sqm_month=str(p.fee_rate_fen_per_sqm_month),
-            remuneration_share_bps=p.remuneration_share_bps,
-            donation_share_bps=p.donation_share_bps,
+            fee_rate_fen_per_sqm_month=str(r.fee_rate_fen_per_sqm_month),
+            remuneration_share_bps=r.remuneration_share_bps,
+            donation_share_bps=r.donation_share_bps,
+            remuneration_basis=r.remuneration_basis.value,
+            billing_day=r.billing_day,
             time_zone=p.time_zone,
             status=estate.status.value,
         )
 
 
+class EstateOnboardedPublic(EstatePublic):
+    initial_passwords: dict[str, str] = Field(
+        default_factory=dict, description="Temporary passwords of accounts created by this call (shown once)"
+    )
+
+
 class MemberAdd(BaseModel):
     model_config = ConfigDict(extra="forbid")
-
     username: str = Field(min_length=1, max_length=255)
 
 
+class RulesChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    effective_from: date = Field(description="First day of a month, today or later")
+    fee_rate_fen_per_sqm_month: Decimal
+    remuneration_share_bps: int = Field(ge=0, le=10000)
+    donation_share_bps: int = Field(ge=0, le=10000)
+    remuneration_basis: RemunerationBasis = RemunerationBasis.COLLECTED
+    billing_day: int = Field(default=1, ge=1, le=28)
+    reason: str = Field(min_length=1, max_length=500, description="Why (e.g. the owners' resolution)")
+
+
+class RulesView(BaseModel):
+    in_force: RulesPublic | None
+    history: list[dict[str, object]]
+
+
+class SuspendBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class ArchivePublic(BaseModel):
+    id: UUID
+    sha256: str
+    size_bytes: int
+    download: str
+
+
+class OffboardBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    archive_sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+
+
 def build_router(database: Database, directory: Directory) -> APIRouter:
-    router = APIRouter(prefix="/v1", tags=["estates"])
+    router = APIRouter(prefix="/v1")
+
+    # Hierarchy ------------------------------------------------------------------------------
+
+    def register(kind: str, body: AreaCreate, parent: str, principal: Principal, response: Response) -> dict[str, str]:
+        require_role(principal, Role.PLATFORM_ADMIN)
+        created = hierarchy_cases.register_area(database, Area(kind, body.code, body.name, parent))
+        response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        return {"code": body.code, "name": body.name}
+
+    @router.post("/districts", tags=["hierarchy"], status_code=201, summary="Register a district (区)")
+    def create_district(body: AreaCreate, principal: CurrentPrincipal, response: Response) -> dict[str, str]:
+        return register("district", body, "", principal, response)
+
+    @router.post(
+        "/districts/{district}/sub-districts",
+        tags=["hierarchy"],
+        status_code=201,
+        summary="Register a sub-district (街道)",
+    )
+    def create_sub_district(
+        district: AreaCode, body: AreaCreate, principal: CurrentPrincipal, response: Response
+    ) -> dict[str, str]:
+        return register("sub-district", body, district, principal, response)
+
+    @router.post(
+        "/sub-districts/{sub_district}/communities",
+        tags=["hierarchy"],
+        status_code=201,
+        summary="Register a community (社区)",
+    )
+    def create_community(
+        sub_district: AreaCode, body: AreaCreate, principal: CurrentPrincipal, response: Response
+    ) -> dict[str, str]:
+        return register("community", body, sub_district, principal, response)
+
+    @router.get("/hierarchy", tags=["hierarchy"], summary="Districts → sub-districts → communities → estates")
+    def get_hierarchy(principal: CurrentPrincipal) -> list[dict[str, object]]:
+        require_role(principal, Role.PLATFORM_ADMIN, Role.GOVERNANCE_OBSERVER)
+        return hierarchy_cases.hierarchy(database)
+
+    # Estates --------------------------------------------------------------------------------
 
     @router.post(
         "/estates",
-        response_model=EstatePublic,
+        tags=["estates"],
+        response_model=EstateOnboardedPublic,
         status_code=status.HTTP_201_CREATED,
-        summary="Onboard an estate (platform_admin); repeating the same request returns the estate",
+        summary="Onboard an estate with its first accounts (platform_admin); repeating the request returns it",
         responses={
             200: {"description": "Already onboarded with these details"},
             409: {"description": "Code taken by other details"},
         },
     )
-    def create_estate(body: EstateCreate, principal: CurrentPrincipal, response: Response) -> EstatePublic:
+    def create_estate(body: EstateCreate, principal: CurrentPrincipal, response: Response) -> EstateOnboardedPublic:
         require_role(principal, Role.PLATFORM_ADMIN)
-        profile = EstateProfile(**body.model_dump())
-        estate, created = estate_cases.onboard_estate(database, directory, profile, actor=principal.username)
-        if not created:
+        profile = EstateProfile(**body.model_dump(exclude={"firm_manager", "supervisor"}))
+        onboarding = estate_cases.onboard_estate(
+            database,
+            directory,
+            profile,
+            actor=principal.username,
+            firm_manager=body.firm_manager.to_account() if body.firm_manager else None,
+            supervisor=body.supervisor.to_account() if body.supervisor else None,
+        )
+        if not onboarding.created:
             response.status_code = status.HTTP_200_OK
-        return EstatePublic.of(estate)
+        return EstateOnboardedPublic(
+            **EstatePublic.of(onboarding.estate).model_dump(), initial_passwords=onboarding.initial_passwords
+        )
 
-    @router.get("/estates", response_model=list[EstatePublic], summary="Every estate of the district (platform_admin)")
+    @router.get(
+        "/estates",
+        tags=["estates"],
+        response_model=list[EstatePublic],
+        summary="Every estate of the district (platform_admin)",
+    )
     def list_estates(principal: CurrentPrincipal) -> list[EstatePublic]:
         require_role(principal, Role.PLATFORM_ADMIN)
         return [EstatePublic.of(estate) for estate in estate_cases.list_estates(database)]
 
-    @router.get("/estates/{code}", response_model=EstatePublic, summary="One estate (its members, or platform_admin)")
+    @router.get(
+        "/estates/{code}",
+        tags=["estates"],
+        response_model=EstatePublic,
+        summary="One estate, with the rules in force today",
+    )
     def get_estate(code: EstateCode, principal: CurrentPrincipal) -> EstatePublic:
-        if not principal.has_role(Role.PLATFORM_ADMIN):
-            require_estate_access(principal, code, *ESTATE_ROLES)
-        return EstatePublic.of(estate_cases.get_estate(database, code))
+        require_reader(principal, code)
+        estate, rules, _ = estate_cases.get_estate_with_rules(database, code)
+        return EstatePublic.of(estate, rules)
 
     @router.post(
         "/estates/{code}/members",
-        status_code=status.HTTP_204_NO_CONTENT,
+        tags=["estates"],
+        status_code=204,
         summary="Make an existing account a member of the estate (platform_admin)",
     )
     def add_member(code: EstateCode, body: MemberAdd, principal: CurrentPrincipal) -> Response:
         require_role(principal, Role.PLATFORM_ADMIN)
         estate_cases.add_member(database, directory, code, body.username)
         return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+    # Rules ----------------------------------------------------------------------------------
+
+    @router.get(
+        "/estates/{code}/rules",
+        tags=["rules"],
+        response_model=RulesView,
+        summary="Rules in force and their audited history",
+    )
+    def get_rules(code: EstateCode, principal: CurrentPrincipal) -> RulesView:
+        require_reader(principal, code)
+        history, in_force = estate_cases.rules_history(database, code)
+        return RulesView(in_force=RulesPublic.of(in_force) if in_force else None, history=history)
+
+    @router.post(
+        "/estates/{code}/rules",
+        tags=["rules"],
+        status_code=201,
+        response_model=RulesView,
+        summary="Change the rules from a future month (platform_admin); audited",
+    )
+    def change_rules(code: EstateCode, body: RulesChange, principal: CurrentPrincipal) -> RulesView:
+        require_role(principal, Role.PLATFORM_ADMIN)
+        rules = EstateRules(**body.model_dump(exclude={"effective_from", "reason"}))
+        estate_cases.change_rules(
+            database, code, RuleChange(body.effective_from, rules, principal.username, body.reason)
+        )
+        history, in_force = estate_cases.rules_history(database, code)
+        return RulesView(in_force=RulesPublic.of(in_force) if in_force else None, history=history)
+
+    # Lifecycle ------------------------------------------------------------------------------
+
+    @router.post(
+        "/estates/{code}/suspend",
+        tags=["lifecycle"],
+        response_model=EstatePublic,
+        summary="Make the estate read-only (platform_admin)",
+    )
+    def suspend(code: EstateCode, body: SuspendBody, principal: CurrentPrincipal) -> EstatePublic:
+        require_role(principal, Role.PLATFORM_ADMIN)
+        return EstatePublic.of(estate_cases.suspend_estate(database, code, body.reason))
+
+    @router.post(
+        "/estates/{code}/resume",
+        tags=["lifecycle"],
+        response_model=EstatePublic,
+        summary="End a suspension (platform_admin)",
+    )
+    def resume(code: EstateCode, principal: CurrentPrincipal) -> EstatePublic:
+        require_role(principal, Role.PLATFORM_ADMIN)
+        return EstatePublic.of(estate_cases.resume_estate(database, code))
+
+    @router.post(
+        "/estates/{code}/export",
+        tags=["lifecycle"],
+        status_code=201,
+        response_model=ArchivePublic,
+        summary="Export all the estate's data as an archive (platform_admin)",
+    )
+    def export(code: EstateCode, principal: CurrentPrincipal) -> ArchivePublic:
+        require_role(principal, Role.PLATFORM_ADMIN)
+        archive = estate_cases.export_estate(database, code, principal.username)
+        return ArchivePublic(
+            id=archive.id,
+            sha256=archive.sha256,
+            size_bytes=archive.size_bytes,
+            download=f"/v1/estates/{code}/archives/{archive.id}",
+        )
+
+    @router.get(
+        "/estates/{code}/archives/{archive_id}",
+        tags=["lifecycle"],
+        summary="Download an export (zip; see docs/estate-archive.md)",
+    )
+    def download_archive(code: EstateCode, archive_id: UUID, principal: CurrentPrincipal) -> Response:
+        require_role(principal, Role.PLATFORM_ADMIN)
+        archive = estate_cases.get_archive(database, code, archive_id)
+        return Response(
+            archive.content,
+            media_type="application/zip",
+            headers={
+                "Content-Disposition": f'attachment; filename="{code}-{archive.id}.zip"',
+                "X-Archive-SHA256": archive.sha256,
+            },
+        )
+
+    @router.post(
+        "/estates/{code}/offboard",
+        tags=["lifecycle"],
+        response_model=EstatePublic,
+        summary="Remove a suspended, exported estate (platform_admin)",
+    )
+    def offboard(code: EstateCode, body: OffboardBody, principal: CurrentPrincipal) -> EstatePublic:
+        require_role(principal, Role.PLATFORM_ADMIN)
+        return EstatePublic.of(estate_cases.offboard_estate(database, directory, code, body.archive_sha256))
 
     return router

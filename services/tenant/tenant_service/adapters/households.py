@@ -1,0 +1,290 @@
+"""Households, people, memberships, grids and invitations in and out of PostgreSQL."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from datetime import date
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from tenant_service.domain.households import Household, Person, Relation
+from tenant_service.domain.invitations import Invitation
+
+HOUSEHOLD_COLUMNS = (
+    "id, estate_code, building, unit, floor, room, area_centi_sqm, grid_code, occupied_from, occupied_until"
+)
+
+
+def _household(row: Any) -> Household:
+    return Household(
+        id=row.id,
+        estate_code=row.estate_code,
+        building=row.building,
+        unit=row.unit,
+        floor=row.floor,
+        room=row.room,
+        area_centi_sqm=row.area_centi_sqm,
+        grid_code=row.grid_code,
+        occupied_from=row.occupied_from,
+        occupied_until=row.occupied_until,
+    )
+
+
+class HouseholdRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    # Households -------------------------------------------------------------------------------
+
+    def existing_dwellings(self, estate_code: str) -> set[tuple[str, str, str]]:
+        rows = self.session.execute(
+            text("SELECT building, unit, room FROM households WHERE estate_code = :estate"), {"estate": estate_code}
+        ).all()
+        return {(r.building, r.unit, r.room) for r in rows}
+
+    def add_households(self, households: list[Household]) -> None:
+        if not households:
+            return
+        self.session.execute(
+            text(
+                "INSERT INTO households (id, estate_code, building, unit, floor, room, area_centi_sqm, grid_code, "
+                "occupied_from) VALUES (:id, :estate_code, :building, :unit, :floor, :room, :area, :grid, :occupied)"
+            ),
+            [
+                {
+                    "id": h.id,
+                    "estate_code": h.estate_code,
+                    "building": h.building,
+                    "unit": h.unit,
+                    "floor": h.floor,
+                    "room": h.room,
+                    "area": h.area_centi_sqm,
+                    "grid": h.grid_code,
+                    "occupied": h.occupied_from,
+                }
+                for h in households
+            ],
+        )
+
+    def add_people(self, people: list[Person]) -> None:
+        if not people:
+            return
+        self.session.execute(
+            text(
+                "INSERT INTO people (id, estate_code, name, phone, email, user_id) "
+                "VALUES (:id, :estate_code, :name, :phone, :email, :user_id)"
+            ),
+            [
+                {
+                    "id": p.id,
+                    "estate_code": p.estate_code,
+                    "name": p.name,
+                    "phone": p.phone,
+                    "email": p.email,
+                    "user_id": p.user_id,
+                }
+                for p in people
+            ],
+        )
+
+    def add_members(self, estate_code: str, members: list[tuple[uuid.UUID, uuid.UUID, Relation, date | None]]) -> None:
+        if not members:
+            return
+        self.session.execute(
+            text(
+                "INSERT INTO household_members (estate_code, household_id, person_id, relation, since) "
+                "VALUES (:estate, :household, :person, :relation, :since) ON CONFLICT DO NOTHING"
+            ),
+            [
+                {"estate": estate_code, "household": h, "person": p, "relation": r.value, "since": since}
+                for h, p, r, since in members
+            ],
+        )
+
+    def get(self, household_id: uuid.UUID) -> Household | None:
+        row = self.session.execute(
+            text(f"SELECT {HOUSEHOLD_COLUMNS} FROM households WHERE id = :id"), {"id": household_id}
+        ).first()
+        return _household(row) if row else None
+
+    def stream(self, estate_code: str) -> Iterator[Household]:
+        result = self.session.execute(
+            text(
+                f"SELECT {HOUSEHOLD_COLUMNS} FROM households WHERE estate_code = :estate ORDER BY building, unit, room"
+            ).execution_options(yield_per=500),
+            {"estate": estate_code},
+        )
+        for row in result:
+            yield _household(row)
+
+    def list_with_owners(self, estate_code: str, limit: int, offset: int) -> list[dict[str, Any]]:
+        """Households with their owners' names and phones (the caller masks them)."""
+        rows = self.session.execute(
+            text(
+                "SELECT h.id, h.building, h.unit, h.floor, h.room, h.area_centi_sqm, h.grid_code, h.occupied_from, "
+                "coalesce(array_agg(p.name ORDER BY p.name) FILTER (WHERE m.relation = 'owner'), '{}') AS owner_names, "
+                "coalesce(array_agg(p.phone ORDER BY p.name) FILTER (WHERE m.relation = 'owner'), '{}') AS owner_phones, "
+                "count(m.person_id) AS member_count "
+                "FROM households h LEFT JOIN household_members m ON m.household_id = h.id "
+                "LEFT JOIN people p ON p.id = m.person_id WHERE h.estate_code = :estate "
+                "GROUP BY h.id ORDER BY h.building, h.unit, h.room LIMIT :limit OFFSET :offset"
+            ),
+            {"estate": estate_code, "limit": limit, "offset": offset},
+        ).mappings()
+        return [dict(row) for row in rows]
+
+    def count(self, estate_code: str) -> int:
+        return int(
+            self.session.execute(
+                text("SELECT count(*) FROM households WHERE estate_code = :estate"), {"estate": estate_code}
+            ).scalar_one()
+        )
+
+    def ids(self, estate_code: str) -> list[uuid.UUID]:
+        return list(
+            self.session.execute(
+                text("SELECT id FROM households WHERE estate_code = :estate"), {"estate": estate_code}
+            ).scalars()
+        )
+
+    def members(self, household_id: uuid.UUID) -> list[dict[str, Any]]:
+        rows = self.session.execute(
+            text(
+                "SELECT p.id, p.name, p.phone, p.email, p.user_id, m.relation, m.since, m.until "
+                "FROM household_members m JOIN people p ON p.id = m.person_id WHERE m.household_id = :household "
+                "ORDER BY m.relation, p.name"
+            ),
+            {"household": household_id},
+        ).mappings()
+        return [dict(row) for row in rows]
+
+    def households_of_user(self, estate_code: str, user_id: str) -> list[uuid.UUID]:
+        return list(
+            self.session.execute(
+                text(
+                    "SELECT DISTINCT m.household_id FROM people p JOIN household_members m ON m.person_id = p.id "
+                    "WHERE p.estate_code = :estate AND p.user_id = :user AND (m.until IS NULL OR m.until > current_date)"
+                ),
+                {"estate": estate_code, "user": user_id},
+            ).scalars()
+        )
+
+    def person_by_contact(self, household_id: uuid.UUID, contact: str) -> uuid.UUID | None:
+        return self.session.execute(
+            text(
+                "SELECT p.id FROM household_members m JOIN people p ON p.id = m.person_id "
+                "WHERE m.household_id = :household AND (p.phone = :contact OR p.email = :contact) LIMIT 1"
+            ),
+            {"household": household_id, "contact": contact},
+        ).scalar_one_or_none()
+
+    def link_user(self, person_id: uuid.UUID, user_id: str) -> None:
+        self.session.execute(
+            text("UPDATE people SET user_id = :user WHERE id = :id"), {"user": user_id, "id": person_id}
+        )
+
+    # Grids ------------------------------------------------------------------------------------
+
+    def add_grid(self, estate_code: str, code: str, name: str) -> bool:
+        row = self.session.execute(
+            text(
+                "INSERT INTO grids (estate_code, code, name) VALUES (:estate, :code, :name) "
+                "ON CONFLICT DO NOTHING RETURNING code"
+            ),
+            {"estate": estate_code, "code": code, "name": name},
+        ).first()
+        return row is not None
+
+    def grids(self, estate_code: str) -> list[dict[str, Any]]:
+        rows = self.session.execute(
+            text(
+                "SELECT g.code, g.name, coalesce(array_agg(l.username ORDER BY l.username) "
+                "FILTER (WHERE l.username IS NOT NULL), '{}') AS leaders, "
+                "(SELECT count(*) FROM households h WHERE h.estate_code = g.estate_code AND h.grid_code = g.code) "
+                "AS household_count FROM grids g LEFT JOIN grid_leaders l "
+                "ON l.estate_code = g.estate_code AND l.grid_code = g.code "
+                "WHERE g.estate_code = :estate GROUP BY g.estate_code, g.code, g.name ORDER BY g.code"
+            ),
+            {"estate": estate_code},
+        ).mappings()
+        return [dict(row) for row in rows]
+
+    def grid(self, estate_code: str, code: str) -> dict[str, Any] | None:
+        return next((g for g in self.grids(estate_code) if g["code"] == code), None)
+
+    def grid_codes(self, estate_code: str) -> set[str]:
+        return set(
+            self.session.execute(
+                text("SELECT code FROM grids WHERE estate_code = :estate"), {"estate": estate_code}
+            ).scalars()
+        )
+
+    def set_grid_leaders(self, estate_code: str, grid_code: str, usernames: list[str]) -> None:
+        params = {"estate": estate_code, "grid": grid_code}
+        self.session.execute(text("DELETE FROM grid_leaders WHERE estate_code = :estate AND grid_code = :grid"), params)
+        if usernames:
+            self.session.execute(
+                text("INSERT INTO grid_leaders (estate_code, grid_code, username) VALUES (:estate, :grid, :username)"),
+                [{**params, "username": username} for username in usernames],
+            )
+
+    def assign_grid(self, estate_code: str, grid_code: str, household_ids: list[uuid.UUID]) -> int:
+        result = self.session.execute(
+            text("UPDATE households SET grid_code = :grid WHERE estate_code = :estate AND id = ANY(:ids)"),
+            {"estate": estate_code, "grid": grid_code, "ids": household_ids},
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+    # Invitations ------------------------------------------------------------------------------
+
+    def add_invitation(self, invitation: Invitation, created_by: str) -> None:
+        self.session.execute(
+            text(
+                "INSERT INTO invitations (id, estate_code, household_id, relation, contact, code_hash, status, "
+                "expires_at, created_by) VALUES (:id, :estate, :household, :relation, :contact, :hash, :status, "
+                ":expires, :by)"
+            ),
+            {
+                "id": invitation.id,
+                "estate": invitation.estate_code,
+                "household": invitation.household_id,
+                "relation": invitation.relation.value,
+                "contact": invitation.contact,
+                "hash": invitation.code_hash,
+                "status": invitation.status,
+                "expires": invitation.expires_at,
+                "by": created_by,
+            },
+        )
+
+    def invitation_by_code_hash(self, code_hash: str) -> Invitation | None:
+        row = self.session.execute(
+            text(
+                "SELECT id, estate_code, household_id, relation, contact, code_hash, status, expires_at "
+                "FROM invitations WHERE code_hash = :hash FOR UPDATE"
+            ),
+            {"hash": code_hash},
+        ).first()
+        if row is None:
+            return None
+        return Invitation(
+            row.id,
+            row.estate_code,
+            row.household_id,
+            Relation(row.relation),
+            row.contact,
+            row.code_hash,
+            row.status,
+            row.expires_at,
+        )
+
+    def mark_claimed(self, invitation_id: uuid.UUID, user_id: str) -> None:
+        self.session.execute(
+            text(
+                "UPDATE invitations SET status = 'claimed', claimed_user_id = :user, claimed_at = now() WHERE id = :id"
+            ),
+            {"user": user_id, "id": invitation_id},
+        )

@@ -1,0 +1,54 @@
+"""户 — households: the dwellings of an estate (the unit of billing and of voting) and the people
+who own or live in them. Names, phones and e-mails are personal data: kept for the estate only."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+
+from xinyi_shared.errors import InvalidInput
+
+
+class Relation(StrEnum):
+    OWNER = "owner"  # 业主
+    RESIDENT = "resident"  # 住户
+
+
+@dataclass(frozen=True)
+class Household:
+    id: uuid.UUID
+    estate_code: str
+    building: str
+    unit: str
+    floor: str
+    room: str
+    area_centi_sqm: int  # hundredths of a m²
+    grid_code: str | None = None
+    occupied_from: date | None = None
+    occupied_until: date | None = None
+
+    def __post_init__(self) -> None:
+        if not self.building or not self.room:
+            raise InvalidInput("a household needs a building and a room")
+        if self.area_centi_sqm <= 0:
+            raise InvalidInput("floor area must be positive")
+        if self.occupied_from and self.occupied_until and self.occupied_until < self.occupied_from:
+            raise InvalidInput("a household cannot be vacated before it is occupied")
+
+    @property
+    def label(self) -> str:
+        """How people name the dwelling: 3栋2单元1502."""
+        unit = f"{self.unit}单元" if self.unit else ""
+        return f"{self.building}栋{unit}{self.room}"
+
+
+@dataclass(frozen=True)
+class Person:
+    id: uuid.UUID
+    estate_code: str
+    name: str
+    phone: str = ""
+    email: str = ""
+    user_id: str | None = None

@@ -1,0 +1,223 @@
+"""HTTP API of households, grids, memberships and invitations."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, File, Query, Response, UploadFile, status
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
+
+from tenant_service.domain.households import Household, Relation
+from tenant_service.domain.personal_data import normalize_email, normalize_phone
+from tenant_service.entrypoints.http_api import ESTATE_CODE_PATTERN, EstateCode
+from tenant_service.service_layer import households as cases
+from tenant_service.service_layer.estates import Directory
+from xinyi_shared.auth import ESTATE_ROLES, Principal, Role, require_estate_access
+from xinyi_shared.db import Database
+from xinyi_shared.errors import InvalidInput, NotFound
+from xinyi_shared.http import CurrentPrincipal
+
+MAX_IMPORT_BYTES = 20 * 1024 * 1024
+FIRM = (Role.FIRM_MANAGER, Role.FIRM_STAFF)
+# Who may see the estate's household register (masked): the firm, the supervisor, grid leaders.
+REGISTER_READERS = (*FIRM, Role.SUPERVISOR, Role.GRID_LEADER)
+
+
+class HouseholdPublic(BaseModel):
+    id: UUID
+    building: str
+    unit: str
+    floor: str
+    room: str
+    area_sqm: str = Field(description="Floor area in m², two decimals")
+    area_centi_sqm: int
+    grid_code: str | None
+    occupied_from: date | None
+
+    @classmethod
+    def of(cls, h: Household) -> HouseholdPublic:
+        return cls(
+            id=h.id,
+            building=h.building,
+            unit=h.unit,
+            floor=h.floor,
+            room=h.room,
+            area_sqm=f"{h.area_centi_sqm // 100}.{h.area_centi_sqm % 100:02d}",
+            area_centi_sqm=h.area_centi_sqm,
+            grid_code=h.grid_code,
+            occupied_from=h.occupied_from,
+        )
+
+
+class ImportOutcome(BaseModel):
+    imported: int
+    household_ids: list[UUID]
+
+
+class GridCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    code: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9-]{0,31}$")
+    name: str = Field(min_length=1, max_length=100)
+
+
+class GridLeaders(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    usernames: list[str] = Field(max_length=20)
+
+
+class GridAssignment(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    household_ids: list[UUID] = Field(min_length=1, max_length=5000)
+
+
+class InvitationCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    contact: str = Field(min_length=3, max_length=254, description="Mobile number or e-mail of the invitee")
+    relation: Relation = Relation.RESIDENT
+
+
+class InvitationIssued(BaseModel):
+    id: UUID
+    claim_code: str = Field(description="Give it to the invitee (SMS, letter); shown once")
+    expires_at: str
+
+
+class ClaimBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    estate_code: str = Field(pattern=ESTATE_CODE_PATTERN)
+    claim_code: str = Field(min_length=8, max_length=64)
+    username: str = Field(min_length=3, max_length=64)
+    password: str = Field(min_length=12, max_length=128)
+    email: str = Field(default="", max_length=254)
+    first_name: str = Field(min_length=1, max_length=100)
+    last_name: str = Field(min_length=1, max_length=100)
+
+
+def _normalize_contact(contact: str) -> str:
+    return normalize_email(contact) if "@" in contact else normalize_phone(contact)
+
+
+def require_register_reader(principal: Principal, code: str) -> None:
+    require_estate_access(principal, code, *REGISTER_READERS)
+
+
+def build_router(database: Database, directory: Directory) -> APIRouter:
+    router = APIRouter(prefix="/v1", tags=["households"])
+
+    @router.post(
+        "/estates/{code}/households/import",
+        status_code=status.HTTP_201_CREATED,
+        response_model=ImportOutcome,
+        summary="Import households from CSV or XLSX (firm); all rows or none, every bad row named",
+        responses={422: {"description": "Bad rows: `row_errors` lists line, column and reason; nothing imported"}},
+    )
+    async def import_households(
+        code: EstateCode, principal: CurrentPrincipal, file: Annotated[UploadFile, File()]
+    ) -> ImportOutcome:
+        require_estate_access(principal, code, *FIRM)
+        content = await file.read(MAX_IMPORT_BYTES + 1)
+        if len(content) > MAX_IMPORT_BYTES:
+            raise InvalidInput(f"file larger than {MAX_IMPORT_BYTES // (1024 * 1024)} MiB")
+        ids = await run_in_threadpool(cases.import_households, database, code, file.filename or "", content)
+        return ImportOutcome(imported=len(ids), household_ids=ids)
+
+    @router.get("/estates/{code}/households", summary="The household register, personal data masked")
+    def list_households(
+        code: EstateCode,
+        principal: CurrentPrincipal,
+        limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+        offset: Annotated[int, Query(ge=0)] = 0,
+    ) -> dict[str, object]:
+        require_register_reader(principal, code)
+        total, rows = cases.list_households(database, code, limit, offset)
+        return {"total": total, "limit": limit, "offset": offset, "households": rows}
+
+    @router.get("/estates/{code}/households/{household_id}", response_model=HouseholdPublic, summary="One household")
+    def get_household(code: EstateCode, household_id: UUID, principal: CurrentPrincipal) -> HouseholdPublic:
+        require_estate_access(principal, code, *ESTATE_ROLES)
+        if not principal.has_role(*REGISTER_READERS):
+            own = {h.id for h in cases.households_of(database, code, principal.subject)}
+            if household_id not in own:
+                raise NotFound("no such household in this estate")
+        return HouseholdPublic.of(cases.get_household(database, code, household_id))
+
+    @router.get(
+        "/estates/{code}/households/{household_id}/members", summary="A household's members (firm and supervisor only)"
+    )
+    def members(code: EstateCode, household_id: UUID, principal: CurrentPrincipal) -> list[dict[str, object]]:
+        require_estate_access(principal, code, *FIRM, Role.SUPERVISOR)
+        return cases.household_members(database, code, household_id)
+
+    @router.get(
+        "/estates/{code}/my-households", response_model=list[HouseholdPublic], summary="The caller's own households"
+    )
+    def my_households(code: EstateCode, principal: CurrentPrincipal) -> list[HouseholdPublic]:
+        require_estate_access(principal, code, *ESTATE_ROLES)
+        return [HouseholdPublic.of(h) for h in cases.households_of(database, code, principal.subject)]
+
+    # Grids ----------------------------------------------------------------------------------
+
+    @router.post("/estates/{code}/grids", status_code=201, tags=["grids"], summary="Create a grid (微网格)")
+    def create_grid(
+        code: EstateCode, body: GridCreate, principal: CurrentPrincipal, response: Response
+    ) -> dict[str, str]:
+        require_estate_access(principal, code, Role.FIRM_MANAGER)
+        if not cases.create_grid(database, code, body.code, body.name):
+            response.status_code = status.HTTP_200_OK
+        return {"code": body.code, "name": body.name}
+
+    @router.get("/estates/{code}/grids", tags=["grids"], summary="Grids with their leaders and household counts")
+    def list_grids(code: EstateCode, principal: CurrentPrincipal) -> list[dict[str, object]]:
+        require_estate_access(principal, code, *ESTATE_ROLES)
+        return cases.list_grids(database, code)
+
+    @router.put("/estates/{code}/grids/{grid}/leaders", status_code=204, tags=["grids"], summary="Set a grid's leaders")
+    def set_leaders(code: EstateCode, grid: str, body: GridLeaders, principal: CurrentPrincipal) -> Response:
+        require_estate_access(principal, code, Role.FIRM_MANAGER)
+        cases.set_grid_leaders(database, code, grid, body.usernames)
+        return Response(status_code=204)
+
+    @router.post("/estates/{code}/grids/{grid}/households", tags=["grids"], summary="Put households into a grid")
+    def assign(code: EstateCode, grid: str, body: GridAssignment, principal: CurrentPrincipal) -> dict[str, int]:
+        require_estate_access(principal, code, *FIRM)
+        return {"assigned": cases.assign_grid(database, code, grid, body.household_ids)}
+
+    # Invitations ----------------------------------------------------------------------------
+
+    @router.post(
+        "/estates/{code}/households/{household_id}/invitations",
+        status_code=201,
+        response_model=InvitationIssued,
+        tags=["memberships"],
+        summary="Invite an owner or resident to claim the household (firm)",
+    )
+    def invite(
+        code: EstateCode, household_id: UUID, body: InvitationCreate, principal: CurrentPrincipal
+    ) -> InvitationIssued:
+        require_estate_access(principal, code, *FIRM)
+        invitation, claim_code = cases.invite(
+            database, code, household_id, body.relation, _normalize_contact(body.contact), principal.username
+        )
+        return InvitationIssued(id=invitation.id, claim_code=claim_code, expires_at=invitation.expires_at.isoformat())
+
+    @router.post(
+        "/invitations/claim",
+        status_code=201,
+        tags=["memberships"],
+        summary="Claim a household with an invitation code: creates the resident's account (no token needed)",
+    )
+    def claim(body: ClaimBody) -> dict[str, str]:
+        email = normalize_email(body.email) if body.email else ""
+        cases.claim_invitation(
+            database,
+            directory,
+            body.estate_code,
+            body.claim_code,
+            cases.Claim(body.username, email, body.first_name, body.last_name, body.password),
+        )
+        return {"username": body.username.strip().lower(), "estate_code": body.estate_code}
+
+    return router

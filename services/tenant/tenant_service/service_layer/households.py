@@ -1,0 +1,275 @@
+"""Use cases of households, grids, memberships and invitations."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from tenant_service.adapters.estates import EstateRepository
+from tenant_service.adapters.households import HouseholdRepository
+from tenant_service.domain.estate import Estate, EstateStatus
+from tenant_service.domain.household_import import ImportResult, RowError, parse_household_file
+from tenant_service.domain.households import Household, Person, Relation
+from tenant_service.domain.invitations import Invitation, hash_code, validate_username
+from tenant_service.domain.personal_data import mask_name, mask_phone
+from tenant_service.service_layer.estates import EVENT_SOURCE, Directory
+from xinyi.tenant.v1 import events_pb2, tenant_pb2
+from xinyi_shared.auth import Role
+from xinyi_shared.db import Database
+from xinyi_shared.errors import InvalidInput, NotFound
+from xinyi_shared.kafka_topics import TENANT_EVENTS
+from xinyi_shared.outbox import publish
+
+
+class ImportRejected(InvalidInput):
+    """A household file with bad rows: nothing was imported; every bad row is named."""
+
+    def __init__(self, errors: list[RowError]) -> None:
+        super().__init__(
+            f"{len(errors)} problem(s) in the file; nothing was imported",
+            details={"row_errors": [{"line": e.line, "column": e.column, "reason": e.reason} for e in errors]},
+        )
+
+
+def household_to_proto(h: Household) -> tenant_pb2.Household:
+    return tenant_pb2.Household(
+        id=str(h.id),
+        estate_code=h.estate_code,
+        building=h.building,
+        unit=h.unit,
+        floor=h.floor,
+        room=h.room,
+        area_centi_sqm=h.area_centi_sqm,
+        grid_code=h.grid_code or "",
+        occupied_from=h.occupied_from.isoformat() if h.occupied_from else "",
+        occupied_until=h.occupied_until.isoformat() if h.occupied_until else "",
+    )
+
+
+def _writable_estate(repository: EstateRepository, code: str) -> Estate:
+    estate = repository.get(code, for_update=False)
+    if estate is None or estate.status in (EstateStatus.PROVISIONING, EstateStatus.OFFBOARDED):
+        raise NotFound(f"no estate {code!r}")
+    estate.require_writable()
+    return estate
+
+
+def import_households(database: Database, code: str, filename: str, content: bytes) -> list[uuid.UUID]:
+    """Import a firm's household list: all rows in one transaction, or none with every bad row named."""
+    parsed: ImportResult = parse_household_file(filename, content)
+    if not parsed.ok:
+        raise ImportRejected(parsed.errors or [RowError(1, "", "the file holds no households")])
+    with database.estate_session(code) as session:
+        _writable_estate(EstateRepository(session), code)
+        repository = HouseholdRepository(session)
+        existing = repository.existing_dwellings(code)
+        grids = repository.grid_codes(code)
+        errors = []
+        for row in parsed.rows:
+            if (row.building, row.unit, row.room) in existing:
+                errors.append(RowError(row.line, "", "this dwelling is already registered in the estate"))
+            if row.grid_code and row.grid_code not in grids:
+                errors.append(RowError(row.line, "grid", f"unknown grid {row.grid_code!r}: create it first"))
+        if errors:
+            raise ImportRejected(errors)
+        households, people, members = [], [], []
+        for row in parsed.rows:
+            household = Household(
+                id=uuid.uuid4(),
+                estate_code=code,
+                building=row.building,
+                unit=row.unit,
+                floor=row.floor,
+                room=row.room,
+                area_centi_sqm=row.area_centi_sqm,
+                grid_code=row.grid_code or None,
+                occupied_from=row.occupied_from,
+            )
+            owner = Person(id=uuid.uuid4(), estate_code=code, name=row.owner_name, phone=row.owner_phone)
+            households.append(household)
+            people.append(owner)
+            members.append((household.id, owner.id, Relation.OWNER, row.occupied_from))
+        repository.add_households(households)
+        repository.add_people(people)
+        repository.add_members(code, members)
+        ids = [h.id for h in households]
+        publish(
+            session,
+            TENANT_EVENTS,
+            EVENT_SOURCE,
+            code,
+            events_pb2.HouseholdsImported(estate_code=code, household_ids=[str(i) for i in ids]),
+        )
+    return ids
+
+
+def list_households(database: Database, code: str, limit: int, offset: int) -> tuple[int, list[dict[str, Any]]]:
+    """A page of households with owners' names and phones masked (lists never show them whole)."""
+    with database.estate_session(code) as session:
+        repository = HouseholdRepository(session)
+        total = repository.count(code)
+        rows = repository.list_with_owners(code, limit, offset)
+    for row in rows:
+        row["owners"] = [
+            {"name": mask_name(name), "phone": mask_phone(phone) if phone else ""}
+            for name, phone in zip(row.pop("owner_names"), row.pop("owner_phones"), strict=True)
+        ]
+    return total, rows
+
+
+def get_household(database: Database, code: str, household_id: uuid.UUID) -> Household:
+    with database.estate_session(code) as session:
+        household = HouseholdRepository(session).get(household_id)
+    if household is None:
+        raise NotFound("no such household in this estate")
+    return household
+
+
+def stream_households(database: Database, code: str) -> list[Household]:
+    with database.estate_session(code) as session:
+        return list(HouseholdRepository(session).stream(code))
+
+
+def household_members(database: Database, code: str, household_id: uuid.UUID) -> list[dict[str, Any]]:
+    """The members of a household, for the firm and the supervisor (contacts masked)."""
+    get_household(database, code, household_id)
+    with database.estate_session(code) as session:
+        members = HouseholdRepository(session).members(household_id)
+    return [
+        {
+            "person_id": str(m["id"]),
+            "name": mask_name(m["name"]),
+            "phone": mask_phone(m["phone"]) if m["phone"] else "",
+            "relation": m["relation"],
+            "has_account": m["user_id"] is not None,
+            "since": m["since"],
+        }
+        for m in members
+    ]
+
+
+def households_of(database: Database, code: str, user_id: str) -> list[Household]:
+    with database.estate_session(code) as session:
+        repository = HouseholdRepository(session)
+        return [h for h in (repository.get(i) for i in repository.households_of_user(code, user_id)) if h is not None]
+
+
+# Grids ----------------------------------------------------------------------------------------
+
+
+def create_grid(database: Database, code: str, grid_code: str, name: str) -> bool:
+    with database.estate_session(code) as session:
+        _writable_estate(EstateRepository(session), code)
+        return HouseholdRepository(session).add_grid(code, grid_code, name)
+
+
+def list_grids(database: Database, code: str) -> list[dict[str, Any]]:
+    with database.estate_session(code) as session:
+        return HouseholdRepository(session).grids(code)
+
+
+def set_grid_leaders(database: Database, code: str, grid_code: str, usernames: list[str]) -> None:
+    with database.estate_session(code) as session:
+        _writable_estate(EstateRepository(session), code)
+        repository = HouseholdRepository(session)
+        if grid_code not in repository.grid_codes(code):
+            raise NotFound(f"no grid {grid_code!r} in this estate")
+        repository.set_grid_leaders(code, grid_code, sorted(set(usernames)))
+
+
+def assign_grid(database: Database, code: str, grid_code: str, household_ids: list[uuid.UUID]) -> int:
+    with database.estate_session(code) as session:
+        _writable_estate(EstateRepository(session), code)
+        repository = HouseholdRepository(session)
+        if grid_code not in repository.grid_codes(code):
+            raise NotFound(f"no grid {grid_code!r} in this estate")
+        assigned = repository.assign_grid(code, grid_code, household_ids)
+        if assigned != len(set(household_ids)):
+            raise NotFound("some of those households are not in this estate")
+        for household_id in household_ids:
+            household = repository.get(household_id)
+            if household is not None:
+                publish(
+                    session,
+                    TENANT_EVENTS,
+                    EVENT_SOURCE,
+                    code,
+                    events_pb2.HouseholdChanged(household=household_to_proto(household)),
+                )
+        return assigned
+
+
+def resolve_grid(database: Database, code: str, household_id: uuid.UUID) -> dict[str, Any]:
+    household = get_household(database, code, household_id)
+    if household.grid_code is None:
+        raise NotFound("this household belongs to no grid")
+    with database.estate_session(code) as session:
+        grid = HouseholdRepository(session).grid(code, household.grid_code)
+    if grid is None:  # pragma: no cover - the foreign key keeps grids of households
+        raise NotFound("this household belongs to no grid")
+    return grid
+
+
+# Invitations ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Claim:
+    username: str
+    email: str
+    first_name: str
+    last_name: str
+    password: str
+
+
+def invite(
+    database: Database, code: str, household_id: uuid.UUID, relation: Relation, contact: str, actor: str
+) -> tuple[Invitation, str]:
+    with database.estate_session(code) as session:
+        _writable_estate(EstateRepository(session), code)
+        repository = HouseholdRepository(session)
+        if repository.get(household_id) is None:
+            raise NotFound("no such household in this estate")
+        invitation, claim_code = Invitation.issue(code, household_id, relation, contact, datetime.now(UTC))
+        repository.add_invitation(invitation, actor)
+    return invitation, claim_code
+
+
+def claim_invitation(database: Database, directory: Directory, code: str, claim_code: str, claim: Claim) -> str:
+    """The invitee creates an account that carries the estate and the resident role, and joins the
+    household (as the invited owner's person when the contact matches, else as a new member)."""
+    username = validate_username(claim.username)
+    if len(claim.password) < 12:
+        raise InvalidInput("password must be at least 12 characters")
+    with database.estate_session(code) as session:
+        estate = _writable_estate(EstateRepository(session), code)
+        repository = HouseholdRepository(session)
+        invitation = repository.invitation_by_code_hash(hash_code(claim_code))
+        if invitation is None:
+            raise NotFound("no such invitation for this estate")
+        invitation.check_claimable(datetime.now(UTC))
+        # The account is created inside the transaction's scope: if anything after it fails, the
+        # invitation stays pending and a retry reuses the account (create_user is refused only when
+        # the username belongs to someone else).
+        user_id = directory.create_user(
+            username, claim.email, claim.first_name, claim.last_name, claim.password, Role.RESIDENT
+        )
+        if estate.directory_id:
+            directory.add_member_id(estate.directory_id, user_id)
+        person_id = repository.person_by_contact(invitation.household_id, invitation.contact)
+        if person_id is None:
+            person = Person(
+                id=uuid.uuid4(),
+                estate_code=code,
+                name=f"{claim.last_name}{claim.first_name}",
+                phone=invitation.contact if "@" not in invitation.contact else "",
+                email=claim.email,
+            )
+            repository.add_people([person])
+            repository.add_members(code, [(invitation.household_id, person.id, invitation.relation, None)])
+            person_id = person.id
+        repository.link_user(person_id, user_id)
+        repository.mark_claimed(invitation.id, user_id)
+    return user_id
