@@ -152,3 +152,81 @@ class KeycloakAdmin:
     def organizations(self, alias: str) -> list[dict[str, object]]:
         found = self.client.get("/organizations", params={"search": alias, "exact": "true"}).raise_for_status().json()
         return [org for org in found if org.get("alias") == alias]
+
+
+def read_events(topic: str, timeout: float = 30) -> list[tuple[dict[str, str], bytes]]:
+    """Every record of ``topic`` up to its current end: (CloudEvent attributes from headers, payload)."""
+    from kafka import KafkaConsumer, TopicPartition
+
+    consumer = KafkaConsumer(bootstrap_servers=f"127.0.0.1:{PORTS['KAFKA_PORT']}", enable_auto_commit=False)
+    try:
+        partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
+        consumer.assign(partitions)
+        consumer.seek_to_beginning(*partitions)
+        end = consumer.end_offsets(partitions)
+        records: list[tuple[dict[str, str], bytes]] = []
+        deadline = time.monotonic() + timeout
+        while any(consumer.position(p) < end[p] for p in partitions):
+            if time.monotonic() > deadline:
+                raise AssertionError(f"could not read {topic} to its end in {timeout}s")
+            for batch in consumer.poll(timeout_ms=500).values():
+                for record in batch:
+                    headers = {k: v.decode() for k, v in record.headers if k.startswith("ce_")}
+                    records.append(({k.removeprefix("ce_"): v for k, v in headers.items()}, record.value))
+        return records
+    finally:
+        consumer.close()
+
+
+def estate_events(topic: str, estate_code: str, event_type: str) -> list[bytes]:
+    return [
+        value
+        for attributes, value in read_events(topic)
+        if attributes.get("subject") == estate_code and attributes.get("type") == event_type
+    ]
+
+
+def household_csv(rows: int, *, prefix: str = "", bad_lines: dict[int, dict[str, str]] | None = None) -> bytes:
+    """A firm's household list with Chinese headers; ``bad_lines`` overrides cells of given data rows."""
+    import csv
+    import io
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["楼栋", "单元", "房号", "面积", "业主姓名", "电话"])
+    for i in range(rows):
+        cells = {
+            "楼栋": f"{i // 200 + 1}栋",
+            "单元": f"{i // 50 % 4 + 1}单元",
+            "房号": f"{i % 50 // 4 + 1}0{i % 4 + 1}",
+            "面积": f"{80 + i % 40}.{i % 100:02d}",
+            "业主姓名": f"{prefix}业主{i}",
+            "电话": f"139{i:08d}",
+        }
+        cells.update((bad_lines or {}).get(i, {}))
+        writer.writerow(cells.values())
+    return ("\ufeff" + buffer.getvalue()).encode()
+
+
+def household_xlsx(rows: int, *, prefix: str = "") -> bytes:
+    import io
+
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["楼栋", "单元", "房号", "建筑面积(㎡)", "业主", "联系电话"])
+    for i in range(rows):
+        sheet.append(
+            [
+                i // 200 + 1,
+                i // 50 % 4 + 1,
+                int(f"{i % 50 // 4 + 1}0{i % 4 + 1}"),
+                round(80 + (i % 40) + (i % 100) / 100, 2),
+                f"{prefix}户主{i}",
+                f"138{i:08d}",
+            ]
+        )
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

@@ -86,6 +86,25 @@ def make_estate(tenant_api: httpx.Client, admin_token: str, keycloak: KeycloakAd
         keycloak.delete_user(user_id)
 
 
+@pytest.fixture(scope="session")
+def make_member(tenant_api: httpx.Client, admin_token: str, keycloak: KeycloakAdmin) -> Iterator[object]:
+    """A fresh account with ``role``, member of ``estate_code``; returns (username, token)."""
+    created_users: list[str] = []
+
+    def make(estate_code: str, role: str) -> tuple[str, str]:
+        username = f"{role.replace('_', '-')}-{unique_code('u')}"
+        created_users.append(keycloak.create_user(username, role))
+        added = tenant_api.post(
+            f"/v1/estates/{estate_code}/members", json={"username": username}, headers=bearer(admin_token)
+        )
+        assert added.status_code == 204, added.text
+        return username, user_token(username)
+
+    yield make
+    for user_id in created_users:
+        keycloak.delete_user(user_id)
+
+
 def wait_for_books(code: str, token: str, timeout: float = 90) -> dict[str, object]:
     def books() -> dict[str, object] | None:
         response = httpx.get(f"{http_url('ledger')}/v1/estates/{code}/accounts", headers=bearer(token), timeout=10)

@@ -60,3 +60,8 @@ def test_activation_records_the_directory_id() -> None:
     estate = Estate(profile(), EstateStatus.PROVISIONING).activated("org-1")
     assert estate.status is EstateStatus.ACTIVE
     assert estate.directory_id == "org-1"
+
+
+@pytest.mark.parametrize(("raw", "shown"), [("40.0000", "40"), ("35.5000", "35.5"), ("100", "100"), ("0.3500", "0.35")])
+def test_fee_rates_read_back_as_people_write_them(raw: str, shown: str) -> None:
+    assert str(parse_fee_rate(raw)) == shown

@@ -66,7 +66,7 @@ class BooksRepository:
         ).all()
         terms = EstateTerms(
             estate_code=estate_code,
-            fee_rate_fen_per_sqm_month=Decimal(terms_row.fee_rate_fen_per_sqm_month).normalize(),
+            fee_rate_fen_per_sqm_month=Decimal(format(Decimal(terms_row.fee_rate_fen_per_sqm_month).normalize(), "f")),
             remuneration_share_bps=terms_row.remuneration_share_bps,
             donation_share_bps=terms_row.donation_share_bps,
         )

@@ -25,7 +25,7 @@ def _to_estate(row: RowMapping) -> Estate:
         district_code=row["district_code"],
         sub_district_code=row["sub_district_code"] or "",
         community_code=row["community_code"],
-        fee_rate_fen_per_sqm_month=row["fee_rate_fen_per_sqm_month"].normalize(),
+        fee_rate_fen_per_sqm_month=row["fee_rate_fen_per_sqm_month"],
         remuneration_share_bps=row["remuneration_share_bps"],
         donation_share_bps=row["donation_share_bps"],
         remuneration_basis=row["remuneration_basis"],

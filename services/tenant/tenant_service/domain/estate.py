@@ -50,10 +50,11 @@ def parse_fee_rate(value: str | Decimal) -> Decimal:
         raise InvalidInput(f"fee rate {value!r} is not a decimal number of fen") from error
     if not rate.is_finite() or rate <= 0:
         raise InvalidInput("fee rate must be a positive number of fen per m² per month")
-    exponent = rate.as_tuple().exponent
+    canonical = Decimal(format(rate.normalize(), "f"))  # "35.5000" -> 35.5, "40.00" -> 40 (never 4E+1)
+    exponent = canonical.as_tuple().exponent
     if isinstance(exponent, int) and -exponent > MAX_FEE_RATE_DECIMALS:
         raise InvalidInput(f"fee rate may have at most {MAX_FEE_RATE_DECIMALS} decimals of a fen")
-    return rate
+    return canonical
 
 
 def validate_share_bps(name: str, bps: int) -> int:

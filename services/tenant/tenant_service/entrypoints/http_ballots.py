@@ -19,7 +19,7 @@ from xinyi_shared.http import CurrentPrincipal
 class BallotCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     kind: str = Field(default=cases.GENERAL, pattern="^(general|service_plan)$")
-    subject: str = Field(default="", max_length=200, description="A label other services act on, e.g. 'budget-2027'")
+    subject: str | None = Field(default=None, max_length=200, description="A label other services act on, e.g. 'budget-2027'")
     question: str = Field(min_length=1, max_length=2000)
     options: list[str] = Field(min_length=2, max_length=20)
     quorum_bps: int = Field(ge=0, le=10000, description="Share of households that must vote, in basis points")
@@ -59,7 +59,7 @@ def build_router(database: Database) -> APIRouter:
             threshold_base=body.threshold_base,
             opens_at=body.opens_at,
             closes_at=body.closes_at,
-            subject=body.subject,
+            subject=body.subject or "",
         )
         ballot = cases.open_ballot(database, code, principal, body.kind, terms)
         return {"id": ballot.ballot_id, "electorate_size": ballot.electorate_size}

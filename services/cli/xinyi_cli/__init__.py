@@ -1,0 +1,1 @@
+"""xinyi: command-line tool of the Xinyi platform team."""

@@ -1,0 +1,535 @@
+"""`xinyi` — the platform team's command line: estates, households and ballots over the services' HTTP APIs."""
+
+import os
+import sys
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, timezone
+from decimal import Decimal, InvalidOperation
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import httpx
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    Progress,
+    TextColumn,
+    TimeRemainingColumn,
+    TransferSpeedColumn,
+)
+from rich.table import Table
+from rich.text import Text
+
+from xinyi_cli import auth, client
+from xinyi_cli.client import ApiClient, ApiError, ApiResponse, segment
+from xinyi_cli.upload import CONTENT_TYPES, MultipartFile, content_type_of
+
+DEFAULT_KEYCLOAK_URL = "http://127.0.0.1:18080"
+DEFAULT_TENANT_URL = "http://127.0.0.1:8101"
+CHINA_STANDARD_TIME = timezone(timedelta(hours=8), "CST")  # no daylight saving since 1991
+UPLOAD_TIMEOUT = httpx.Timeout(300.0, connect=5.0)  # a large sheet is validated before the service answers
+
+app = typer.Typer(
+    name="xinyi",
+    help="Xinyi 信义 platform tool: talks to the services' HTTP APIs with your Keycloak token.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+estates_app = typer.Typer(help="Onboard, list, suspend and resume estates.", no_args_is_help=True)
+households_app = typer.Typer(help="Households of an estate.", no_args_is_help=True)
+ballots_app = typer.Typer(help="Owners' ballots (one household, one vote).", no_args_is_help=True)
+app.add_typer(estates_app, name="estates")
+app.add_typer(households_app, name="households")
+app.add_typer(ballots_app, name="ballots")
+
+
+@dataclass(frozen=True)
+class Settings:
+    keycloak_url: str
+    tenant_url: str
+
+
+class Threshold(StrEnum):
+    SIMPLE_MAJORITY = "simple_majority"
+    TWO_THIRDS = "two_thirds"
+    THREE_QUARTERS = "three_quarters"
+    PLURALITY = "plurality"
+
+
+class ThresholdBase(StrEnum):
+    VOTES_CAST = "votes_cast"
+    ALL_HOUSEHOLDS = "all_households"
+
+
+# ---------------------------------------------------------------- output
+
+
+def _stdout() -> Console:
+    return Console(highlight=False)
+
+
+def _stderr() -> Console:
+    return Console(stderr=True, highlight=False)
+
+
+def _fail(message: str, *, request_id: str | None = None, hint: str | None = None) -> NoReturn:
+    """`error: …` in red on stderr, then the request id to quote, and exit 1."""
+    console = _stderr()
+    console.print(Text(f"error: {message}", style="bold red"), soft_wrap=True)
+    if hint:
+        console.print(Text(f"hint: {hint}", style="yellow"), soft_wrap=True)
+    if request_id:
+        console.print(Text(f"request id: {request_id}", style="dim"), soft_wrap=True)
+    raise typer.Exit(1)
+
+
+def _fail_api(error: ApiError) -> NoReturn:
+    hint = None
+    if error.status == 401:
+        hint = f"check {auth.TOKEN_ENV}" if os.environ.get(auth.TOKEN_ENV) else "run `xinyi login`"
+    _fail(error.reason, request_id=error.request_id, hint=hint)
+
+
+def _cell(value: Any) -> Text:
+    if value is None:
+        return Text("—", style="dim")
+    if isinstance(value, bool):
+        return Text("yes" if value else "no")
+    return Text(str(value))
+
+
+def _settings(ctx: typer.Context) -> Settings:
+    settings = ctx.find_object(Settings)
+    if settings is None:  # a sub-app invoked on its own, without the main callback
+        return Settings(DEFAULT_KEYCLOAK_URL, DEFAULT_TENANT_URL)
+    return settings
+
+
+@contextmanager
+def _tenant(ctx: typer.Context) -> Iterator[ApiClient]:
+    """The tenant service's API with the current token; failures end the command with a clean message."""
+    settings = _settings(ctx)
+    try:
+        with client.make_http_client() as http:
+            tokens = auth.TokenProvider(http, settings.keycloak_url, auth.token_path())
+            yield ApiClient(http, settings.tenant_url, tokens, service="the tenant service")
+    except auth.NotLoggedIn as error:
+        _fail(str(error))
+    except ApiError as error:
+        _fail_api(error)
+
+
+def _json_object(response: ApiResponse) -> dict[str, Any]:
+    if not isinstance(response.data, dict):
+        _fail("the service answered with something other than a JSON object", request_id=response.request_id)
+    return response.data
+
+
+# ---------------------------------------------------------------- parsing
+
+
+def _decimal(value: str) -> Decimal:
+    try:
+        number = Decimal(value)
+    except InvalidOperation:
+        raise typer.BadParameter(f"{value!r} is not a decimal number") from None
+    if not number.is_finite():
+        raise typer.BadParameter(f"{value!r} is not a finite number")
+    return number
+
+
+def _fee_rate(value: str) -> Decimal:
+    rate = _decimal(value)
+    if rate <= 0:
+        raise typer.BadParameter("the fee rate must be a positive number of fen per m² per month")
+    return rate
+
+
+def _instant(value: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is not an ISO 8601 date and time, e.g. 2026-05-01T20:00+08:00") from None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=CHINA_STANDARD_TIME)
+
+
+def percent_to_bps(percent: Decimal) -> int:
+    """66.67 % → 6667 basis points; more than two decimals cannot be expressed in basis points."""
+    bps = percent * 100
+    if not 0 <= bps <= 10000:
+        raise typer.BadParameter("the quorum must be between 0 and 100 percent", param_hint="--quorum-percent")
+    if bps != bps.to_integral_value():
+        raise typer.BadParameter("the quorum may have at most two decimals", param_hint="--quorum-percent")
+    return int(bps)
+
+
+def split_display_name(name: str) -> tuple[str, str]:
+    """'张 三' → ('张', '三'): first and last name split at the first space; one word is used for both."""
+    first, space, last = name.strip().partition(" ")
+    if not space or not last.strip():
+        return first, first
+    return first, last.strip()
+
+
+def _person(role: str, username: str | None, email: str | None, name: str | None) -> dict[str, str] | None:
+    given = {"username": username, "email": email, "name": name}
+    if all(value is None for value in given.values()):
+        return None
+    present = {key: value.strip() for key, value in given.items() if value and value.strip()}
+    missing = [f"--{role}-{key}" for key in given if key not in present]
+    if missing:
+        raise typer.BadParameter(
+            f"--{role}-username, --{role}-email and --{role}-name go together; missing: {', '.join(missing)}"
+        )
+    first_name, last_name = split_display_name(present["name"])
+    return {
+        "username": present["username"],
+        "email": present["email"],
+        "first_name": first_name,
+        "last_name": last_name,
+    }
+
+
+# ---------------------------------------------------------------- root
+
+
+@app.callback()
+def main(
+    ctx: typer.Context,
+    keycloak_url: Annotated[
+        str, typer.Option("--keycloak-url", envvar="XINYI_KEYCLOAK_URL", metavar="URL", help="Keycloak (realm xinyi).")
+    ] = DEFAULT_KEYCLOAK_URL,
+    tenant_url: Annotated[
+        str, typer.Option("--tenant-url", envvar="XINYI_TENANT_URL", metavar="URL", help="The tenant service.")
+    ] = DEFAULT_TENANT_URL,
+) -> None:
+    """Xinyi 信义 platform tool. Log in first with `xinyi login --username NAME`; XINYI_TOKEN overrides."""
+    ctx.obj = Settings(keycloak_url=keycloak_url.rstrip("/"), tenant_url=tenant_url.rstrip("/"))
+
+
+@app.command()
+def login(
+    ctx: typer.Context,
+    username: Annotated[str, typer.Option("--username", "-u", help="Your Keycloak user name.")],
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from standard input.")
+    ] = False,
+) -> None:
+    """Log in to Keycloak (password grant) and store the tokens for the other commands."""
+    settings = _settings(ctx)
+    password = sys.stdin.read().rstrip("\r\n") if password_stdin else typer.prompt("Password", hide_input=True)
+    if not password:
+        raise typer.BadParameter("the password is empty", param_hint="--password-stdin" if password_stdin else None)
+    path = auth.token_path()
+    try:
+        with client.make_http_client() as http:
+            tokens = auth.password_grant(http, settings.keycloak_url, username, password)
+        auth.save_tokens(tokens, path)
+    except ApiError as error:
+        _fail(f"login failed: {error.reason}", request_id=error.request_id if error.status else None)
+    except OSError as error:
+        _fail(f"cannot store the token in {path}: {error}")
+    _stdout().print(Text(f"logged in as {username} (token stored in {path})"), soft_wrap=True)
+
+
+@app.command()
+def logout() -> None:
+    """Forget the stored tokens."""
+    path = auth.token_path()
+    if auth.delete_tokens(path):
+        _stdout().print(Text(f"logged out (removed {path})"), soft_wrap=True)
+    else:
+        _stdout().print(Text("not logged in (no stored token)"), soft_wrap=True)
+
+
+# ---------------------------------------------------------------- estates
+
+ESTATE_COLUMNS = (
+    "code",
+    "name",
+    "community_code",
+    "status",
+    "fee_rate_fen_per_sqm_month",
+    "remuneration_share_bps",
+    "donation_share_bps",
+)
+
+
+@estates_app.command("list")
+def estates_list(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the service's JSON as it came.")] = False,
+) -> None:
+    """Every estate of the district."""
+    with _tenant(ctx) as api:
+        response = api.get("/v1/estates")
+    if as_json:
+        typer.echo(response.text)
+        return
+    if not isinstance(response.data, list):
+        _fail("the service answered with something other than a list of estates", request_id=response.request_id)
+    if not response.data:
+        _stdout().print("no estates yet")
+        return
+    table = Table(*ESTATE_COLUMNS)
+    for estate in response.data:
+        row = estate if isinstance(estate, dict) else {}
+        table.add_row(*(_cell(row.get(column)) for column in ESTATE_COLUMNS))
+    _stdout().print(table)
+
+
+@estates_app.command("onboard")
+def estates_onboard(
+    ctx: typer.Context,
+    code: Annotated[str, typer.Argument(help="Immutable estate code, e.g. jinhe-lvzhou.")],
+    name: Annotated[str, typer.Option("--name", help="Display name, e.g. 金河绿洲.")],
+    district: Annotated[str, typer.Option("--district", help="District code.")],
+    sub_district: Annotated[str, typer.Option("--sub-district", help="Sub-district (street) code.")],
+    community: Annotated[str, typer.Option("--community", help="Community code.")],
+    fee_rate: Annotated[
+        Decimal, typer.Option("--fee-rate", parser=_fee_rate, help="Fen per m² per month (35 = 0.35 CNY).")
+    ] = Decimal("35"),
+    remuneration_bps: Annotated[
+        int, typer.Option("--remuneration-bps", min=0, max=10000, help="Firm's share of fees, basis points.")
+    ] = 1500,
+    donation_bps: Annotated[
+        int, typer.Option("--donation-bps", min=0, max=10000, help="Share of the remuneration donated, basis points.")
+    ] = 3000,
+    manager_username: Annotated[str | None, typer.Option("--manager-username")] = None,
+    manager_email: Annotated[str | None, typer.Option("--manager-email")] = None,
+    manager_name: Annotated[str | None, typer.Option("--manager-name", help='Display name, e.g. "张 三".')] = None,
+    supervisor_username: Annotated[str | None, typer.Option("--supervisor-username")] = None,
+    supervisor_email: Annotated[str | None, typer.Option("--supervisor-email")] = None,
+    supervisor_name: Annotated[str | None, typer.Option("--supervisor-name")] = None,
+) -> None:
+    """Onboard an estate (platform_admin); repeating the same request changes nothing."""
+    body: dict[str, Any] = {
+        "code": code,
+        "name": name,
+        "district_code": district,
+        "sub_district_code": sub_district,
+        "community_code": community,
+        "fee_rate_fen_per_sqm_month": str(fee_rate),
+        "remuneration_share_bps": remuneration_bps,
+        "donation_share_bps": donation_bps,
+    }
+    manager = _person("manager", manager_username, manager_email, manager_name)
+    supervisor = _person("supervisor", supervisor_username, supervisor_email, supervisor_name)
+    if manager is not None:
+        body["firm_manager"] = manager
+    if supervisor is not None:
+        body["supervisor"] = supervisor
+    with _tenant(ctx) as api:
+        response = api.post("/v1/estates", body)
+    estate = _json_object(response)
+    out = _stdout()
+    if response.status == 201:
+        out.print(Text(f"onboarded estate {code} ({estate.get('name', name)}), status {estate.get('status', '?')}"))
+    else:
+        out.print(Text(f"estate {code} was already onboarded with the same details; nothing changed"))
+    passwords = estate.get("initial_passwords")
+    if isinstance(passwords, dict) and passwords:
+        out.print(
+            Text(
+                "Temporary passwords — shown only this once; each must be changed at first login:",
+                style="bold yellow",
+            ),
+            soft_wrap=True,
+        )
+        table = Table("username", "temporary password")
+        for username, password in passwords.items():
+            table.add_row(Text(str(username)), Text(str(password)))
+        out.print(table)
+
+
+@estates_app.command("suspend")
+def estates_suspend(
+    ctx: typer.Context,
+    code: Annotated[str, typer.Argument(help="Estate code.")],
+    reason: Annotated[str, typer.Option("--reason", help="Why; kept with the estate's history.")],
+) -> None:
+    """Suspend an estate."""
+    with _tenant(ctx) as api:
+        response = api.post(f"/v1/estates/{segment(code)}/suspend", {"reason": reason})
+    _print_estate_status(code, response, "suspended")
+
+
+@estates_app.command("resume")
+def estates_resume(ctx: typer.Context, code: Annotated[str, typer.Argument(help="Estate code.")]) -> None:
+    """Resume a suspended estate."""
+    with _tenant(ctx) as api:
+        response = api.post(f"/v1/estates/{segment(code)}/resume")
+    _print_estate_status(code, response, "active")
+
+
+def _print_estate_status(code: str, response: ApiResponse, expected: str) -> None:
+    status = response.data.get("status") if isinstance(response.data, dict) else None
+    _stdout().print(Text(f"estate {code} is now {status or expected}"))
+
+
+# ---------------------------------------------------------------- households
+
+
+@households_app.command("import")
+def households_import(
+    ctx: typer.Context,
+    code: Annotated[str, typer.Argument(help="Estate code.")],
+    file: Annotated[
+        Path,
+        typer.Argument(exists=True, dir_okay=False, readable=True, help="The households as .csv or .xlsx."),
+    ],
+) -> None:
+    """Import an estate's households from a CSV or Excel sheet: all rows or none."""
+    content_type = content_type_of(file)
+    if content_type is None:
+        raise typer.BadParameter(f"must be one of {', '.join(CONTENT_TYPES)}", param_hint="FILE")
+    upload = MultipartFile.of(file, field="file", content_type=content_type)
+    with _tenant(ctx) as api:
+        progress = Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            DownloadColumn(),
+            TransferSpeedColumn(),
+            TimeRemainingColumn(),
+            console=_stderr(),
+        )
+        try:
+            with progress:
+                task = progress.add_task(f"uploading {file.name}", total=upload.file_size)
+                response = api.request(
+                    "POST",
+                    f"/v1/estates/{segment(code)}/households/import",
+                    content=upload.chunks(lambda sent: progress.advance(task, sent)),
+                    headers={"Content-Type": upload.content_type, "Content-Length": str(upload.length)},
+                    timeout=UPLOAD_TIMEOUT,
+                )
+        except ApiError as error:
+            row_errors = error.payload.get("row_errors")
+            if error.status == 422 and isinstance(row_errors, list):
+                _print_row_errors(row_errors)
+                _fail(f"{error.reason}; nothing was imported", request_id=error.request_id)
+            raise
+        except OSError as error:
+            _fail(f"cannot read {file}: {error}")
+    result = _json_object(response)
+    _stdout().print(Text(f"imported {result.get('imported', 0)} households"))
+
+
+def _print_row_errors(row_errors: Sequence[Any]) -> None:
+    table = Table("line", "column", "reason", title=f"{len(row_errors)} rows refused")
+    for row in row_errors:
+        entry = row if isinstance(row, dict) else {"reason": row}
+        table.add_row(_cell(entry.get("line")), _cell(entry.get("column")), _cell(entry.get("reason")))
+    _stderr().print(table)
+
+
+# ---------------------------------------------------------------- ballots
+
+
+@ballots_app.command("open")
+def ballots_open(
+    ctx: typer.Context,
+    code: Annotated[str, typer.Argument(help="Estate code.")],
+    question: Annotated[str, typer.Option("--question", help="What the owners decide.")],
+    options: Annotated[list[str], typer.Option("--option", help="One choice; give at least two.")],
+    closes_at: Annotated[
+        datetime,
+        typer.Option("--closes-at", parser=_instant, metavar="ISO", help="ISO 8601; without offset: UTC+8."),
+    ],
+    opens_at: Annotated[
+        datetime | None,
+        typer.Option("--opens-at", parser=_instant, metavar="ISO", help="ISO 8601; default: now."),
+    ] = None,
+    quorum_percent: Annotated[
+        Decimal, typer.Option("--quorum-percent", parser=_decimal, help="Share of households that must vote.")
+    ] = Decimal("50"),
+    threshold: Annotated[Threshold, typer.Option("--threshold")] = Threshold.SIMPLE_MAJORITY,
+    base: Annotated[
+        ThresholdBase, typer.Option("--base", help="What the threshold is a share of.")
+    ] = ThresholdBase.VOTES_CAST,
+    subject: Annotated[str | None, typer.Option("--subject", help="What the ballot is about, if any.")] = None,
+) -> None:
+    """Open a ballot; prints its id."""
+    if len(options) < 2:
+        raise typer.BadParameter("give at least two --option", param_hint="--option")
+    if len(set(options)) != len(options):
+        raise typer.BadParameter("the options must differ", param_hint="--option")
+    opens = opens_at or datetime.now(UTC).replace(microsecond=0)
+    if closes_at <= opens:
+        raise typer.BadParameter("the ballot must close after it opens", param_hint="--closes-at")
+    body = {
+        "question": question,
+        "options": options,
+        "opens_at": opens.isoformat(),
+        "closes_at": closes_at.isoformat(),
+        "quorum_bps": percent_to_bps(quorum_percent),
+        "threshold": threshold.value,
+        "threshold_base": base.value,
+        "subject": subject,
+    }
+    with _tenant(ctx) as api:
+        response = api.post(f"/v1/estates/{segment(code)}/ballots", body)
+    ballot = _json_object(response)
+    ballot_id = ballot.get("id", ballot.get("ballot_id"))
+    if ballot_id is None:
+        _fail("the service did not say which ballot it opened", request_id=response.request_id)
+    typer.echo(ballot_id)
+
+
+@ballots_app.command("close")
+def ballots_close(
+    ctx: typer.Context,
+    code: Annotated[str, typer.Argument(help="Estate code.")],
+    ballot_id: Annotated[str, typer.Argument(help="The ballot's id.")],
+) -> None:
+    """Close a ballot and show its result."""
+    with _tenant(ctx) as api:
+        response = api.post(f"/v1/estates/{segment(code)}/ballots/{segment(ballot_id)}/close")
+    _print_result(_json_object(response))
+
+
+@ballots_app.command("show")
+def ballots_show(
+    ctx: typer.Context,
+    code: Annotated[str, typer.Argument(help="Estate code.")],
+    ballot_id: Annotated[str, typer.Argument(help="The ballot's id.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the service's JSON as it came.")] = False,
+) -> None:
+    """Show a ballot (and its result once closed)."""
+    with _tenant(ctx) as api:
+        response = api.get(f"/v1/estates/{segment(code)}/ballots/{segment(ballot_id)}")
+    if as_json:
+        typer.echo(response.text)
+        return
+    ballot = _json_object(response)
+    result_keys = {"tally", "votes_cast", "electorate_size", "quorum_met", "adopted_option"}
+    details = Table("field", "value", show_header=False)
+    for key, value in ballot.items():
+        if key in result_keys:
+            continue
+        shown = ", ".join(map(str, value)) if isinstance(value, list) else value
+        details.add_row(Text(key), _cell(shown))
+    _stdout().print(details)
+    if isinstance(ballot.get("tally"), dict):
+        _print_result(ballot)
+
+
+def _print_result(result: Mapping[str, Any]) -> None:
+    out = _stdout()
+    tally = result.get("tally")
+    table = Table("option", "votes")
+    if isinstance(tally, dict):
+        for option, votes in tally.items():
+            table.add_row(Text(str(option)), _cell(votes))
+    out.print(table)
+    out.print(Text(f"votes cast: {result.get('votes_cast', '?')} / electorate: {result.get('electorate_size', '?')}"))
+    quorum = result.get("quorum_met")
+    out.print(Text(f"quorum met: {'yes' if quorum else 'no' if quorum is not None else '?'}"))
+    adopted = result.get("adopted_option")
+    out.print(Text(f"adopted option: {adopted if adopted is not None else 'none'}"))

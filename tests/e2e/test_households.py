@@ -1,0 +1,188 @@
+"""Households end to end: imports from CSV and XLSX, refusal of bad files, masking, grids,
+invitations claimed by residents, and the gRPC look-ups other services use."""
+
+from __future__ import annotations
+
+import re
+
+import grpc
+import pytest
+
+from tests.e2e.conftest import onboard
+from tests.harness import (
+    bearer,
+    estate_events,
+    grpc_target,
+    household_csv,
+    household_xlsx,
+    service_token,
+    unique_code,
+    user_token,
+)
+from xinyi.tenant.v1 import events_pb2, tenant_pb2, tenant_pb2_grpc
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@pytest.fixture
+def estate(tenant_api, admin_token, make_member):
+    code = unique_code("hh")
+    assert onboard(tenant_api, admin_token, code).status_code == 201
+    _, manager = make_member(code, "firm_manager")
+    return code, manager
+
+
+def upload(tenant_api, code: str, token: str, name: str, content: bytes, kind: str = "text/csv"):
+    return tenant_api.post(
+        f"/v1/estates/{code}/households/import", files={"file": (name, content, kind)}, headers=bearer(token)
+    )
+
+
+def grpc_stub():
+    return tenant_pb2_grpc.TenantServiceStub(grpc.insecure_channel(grpc_target("tenant")))
+
+
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+def test_a_thousand_households_import_in_one_go(tenant_api, estate, kind: str) -> None:
+    code, manager = estate
+    content = household_csv(1000) if kind == "csv" else household_xlsx(1000)
+    imported = upload(
+        tenant_api, code, manager, f"住户清单.{kind}", content, "text/csv" if kind == "csv" else XLSX_TYPE
+    )
+    assert imported.status_code == 201, imported.text[:500]
+    assert imported.json()["imported"] == 1000
+
+    page = tenant_api.get(f"/v1/estates/{code}/households", params={"limit": 5}, headers=bearer(manager)).json()
+    assert page["total"] == 1000
+    owner = page["households"][0]["owners"][0]
+    assert re.fullmatch(r"13[89]\*{4}\d{4}", owner["phone"]), "lists show phones masked"
+    assert "*" in owner["name"]
+
+    households = list(
+        grpc_stub().ListHouseholds(
+            tenant_pb2.ListHouseholdsRequest(estate_code=code),
+            metadata=[("authorization", f"Bearer {service_token('ledger-service')}")],
+        )
+    )
+    assert len(households) == 1000
+    total_area = sum(h.area_centi_sqm for h in households)
+    expected = sum((80 + i % 40) * 100 + i % 100 for i in range(1000))
+    assert total_area == expected, "areas arrive to the hundredth of a m²"
+    events = estate_events("xinyi.tenant.events.v1", code, "xinyi.tenant.v1.HouseholdsImported")
+    assert len(events_pb2.HouseholdsImported.FromString(events[0]).household_ids) == 1000
+
+    again = upload(tenant_api, code, manager, f"again.{kind}", content, "text/csv" if kind == "csv" else XLSX_TYPE)
+    assert again.status_code == 422, "the same dwellings cannot be registered twice"
+    assert tenant_api.get(f"/v1/estates/{code}/households", headers=bearer(manager)).json()["total"] == 1000
+
+
+def test_a_file_with_bad_rows_imports_nothing_and_names_each(tenant_api, estate) -> None:
+    code, manager = estate
+    content = household_csv(
+        20, bad_lines={2: {"面积": "-5"}, 7: {"房号": ""}, 11: {"电话": "12345"}, 15: {"面积": "90.123"}}
+    )
+    refused = upload(tenant_api, code, manager, "bad.csv", content)
+    assert refused.status_code == 422
+    body = refused.json()
+    assert body["error"] == "invalid_input"
+    problems = {(e["line"], e["column"]) for e in body["row_errors"]}
+    # Data row i is line i + 2 (the header is line 1).
+    assert problems == {(4, "面积"), (9, "房号"), (13, "电话"), (17, "面积")}
+    assert all(e["reason"] for e in body["row_errors"])
+    assert tenant_api.get(f"/v1/estates/{code}/households", headers=bearer(manager)).json()["total"] == 0
+
+
+def test_unsupported_files_are_refused(tenant_api, estate) -> None:
+    code, manager = estate
+    refused = upload(tenant_api, code, manager, "list.pdf", b"%PDF-1.4", "application/pdf")
+    assert refused.status_code == 422
+    assert "unsupported file type" in refused.json()["reason"]
+
+
+def test_a_resident_claims_a_household_and_sees_only_its_own(tenant_api, admin_token, estate, make_member) -> None:
+    code, manager = estate
+    ids = upload(tenant_api, code, manager, "list.csv", household_csv(3)).json()["household_ids"]
+    invitation = tenant_api.post(
+        f"/v1/estates/{code}/households/{ids[1]}/invitations",
+        json={"contact": "+86 139-0000-0001", "relation": "owner"},
+        headers=bearer(manager),
+    )
+    assert invitation.status_code == 201, invitation.text
+    username = unique_code("owner")
+    claim = {
+        "estate_code": code,
+        "claim_code": invitation.json()["claim_code"],
+        "username": username,
+        "password": "a-long-password-1",
+        "email": f"{username}@xinyi.test",
+        "first_name": "一",
+        "last_name": "业主",
+    }
+    claimed = tenant_api.post("/v1/invitations/claim", json=claim)
+    assert claimed.status_code == 201, claimed.text
+    assert tenant_api.post("/v1/invitations/claim", json={**claim, "username": unique_code("again")}).status_code == 409
+
+    resident = user_token(username, "a-long-password-1")
+    mine = tenant_api.get(f"/v1/estates/{code}/my-households", headers=bearer(resident)).json()
+    assert [h["id"] for h in mine] == [ids[1]]
+    assert tenant_api.get(f"/v1/estates/{code}/households/{ids[1]}", headers=bearer(resident)).status_code == 200
+    assert tenant_api.get(f"/v1/estates/{code}/households/{ids[0]}", headers=bearer(resident)).status_code == 404
+    assert tenant_api.get(f"/v1/estates/{code}/households", headers=bearer(resident)).status_code == 403
+    assert (
+        tenant_api.get(f"/v1/estates/{code}/households/{ids[1]}/members", headers=bearer(resident)).status_code == 403
+    )
+
+    other = unique_code("elsewhere")
+    assert onboard(tenant_api, admin_token, other).status_code == 201
+    assert tenant_api.get(f"/v1/estates/{other}", headers=bearer(resident)).status_code == 403
+
+    members = tenant_api.get(f"/v1/estates/{code}/households/{ids[1]}/members", headers=bearer(manager)).json()
+    assert [(m["relation"], m["has_account"]) for m in members] == [("owner", True)], "the invited owner claimed"
+    assert members[0]["phone"] == "139****0001"
+
+    membership = grpc_stub().CheckMembership(
+        tenant_pb2.CheckMembershipRequest(estate_code=code, user_id=_subject(resident)),
+        metadata=[("authorization", f"Bearer {service_token('ticketing-service')}")],
+    )
+    assert membership.member and list(membership.household_ids) == [ids[1]]
+
+
+def _subject(token: str) -> str:
+    import base64
+    import json
+
+    payload = token.split(".")[1]
+    return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))["sub"]
+
+
+def test_grids_group_households_under_their_leaders(tenant_api, estate) -> None:
+    code, manager = estate
+    ids = upload(tenant_api, code, manager, "list.csv", household_csv(4)).json()["household_ids"]
+    assert (
+        tenant_api.post(
+            f"/v1/estates/{code}/grids", json={"code": "G1", "name": "一网格"}, headers=bearer(manager)
+        ).status_code
+        == 201
+    )
+    leaders = tenant_api.put(
+        f"/v1/estates/{code}/grids/G1/leaders", json={"usernames": ["grid-leader"]}, headers=bearer(manager)
+    )
+    assert leaders.status_code == 204
+    assigned = tenant_api.post(
+        f"/v1/estates/{code}/grids/G1/households", json={"household_ids": ids[:2]}, headers=bearer(manager)
+    )
+    assert assigned.json() == {"assigned": 2}
+    grids = tenant_api.get(f"/v1/estates/{code}/grids", headers=bearer(manager)).json()
+    assert grids == [{"code": "G1", "name": "一网格", "leaders": ["grid-leader"], "household_count": 2}]
+
+    stub = grpc_stub()
+    metadata = [("authorization", f"Bearer {service_token('ticketing-service')}")]
+    grid = stub.ResolveGrid(tenant_pb2.ResolveGridRequest(estate_code=code, household_id=ids[0]), metadata=metadata)
+    assert (grid.code, list(grid.leader_usernames)) == ("G1", ["grid-leader"])
+    with pytest.raises(grpc.RpcError) as none:
+        stub.ResolveGrid(tenant_pb2.ResolveGridRequest(estate_code=code, household_id=ids[3]), metadata=metadata)
+    assert none.value.code() == grpc.StatusCode.NOT_FOUND
+    household = stub.GetHousehold(
+        tenant_pb2.GetHouseholdRequest(estate_code=code, household_id=ids[0]), metadata=metadata
+    )
+    assert household.grid_code == "G1"
