@@ -25,7 +25,9 @@ def measure(name: str, content: bytes) -> None:
         timings.append(time.perf_counter() - started)
         assert result.ok and len(result.rows) == ROWS, result.errors[:3]
     median = statistics.median(timings)
-    print(f"{name:12} {ROWS} rows  median {median * 1000:7.1f} ms  ({ROWS / median:,.0f} rows/s, {len(content) / 1024:.0f} KiB)")
+    print(
+        f"{name:12} {ROWS} rows  median {median * 1000:7.1f} ms  ({ROWS / median:,.0f} rows/s, {len(content) / 1024:.0f} KiB)"
+    )
 
 
 if __name__ == "__main__":

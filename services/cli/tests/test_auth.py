@@ -12,6 +12,7 @@ from urllib.parse import parse_qs
 import httpx
 import pytest
 from typer.testing import CliRunner, Result
+
 from xinyi_cli import auth, client
 from xinyi_cli.main import app
 

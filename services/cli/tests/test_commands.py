@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 import pytest
 from typer.testing import CliRunner, Result
+
 from xinyi_cli import client
 from xinyi_cli.main import app, percent_to_bps, split_display_name
 from xinyi_cli.upload import MultipartFile

@@ -19,7 +19,9 @@ from xinyi_shared.http import CurrentPrincipal
 class BallotCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     kind: str = Field(default=cases.GENERAL, pattern="^(general|service_plan)$")
-    subject: str | None = Field(default=None, max_length=200, description="A label other services act on, e.g. 'budget-2027'")
+    subject: str | None = Field(
+        default=None, max_length=200, description="A label other services act on, e.g. 'budget-2027'"
+    )
     question: str = Field(min_length=1, max_length=2000)
     options: list[str] = Field(min_length=2, max_length=20)
     quorum_bps: int = Field(ge=0, le=10000, description="Share of households that must vote, in basis points")
