@@ -91,7 +91,8 @@ class ClaimBody(BaseModel):
     claim_code: str = Field(min_length=8, max_length=64)
     username: str = Field(min_length=3, max_length=64)
     password: str = Field(min_length=12, max_length=128)
-    email: str = Field(default="", max_length=254)
+    # Keycloak's user profile requires an e-mail for a complete account (log-in by phone is a later step).
+    email: str = Field(min_length=3, max_length=254)
     first_name: str = Field(min_length=1, max_length=100)
     last_name: str = Field(min_length=1, max_length=100)
 
@@ -210,7 +211,7 @@ def build_router(database: Database, directory: Directory) -> APIRouter:
         summary="Claim a household with an invitation code: creates the resident's account (no token needed)",
     )
     def claim(body: ClaimBody) -> dict[str, str]:
-        email = normalize_email(body.email) if body.email else ""
+        email = normalize_email(body.email)
         cases.claim_invitation(
             database,
             directory,
