@@ -105,6 +105,32 @@ def register_hierarchy(client: httpx.Client, token: str) -> None:
         assert response.status_code in (200, 201), response.text
 
 
+class _MasterAdminAuth(httpx.Auth):
+    """A master-realm admin token, fetched again shortly before it expires (it lives one minute)."""
+
+    def __init__(self) -> None:
+        self._token = ""
+        self._expires_at = 0.0
+
+    def auth_flow(self, request: httpx.Request):  # type: ignore[no-untyped-def]
+        if time.monotonic() > self._expires_at - 10:
+            response = httpx.post(
+                f"{KEYCLOAK_URL}/realms/master/protocol/openid-connect/token",
+                data={
+                    "grant_type": "password",
+                    "client_id": "admin-cli",
+                    "username": os.environ.get("KEYCLOAK_ADMIN_USERNAME", "admin"),
+                    "password": os.environ.get("KEYCLOAK_ADMIN_PASSWORD", "admin"),
+                },
+                timeout=20,
+            )
+            response.raise_for_status()
+            self._token = response.json()["access_token"]
+            self._expires_at = time.monotonic() + float(response.json().get("expires_in", 60))
+        request.headers["Authorization"] = f"Bearer {self._token}"
+        yield request
+
+
 @dataclass
 class KeycloakAdmin:
     """The realm's admin API, used by tests to create and remove their own users."""
@@ -113,19 +139,7 @@ class KeycloakAdmin:
 
     @classmethod
     def connect(cls) -> KeycloakAdmin:
-        response = httpx.post(
-            f"{KEYCLOAK_URL}/realms/master/protocol/openid-connect/token",
-            data={
-                "grant_type": "password",
-                "client_id": "admin-cli",
-                "username": os.environ.get("KEYCLOAK_ADMIN_USERNAME", "admin"),
-                "password": os.environ.get("KEYCLOAK_ADMIN_PASSWORD", "admin"),
-            },
-            timeout=20,
-        )
-        response.raise_for_status()
-        token = response.json()["access_token"]
-        return cls(httpx.Client(base_url=f"{KEYCLOAK_URL}/admin/realms/{REALM}", headers=bearer(token), timeout=20))
+        return cls(httpx.Client(base_url=f"{KEYCLOAK_URL}/admin/realms/{REALM}", auth=_MasterAdminAuth(), timeout=20))
 
     def create_user(self, username: str, role: str) -> str:
         response = self.client.post(
@@ -178,12 +192,18 @@ def read_events(topic: str, timeout: float = 30) -> list[tuple[dict[str, str], b
         consumer.close()
 
 
-def estate_events(topic: str, estate_code: str, event_type: str) -> list[bytes]:
-    return [
-        value
-        for attributes, value in read_events(topic)
-        if attributes.get("subject") == estate_code and attributes.get("type") == event_type
-    ]
+def estate_events(topic: str, estate_code: str, event_type: str, timeout: float = 60) -> list[bytes]:
+    """The payloads of ``estate_code``'s events of ``event_type``, once at least one has been relayed."""
+
+    def matching() -> list[bytes] | None:
+        found = [
+            value
+            for attributes, value in read_events(topic)
+            if attributes.get("subject") == estate_code and attributes.get("type") == event_type
+        ]
+        return found or None
+
+    return eventually(matching, timeout=timeout, what=f"a {event_type} event of {estate_code}")
 
 
 def household_csv(rows: int, *, prefix: str = "", bad_lines: dict[int, dict[str, str]] | None = None) -> bytes:

@@ -7,7 +7,7 @@ import uuid
 
 from tests.e2e.conftest import onboard
 from tests.e2e.test_ballots import claim_member
-from tests.harness import STATE_DIR, bearer, household_csv, read_events, unique_code
+from tests.harness import STATE_DIR, bearer, eventually, household_csv, read_events, unique_code
 
 
 def test_no_personal_data_reaches_events_or_logs(tenant_api, admin_token, make_member) -> None:
@@ -33,9 +33,14 @@ def test_no_personal_data_reaches_events_or_logs(tenant_api, admin_token, make_m
     )
 
     secrets_ = [marker.encode(), invited_phone.encode(), *(p.encode() for p in phones)]
-    events = read_events("xinyi.tenant.events.v1") + read_events("xinyi.ledger.events.v1")
-    ours = [(a, v) for a, v in events if a.get("subject") == code]
-    assert {a["type"] for a, _ in ours} >= {"xinyi.tenant.v1.HouseholdsImported", "xinyi.tenant.v1.HouseholdChanged"}
+    expected = {"xinyi.tenant.v1.HouseholdsImported", "xinyi.tenant.v1.HouseholdChanged"}
+
+    def all_relayed() -> list[tuple[dict[str, str], bytes]] | None:
+        events = read_events("xinyi.tenant.events.v1") + read_events("xinyi.ledger.events.v1")
+        types = {a.get("type") for a, _ in events if a.get("subject") == code}
+        return events if expected <= types else None
+
+    events = eventually(all_relayed, timeout=60, what="the estate's events to reach Kafka")
     for attributes, value in events:
         flat = value + repr(attributes).encode()
         for secret in secrets_:
