@@ -7,6 +7,7 @@ from decimal import Decimal
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from ledger_service.adapters.tenant_client import EstateInfo
 from ledger_service.domain.books import Account, AccountType, EstateTerms, TrustBooks
 
 
@@ -14,12 +15,13 @@ class BooksRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def add(self, books: TrustBooks, opened_by_event: str) -> bool:
+    def add(self, books: TrustBooks, opened_by_event: str, info: EstateInfo) -> bool:
         """Store newly opened books; False when the estate's books already exist (nothing written)."""
         inserted = self.session.execute(
             text(
                 "INSERT INTO trust_books (estate_code, fee_rate_fen_per_sqm_month, remuneration_share_bps, "
-                "donation_share_bps, opened_by_event) VALUES (:estate, :rate, :remuneration, :donation, :event) "
+                "donation_share_bps, opened_by_event, estate_name, community_code, time_zone) VALUES (:estate, :rate, "
+                ":remuneration, :donation, :event, :name, :community, :tz) "
                 "ON CONFLICT (estate_code) DO NOTHING RETURNING estate_code"
             ),
             {
@@ -28,6 +30,9 @@ class BooksRepository:
                 "remuneration": books.terms.remuneration_share_bps,
                 "donation": books.terms.donation_share_bps,
                 "event": opened_by_event,
+                "name": info.name,
+                "community": info.community_code,
+                "tz": info.time_zone,
             },
         ).first()
         if inserted is None:
@@ -73,4 +78,24 @@ class BooksRepository:
         return TrustBooks(
             terms=terms,
             accounts=tuple(Account(r.code, r.name, r.name_zh, AccountType(r.type)) for r in accounts),
+        )
+
+    def profile(self, estate_code: str) -> dict[str, str] | None:
+        """Name, community, time zone and status the books were opened with (or set by later events)."""
+        row = (
+            self.session.execute(
+                text(
+                    "SELECT estate_name, community_code, time_zone, status FROM trust_books WHERE estate_code = :estate"
+                ),
+                {"estate": estate_code},
+            )
+            .mappings()
+            .first()
+        )
+        return dict(row) if row else None
+
+    def set_status(self, estate_code: str, status: str) -> None:
+        self.session.execute(
+            text("UPDATE trust_books SET status = :status WHERE estate_code = :estate"),
+            {"status": status, "estate": estate_code},
         )

@@ -1,7 +1,10 @@
-"""The tenant service as the ledger sees it: the estate's terms, read over gRPC."""
+"""The tenant service as the ledger sees it: estates, their rules on a date, and households."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 import grpc
@@ -12,6 +15,42 @@ from xinyi_shared.auth import ServiceTokenProvider
 from xinyi_shared.grpc_client import call_metadata, translate_rpc_error
 from xinyi_shared.settings import ServiceSettings
 
+BASIS = {
+    tenant_pb2.REMUNERATION_BASIS_COLLECTED: "collected",
+    tenant_pb2.REMUNERATION_BASIS_BILLED: "billed",
+}
+
+
+@dataclass(frozen=True)
+class EstateInfo:
+    code: str
+    name: str
+    community_code: str
+    time_zone: str
+
+
+@dataclass(frozen=True)
+class PeriodRules:
+    """The estate's rules in force on the first day of a billing period."""
+
+    fee_rate_fen_per_sqm_month: Decimal
+    remuneration_share_bps: int
+    donation_share_bps: int
+    remuneration_basis: str
+    billing_day: int
+
+
+@dataclass(frozen=True)
+class BillableHousehold:
+    id: str
+    area_centi_sqm: int
+    occupied_from: date | None
+    occupied_until: date | None
+
+
+def _date(value: str) -> date | None:
+    return date.fromisoformat(value) if value else None
+
 
 class TenantClient:
     def __init__(self, settings: ServiceSettings, tokens: ServiceTokenProvider) -> None:
@@ -20,18 +59,80 @@ class TenantClient:
         self._tokens = tokens
 
     def estate_terms(self, estate_code: str) -> EstateTerms:
-        try:
-            estate = self._stub.GetEstate(
-                tenant_pb2.GetEstateRequest(estate_code=estate_code), metadata=call_metadata(self._tokens), timeout=10
-            )
-        except grpc.RpcError as error:
-            raise translate_rpc_error(error) from error
+        estate = self._estate(estate_code)
         return EstateTerms(
             estate_code=estate.code,
             fee_rate_fen_per_sqm_month=Decimal(estate.fee_rate_fen_per_sqm_month),
             remuneration_share_bps=estate.remuneration_share_bps,
             donation_share_bps=estate.donation_share_bps,
         )
+
+    def estate_info(self, estate_code: str) -> EstateInfo:
+        estate = self._estate(estate_code)
+        return EstateInfo(estate.code, estate.name, estate.community_code, estate.time_zone or "Asia/Shanghai")
+
+    def rules_on(self, estate_code: str, day: date) -> PeriodRules:
+        try:
+            rules = self._stub.GetEstateRules(
+                tenant_pb2.GetEstateRequest(estate_code=estate_code, rules_on=day.isoformat()),
+                metadata=call_metadata(self._tokens),
+                timeout=10,
+            )
+        except grpc.RpcError as error:
+            raise translate_rpc_error(error) from error
+        return PeriodRules(
+            fee_rate_fen_per_sqm_month=Decimal(rules.fee_rate_fen_per_sqm_month),
+            remuneration_share_bps=rules.remuneration_share_bps,
+            donation_share_bps=rules.donation_share_bps,
+            remuneration_basis=BASIS.get(rules.remuneration_basis, "collected"),
+            billing_day=rules.billing_day or 1,
+        )
+
+    def households(self, estate_code: str) -> Iterator[BillableHousehold]:
+        try:
+            for household in self._stub.ListHouseholds(
+                tenant_pb2.ListHouseholdsRequest(estate_code=estate_code),
+                metadata=call_metadata(self._tokens),
+                timeout=120,
+            ):
+                yield BillableHousehold(
+                    household.id,
+                    household.area_centi_sqm,
+                    _date(household.occupied_from),
+                    _date(household.occupied_until),
+                )
+        except grpc.RpcError as error:
+            raise translate_rpc_error(error) from error
+
+    def household(self, estate_code: str, household_id: str) -> BillableHousehold:
+        try:
+            h = self._stub.GetHousehold(
+                tenant_pb2.GetHouseholdRequest(estate_code=estate_code, household_id=household_id),
+                metadata=call_metadata(self._tokens),
+                timeout=10,
+            )
+        except grpc.RpcError as error:
+            raise translate_rpc_error(error) from error
+        return BillableHousehold(h.id, h.area_centi_sqm, _date(h.occupied_from), _date(h.occupied_until))
+
+    def households_of_user(self, estate_code: str, user_id: str) -> list[str]:
+        try:
+            membership = self._stub.CheckMembership(
+                tenant_pb2.CheckMembershipRequest(estate_code=estate_code, user_id=user_id),
+                metadata=call_metadata(self._tokens),
+                timeout=10,
+            )
+        except grpc.RpcError as error:
+            raise translate_rpc_error(error) from error
+        return list(membership.household_ids)
+
+    def _estate(self, estate_code: str) -> tenant_pb2.Estate:
+        try:
+            return self._stub.GetEstate(
+                tenant_pb2.GetEstateRequest(estate_code=estate_code), metadata=call_metadata(self._tokens), timeout=10
+            )
+        except grpc.RpcError as error:
+            raise translate_rpc_error(error) from error
 
     def close(self) -> None:
         self._channel.close()

@@ -1,9 +1,10 @@
-"""Events the ledger reacts to."""
+"""Events the ledger reacts to (each applied once: see xinyi_shared.consumer)."""
 
 from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from ledger_service.adapters.books import BooksRepository
 from ledger_service.service_layer.books import EstateRegistry, open_trust_books
 from xinyi.tenant.v1 import events_pb2 as tenant_events
 from xinyi_shared.consumer import Subscription
@@ -17,8 +18,20 @@ def tenant_subscription(registry: EstateRegistry) -> Subscription:
         # The event names the estate; its terms are read from the registry, the source of truth.
         open_trust_books(session, registry, onboarded.estate.code, cause_event_id=event.id)
 
+    def status_setter(status: str):  # type: ignore[no-untyped-def]
+        def apply(session: Session, event: CloudEvent) -> None:
+            # A suspended estate's books are read-only; an offboarded one's are kept, frozen.
+            BooksRepository(session).set_status(event.subject, status)
+
+        return apply
+
     return Subscription(
         name="ledger.tenant-events",
         topics=[TENANT_EVENTS],
-        handlers={tenant_events.EstateOnboarded.DESCRIPTOR.full_name: on_estate_onboarded},
+        handlers={
+            tenant_events.EstateOnboarded.DESCRIPTOR.full_name: on_estate_onboarded,
+            tenant_events.EstateSuspended.DESCRIPTOR.full_name: status_setter("suspended"),
+            tenant_events.EstateResumed.DESCRIPTOR.full_name: status_setter("active"),
+            tenant_events.EstateOffboarded.DESCRIPTOR.full_name: status_setter("offboarded"),
+        },
     )

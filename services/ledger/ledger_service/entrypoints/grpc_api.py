@@ -7,6 +7,7 @@ from collections.abc import Callable
 import grpc
 
 from ledger_service.domain.books import AccountType
+from ledger_service.service_layer import journal as cases
 from ledger_service.service_layer.books import chart_of_accounts
 from xinyi.ledger.v1 import ledger_pb2, ledger_pb2_grpc
 from xinyi_shared.auth import ESTATE_ROLES, Role, require_estate_access
@@ -21,6 +22,19 @@ ACCOUNT_TYPE_TO_PROTO = {
     AccountType.INCOME: ledger_pb2.ACCOUNT_TYPE_INCOME,
     AccountType.EXPENSE: ledger_pb2.ACCOUNT_TYPE_EXPENSE,
 }
+BOOKS = ("trust",)
+
+
+def _estate(code: str, *roles: str) -> str:
+    if not code:
+        raise InvalidInput("estate_code is required")
+    require_estate_access(current_principal(), code, *roles)
+    return code
+
+
+def _book(book: str) -> None:
+    if book not in BOOKS:
+        raise InvalidInput(f"unknown book {book!r}: one of {', '.join(BOOKS)}")
 
 
 class LedgerServicer(ledger_pb2_grpc.LedgerServiceServicer):
@@ -30,10 +44,8 @@ class LedgerServicer(ledger_pb2_grpc.LedgerServiceServicer):
     def GetChartOfAccounts(
         self, request: ledger_pb2.GetChartOfAccountsRequest, context: grpc.ServicerContext
     ) -> ledger_pb2.ChartOfAccounts:
-        if not request.estate_code:
-            raise InvalidInput("estate_code is required")
-        require_estate_access(current_principal(), request.estate_code, Role.SERVICE, *ESTATE_ROLES)
-        books = chart_of_accounts(self._database, request.estate_code)
+        code = _estate(request.estate_code, Role.SERVICE, *ESTATE_ROLES)
+        books = chart_of_accounts(self._database, code)
         return ledger_pb2.ChartOfAccounts(
             estate_code=books.terms.estate_code,
             fee_rate_fen_per_sqm_month=str(books.terms.fee_rate_fen_per_sqm_month),
@@ -43,6 +55,54 @@ class LedgerServicer(ledger_pb2_grpc.LedgerServiceServicer):
                 ledger_pb2.Account(code=a.code, name=a.name, name_zh=a.name_zh, type=ACCOUNT_TYPE_TO_PROTO[a.type])
                 for a in books.accounts
             ],
+        )
+
+    def PostTransaction(
+        self, request: ledger_pb2.PostTransactionRequest, context: grpc.ServicerContext
+    ) -> ledger_pb2.PostedTransaction:
+        code = _estate(request.estate_code, Role.SERVICE)
+        _book(request.book)
+        lines = [(line.account, line.amount_fen, line.household_id or None) for line in request.lines]
+        result, replayed = cases.post_transaction(
+            self._database,
+            code,
+            request.idempotency_key,
+            request.kind,
+            request.memo,
+            lines,
+            current_principal().username,
+        )
+        return ledger_pb2.PostedTransaction(
+            transaction_id=result["transaction_id"], period=result["period"], replayed=replayed
+        )
+
+    def GetBalances(self, request: ledger_pb2.GetBalancesRequest, context: grpc.ServicerContext) -> ledger_pb2.Balances:
+        code = _estate(request.estate_code, Role.SERVICE, *ESTATE_ROLES)
+        _book(request.book or "trust")
+        balances = cases.balances(self._database, code)
+        return ledger_pb2.Balances(
+            balances=[ledger_pb2.Balance(account=a, balance_fen=f) for a, f in sorted(balances.items())]
+        )
+
+    def GetStatement(
+        self, request: ledger_pb2.GetStatementRequest, context: grpc.ServicerContext
+    ) -> ledger_pb2.Statement:
+        code = _estate(request.estate_code, Role.SERVICE, *ESTATE_ROLES)
+        s = cases.get_statement(self._database, code, request.period)
+        return ledger_pb2.Statement(
+            estate_code=code,
+            period=s["period"],
+            closed=s["closed"],
+            opening_balance_fen=s["opening_balance_fen"],
+            fees_billed_fen=s["fees_billed_fen"],
+            fees_collected_fen=s["fees_collected_fen"],
+            collection_rate_bps=s["collection_rate_bps"],
+            common_income_by_kind=s["common_income_by_kind"],
+            expenses_by_budget_line=s["expenses_by_budget_line"],
+            remuneration_fen=s["remuneration_fen"],
+            donation_fen=s["donation_fen"],
+            closing_balance_fen=s["closing_balance_fen"],
+            surplus_year_to_date_fen=s["surplus_year_to_date_fen"],
         )
 
 

@@ -7,6 +7,7 @@ from typing import Protocol
 from sqlalchemy.orm import Session
 
 from ledger_service.adapters.books import BooksRepository
+from ledger_service.adapters.tenant_client import EstateInfo
 from ledger_service.domain.books import EstateTerms, TrustBooks, open_books
 from xinyi.ledger.v1 import events_pb2
 from xinyi_shared.db import Database
@@ -20,6 +21,8 @@ EVENT_SOURCE = "xinyi/ledger"
 class EstateRegistry(Protocol):
     def estate_terms(self, estate_code: str) -> EstateTerms: ...
 
+    def estate_info(self, estate_code: str) -> EstateInfo: ...
+
 
 def open_trust_books(session: Session, registry: EstateRegistry, estate_code: str, cause_event_id: str) -> bool:
     """Open the estate's books with the terms the registry states; False when they were already open.
@@ -29,7 +32,7 @@ def open_trust_books(session: Session, registry: EstateRegistry, estate_code: st
     if repository.get(estate_code) is not None:
         return False
     books = open_books(registry.estate_terms(estate_code))
-    if not repository.add(books, opened_by_event=cause_event_id):
+    if not repository.add(books, opened_by_event=cause_event_id, info=registry.estate_info(estate_code)):
         return False
     publish(
         session,

@@ -24,7 +24,7 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1cxinyi/ledger/v1/events.proto\x12\x0fxinyi.ledger.v1\">\n\x10TrustBooksOpened\x12\x13\n\x0b\x65state_code\x18\x01 \x01(\t\x12\x15\n\raccount_count\x18\x02 \x01(\x05\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1cxinyi/ledger/v1/events.proto\x12\x0fxinyi.ledger.v1\">\n\x10TrustBooksOpened\x12\x13\n\x0b\x65state_code\x18\x01 \x01(\t\x12\x15\n\raccount_count\x18\x02 \x01(\x05\"\xf4\x01\n\x0cPeriodClosed\x12\x13\n\x0b\x65state_code\x18\x01 \x01(\t\x12\x0e\n\x06period\x18\x02 \x01(\t\x12\x17\n\x0f\x66\x65\x65s_billed_fen\x18\x03 \x01(\x03\x12\x1a\n\x12\x66\x65\x65s_collected_fen\x18\x04 \x01(\x03\x12\x1b\n\x13\x63ollection_rate_bps\x18\x05 \x01(\x05\x12\x18\n\x10remuneration_fen\x18\x06 \x01(\x03\x12\x14\n\x0c\x64onation_fen\x18\x07 \x01(\x03\x12\x1b\n\x13\x63losing_balance_fen\x18\x08 \x01(\x03\x12 \n\x18surplus_year_to_date_fen\x18\t \x01(\x03\"{\n\x10\x44onationDeclared\x12\x13\n\x0b\x65state_code\x18\x01 \x01(\t\x12\x16\n\x0e\x63ommunity_code\x18\x02 \x01(\t\x12\x0e\n\x06period\x18\x03 \x01(\t\x12\x12\n\namount_fen\x18\x04 \x01(\x03\x12\x16\n\x0etransaction_id\x18\x05 \x01(\tb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -33,4 +33,8 @@ if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_TRUSTBOOKSOPENED']._serialized_start=49
   _globals['_TRUSTBOOKSOPENED']._serialized_end=111
+  _globals['_PERIODCLOSED']._serialized_start=114
+  _globals['_PERIODCLOSED']._serialized_end=358
+  _globals['_DONATIONDECLARED']._serialized_start=360
+  _globals['_DONATIONDECLARED']._serialized_end=483
 # @@protoc_insertion_point(module_scope)

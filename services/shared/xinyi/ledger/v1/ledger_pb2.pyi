@@ -53,3 +53,113 @@ class ChartOfAccounts(_message.Message):
     remuneration_share_bps: int
     donation_share_bps: int
     def __init__(self, estate_code: _Optional[str] = ..., accounts: _Optional[_Iterable[_Union[Account, _Mapping]]] = ..., fee_rate_fen_per_sqm_month: _Optional[str] = ..., remuneration_share_bps: _Optional[int] = ..., donation_share_bps: _Optional[int] = ...) -> None: ...
+
+class PostingLine(_message.Message):
+    __slots__ = ("account", "amount_fen", "household_id")
+    ACCOUNT_FIELD_NUMBER: _ClassVar[int]
+    AMOUNT_FEN_FIELD_NUMBER: _ClassVar[int]
+    HOUSEHOLD_ID_FIELD_NUMBER: _ClassVar[int]
+    account: str
+    amount_fen: int
+    household_id: str
+    def __init__(self, account: _Optional[str] = ..., amount_fen: _Optional[int] = ..., household_id: _Optional[str] = ...) -> None: ...
+
+class PostTransactionRequest(_message.Message):
+    __slots__ = ("estate_code", "book", "idempotency_key", "kind", "memo", "lines")
+    ESTATE_CODE_FIELD_NUMBER: _ClassVar[int]
+    BOOK_FIELD_NUMBER: _ClassVar[int]
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    MEMO_FIELD_NUMBER: _ClassVar[int]
+    LINES_FIELD_NUMBER: _ClassVar[int]
+    estate_code: str
+    book: str
+    idempotency_key: str
+    kind: str
+    memo: str
+    lines: _containers.RepeatedCompositeFieldContainer[PostingLine]
+    def __init__(self, estate_code: _Optional[str] = ..., book: _Optional[str] = ..., idempotency_key: _Optional[str] = ..., kind: _Optional[str] = ..., memo: _Optional[str] = ..., lines: _Optional[_Iterable[_Union[PostingLine, _Mapping]]] = ...) -> None: ...
+
+class PostedTransaction(_message.Message):
+    __slots__ = ("transaction_id", "period", "replayed")
+    TRANSACTION_ID_FIELD_NUMBER: _ClassVar[int]
+    PERIOD_FIELD_NUMBER: _ClassVar[int]
+    REPLAYED_FIELD_NUMBER: _ClassVar[int]
+    transaction_id: str
+    period: str
+    replayed: bool
+    def __init__(self, transaction_id: _Optional[str] = ..., period: _Optional[str] = ..., replayed: _Optional[bool] = ...) -> None: ...
+
+class GetBalancesRequest(_message.Message):
+    __slots__ = ("estate_code", "book")
+    ESTATE_CODE_FIELD_NUMBER: _ClassVar[int]
+    BOOK_FIELD_NUMBER: _ClassVar[int]
+    estate_code: str
+    book: str
+    def __init__(self, estate_code: _Optional[str] = ..., book: _Optional[str] = ...) -> None: ...
+
+class Balance(_message.Message):
+    __slots__ = ("account", "balance_fen")
+    ACCOUNT_FIELD_NUMBER: _ClassVar[int]
+    BALANCE_FEN_FIELD_NUMBER: _ClassVar[int]
+    account: str
+    balance_fen: int
+    def __init__(self, account: _Optional[str] = ..., balance_fen: _Optional[int] = ...) -> None: ...
+
+class Balances(_message.Message):
+    __slots__ = ("balances",)
+    BALANCES_FIELD_NUMBER: _ClassVar[int]
+    balances: _containers.RepeatedCompositeFieldContainer[Balance]
+    def __init__(self, balances: _Optional[_Iterable[_Union[Balance, _Mapping]]] = ...) -> None: ...
+
+class GetStatementRequest(_message.Message):
+    __slots__ = ("estate_code", "period")
+    ESTATE_CODE_FIELD_NUMBER: _ClassVar[int]
+    PERIOD_FIELD_NUMBER: _ClassVar[int]
+    estate_code: str
+    period: str
+    def __init__(self, estate_code: _Optional[str] = ..., period: _Optional[str] = ...) -> None: ...
+
+class Statement(_message.Message):
+    __slots__ = ("estate_code", "period", "closed", "opening_balance_fen", "fees_billed_fen", "fees_collected_fen", "collection_rate_bps", "common_income_by_kind", "expenses_by_budget_line", "remuneration_fen", "donation_fen", "closing_balance_fen", "surplus_year_to_date_fen")
+    class CommonIncomeByKindEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: int
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[int] = ...) -> None: ...
+    class ExpensesByBudgetLineEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: int
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[int] = ...) -> None: ...
+    ESTATE_CODE_FIELD_NUMBER: _ClassVar[int]
+    PERIOD_FIELD_NUMBER: _ClassVar[int]
+    CLOSED_FIELD_NUMBER: _ClassVar[int]
+    OPENING_BALANCE_FEN_FIELD_NUMBER: _ClassVar[int]
+    FEES_BILLED_FEN_FIELD_NUMBER: _ClassVar[int]
+    FEES_COLLECTED_FEN_FIELD_NUMBER: _ClassVar[int]
+    COLLECTION_RATE_BPS_FIELD_NUMBER: _ClassVar[int]
+    COMMON_INCOME_BY_KIND_FIELD_NUMBER: _ClassVar[int]
+    EXPENSES_BY_BUDGET_LINE_FIELD_NUMBER: _ClassVar[int]
+    REMUNERATION_FEN_FIELD_NUMBER: _ClassVar[int]
+    DONATION_FEN_FIELD_NUMBER: _ClassVar[int]
+    CLOSING_BALANCE_FEN_FIELD_NUMBER: _ClassVar[int]
+    SURPLUS_YEAR_TO_DATE_FEN_FIELD_NUMBER: _ClassVar[int]
+    estate_code: str
+    period: str
+    closed: bool
+    opening_balance_fen: int
+    fees_billed_fen: int
+    fees_collected_fen: int
+    collection_rate_bps: int
+    common_income_by_kind: _containers.ScalarMap[str, int]
+    expenses_by_budget_line: _containers.ScalarMap[str, int]
+    remuneration_fen: int
+    donation_fen: int
+    closing_balance_fen: int
+    surplus_year_to_date_fen: int
+    def __init__(self, estate_code: _Optional[str] = ..., period: _Optional[str] = ..., closed: _Optional[bool] = ..., opening_balance_fen: _Optional[int] = ..., fees_billed_fen: _Optional[int] = ..., fees_collected_fen: _Optional[int] = ..., collection_rate_bps: _Optional[int] = ..., common_income_by_kind: _Optional[_Mapping[str, int]] = ..., expenses_by_budget_line: _Optional[_Mapping[str, int]] = ..., remuneration_fen: _Optional[int] = ..., donation_fen: _Optional[int] = ..., closing_balance_fen: _Optional[int] = ..., surplus_year_to_date_fen: _Optional[int] = ...) -> None: ...

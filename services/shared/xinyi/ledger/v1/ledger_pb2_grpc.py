@@ -39,6 +39,21 @@ class LedgerServiceStub:
                 request_serializer=xinyi_dot_ledger_dot_v1_dot_ledger__pb2.GetChartOfAccountsRequest.SerializeToString,
                 response_deserializer=xinyi_dot_ledger_dot_v1_dot_ledger__pb2.ChartOfAccounts.FromString,
                 _registered_method=True)
+        self.PostTransaction = channel.unary_unary(
+                '/xinyi.ledger.v1.LedgerService/PostTransaction',
+                request_serializer=xinyi_dot_ledger_dot_v1_dot_ledger__pb2.PostTransactionRequest.SerializeToString,
+                response_deserializer=xinyi_dot_ledger_dot_v1_dot_ledger__pb2.PostedTransaction.FromString,
+                _registered_method=True)
+        self.GetBalances = channel.unary_unary(
+                '/xinyi.ledger.v1.LedgerService/GetBalances',
+                request_serializer=xinyi_dot_ledger_dot_v1_dot_ledger__pb2.GetBalancesRequest.SerializeToString,
+                response_deserializer=xinyi_dot_ledger_dot_v1_dot_ledger__pb2.Balances.FromString,
+                _registered_method=True)
+        self.GetStatement = channel.unary_unary(
+                '/xinyi.ledger.v1.LedgerService/GetStatement',
+                request_serializer=xinyi_dot_ledger_dot_v1_dot_ledger__pb2.GetStatementRequest.SerializeToString,
+                response_deserializer=xinyi_dot_ledger_dot_v1_dot_ledger__pb2.Statement.FromString,
+                _registered_method=True)
 
 
 class LedgerServiceServicer:
@@ -52,6 +67,27 @@ class LedgerServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def PostTransaction(self, request, context):
+        """Errors: INVALID_ARGUMENT for an unbalanced or malformed transaction, ALREADY_EXISTS when the
+        idempotency key was used with another body, FAILED_PRECONDITION is not used: closed periods
+        are never posted into (the transaction lands in the open period).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetBalances(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetStatement(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_LedgerServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -59,6 +95,21 @@ def add_LedgerServiceServicer_to_server(servicer, server):
                     servicer.GetChartOfAccounts,
                     request_deserializer=xinyi_dot_ledger_dot_v1_dot_ledger__pb2.GetChartOfAccountsRequest.FromString,
                     response_serializer=xinyi_dot_ledger_dot_v1_dot_ledger__pb2.ChartOfAccounts.SerializeToString,
+            ),
+            'PostTransaction': grpc.unary_unary_rpc_method_handler(
+                    servicer.PostTransaction,
+                    request_deserializer=xinyi_dot_ledger_dot_v1_dot_ledger__pb2.PostTransactionRequest.FromString,
+                    response_serializer=xinyi_dot_ledger_dot_v1_dot_ledger__pb2.PostedTransaction.SerializeToString,
+            ),
+            'GetBalances': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetBalances,
+                    request_deserializer=xinyi_dot_ledger_dot_v1_dot_ledger__pb2.GetBalancesRequest.FromString,
+                    response_serializer=xinyi_dot_ledger_dot_v1_dot_ledger__pb2.Balances.SerializeToString,
+            ),
+            'GetStatement': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetStatement,
+                    request_deserializer=xinyi_dot_ledger_dot_v1_dot_ledger__pb2.GetStatementRequest.FromString,
+                    response_serializer=xinyi_dot_ledger_dot_v1_dot_ledger__pb2.Statement.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -88,6 +139,87 @@ class LedgerService:
             '/xinyi.ledger.v1.LedgerService/GetChartOfAccounts',
             xinyi_dot_ledger_dot_v1_dot_ledger__pb2.GetChartOfAccountsRequest.SerializeToString,
             xinyi_dot_ledger_dot_v1_dot_ledger__pb2.ChartOfAccounts.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def PostTransaction(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/xinyi.ledger.v1.LedgerService/PostTransaction',
+            xinyi_dot_ledger_dot_v1_dot_ledger__pb2.PostTransactionRequest.SerializeToString,
+            xinyi_dot_ledger_dot_v1_dot_ledger__pb2.PostedTransaction.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetBalances(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/xinyi.ledger.v1.LedgerService/GetBalances',
+            xinyi_dot_ledger_dot_v1_dot_ledger__pb2.GetBalancesRequest.SerializeToString,
+            xinyi_dot_ledger_dot_v1_dot_ledger__pb2.Balances.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetStatement(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/xinyi.ledger.v1.LedgerService/GetStatement',
+            xinyi_dot_ledger_dot_v1_dot_ledger__pb2.GetStatementRequest.SerializeToString,
+            xinyi_dot_ledger_dot_v1_dot_ledger__pb2.Statement.FromString,
             options,
             channel_credentials,
             insecure,

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Debian packages the platform needs beyond the services' Python dependencies, installed when
+# missing: a CJK font that statement PDFs embed, so they print the same on any machine.
+source "$(dirname "$0")/lib.sh"
+
+PACKAGES=(fonts-wqy-microhei)
+missing=()
+for package in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+if ((${#missing[@]})); then
+  log "installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q >/dev/null
+  apt-get install -y -q "${missing[@]}" >/dev/null
+fi

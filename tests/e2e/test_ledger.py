@@ -1,0 +1,219 @@
+"""The trust books end to end with real PostgreSQL and Kafka: billing by floor area, payments,
+common income, remuneration, donation and the period close, every figure computed by hand below."""
+
+from __future__ import annotations
+
+import io
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import httpx
+import pytest
+from pypdf import PdfReader
+
+from tests.e2e.conftest import onboard, wait_for_books
+from tests.harness import bearer, estate_events, household_csv, http_url, unique_code
+from xinyi.ledger.v1 import events_pb2
+
+PERIOD = datetime.now(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m")
+TODAY = datetime.now(ZoneInfo("Asia/Shanghai")).date().isoformat()
+
+
+def key() -> str:
+    return f"test-{uuid.uuid4().hex}"
+
+
+@pytest.fixture
+def books(tenant_api, admin_token, make_member):
+    """An estate at 0.35 CNY/m², 15% remuneration on collected fees, 30% donated, with three
+    households of 90.00, 120.55 and 65.30 m²."""
+    code = unique_code("books")
+    assert onboard(tenant_api, admin_token, code).status_code == 201
+    _, manager = make_member(code, "firm_manager")
+    content = household_csv(3, bad_lines={0: {"面积": "90"}, 1: {"面积": "120.55"}, 2: {"面积": "65.3"}})
+    imported = tenant_api.post(
+        f"/v1/estates/{code}/households/import",
+        files={"file": ("list.csv", content, "text/csv")},
+        headers=bearer(manager),
+    )
+    households = imported.json()["household_ids"]
+    wait_for_books(code, manager)
+    ledger = httpx.Client(base_url=f"{http_url('ledger')}/v1/estates/{code}", headers=bearer(manager), timeout=60)
+    yield code, ledger, households
+    ledger.close()
+
+
+def post(ledger: httpx.Client, path: str, body: dict, idempotency_key: str | None = None) -> httpx.Response:
+    headers = {"Idempotency-Key": idempotency_key} if idempotency_key else {}
+    return ledger.post(path, json=body, headers=headers)
+
+
+def pay(ledger, household: str, fen: int, idempotency_key: str | None = None) -> httpx.Response:
+    body = {
+        "household_id": household,
+        "amount_fen": fen,
+        "method": "wechat_pay",
+        "reference": "wx-1",
+        "received_on": TODAY,
+    }
+    return post(ledger, "/payments", body, idempotency_key or key())
+
+
+def test_a_month_of_the_books_matches_the_hand_computed_figures(books) -> None:
+    code, ledger, (h1, h2, h3) = books
+
+    # Bills, area × rate, rounded half up per household to the fen:
+    #   90.00 m² × 35 fen = 3150 fen; 120.55 × 35 = 4219.25 → 4219; 65.30 × 35 = 2285.5 → 2286.
+    billed = post(ledger, "/billing-runs", {"period": PERIOD}, key())
+    assert billed.status_code == 200, billed.text
+    assert billed.json() == {
+        "period": PERIOD,
+        "billed": 3,
+        "already_billed": 0,
+        "not_occupied": 0,
+        "billed_fen": 3150 + 4219 + 2286,
+    }
+    again = post(ledger, "/billing-runs", {"period": PERIOD}, key())
+    assert again.json()["billed"] == 0 and again.json()["already_billed"] == 3, "billing twice bills nothing new"
+
+    assert pay(ledger, h1, 3150).status_code == 201  # pays its bill exactly
+    overpaid = pay(ledger, h2, 5000)  # 4219 settles the bill, 5000 - 4219 = 781 becomes prepaid credit
+    assert overpaid.json()["to_prepaid_fen"] == 781
+    assert pay(ledger, h3, 1000).status_code == 201  # 2286 - 1000 = 1286 still owed
+    parking = post(
+        ledger,
+        "/common-income",
+        {"kind": "parking", "amount_fen": 20000, "description": "11月停车费", "received_on": TODAY},
+        key(),
+    )
+    assert parking.status_code == 201
+
+    # Collected fee income: 3150 + 4219 + 1000 = 8369 fen.
+    # Remuneration, 15% of collected fees, rounded once on the period total: 8369 × 0.15 = 1255.35 → 1255.
+    # Collection rate: 8369 / 9655 = 86.68% → 8668 bps.
+    # Cash: 3150 + 5000 + 1000 + 20000 (parking) = 29150 fen.
+    provisional = ledger.get(f"/statements/{PERIOD}").json()
+    assert provisional["closed"] is False
+    assert (provisional["fees_billed_fen"], provisional["fees_collected_fen"]) == (9655, 8369)
+    assert provisional["collection_rate_bps"] == 8668
+    assert provisional["remuneration_fen"] == 1255
+    assert provisional["donation_fen"] == 0
+    assert provisional["closing_balance_fen"] == 29150
+
+    closed = post(ledger, f"/periods/{PERIOD}/close", {}, key())
+    assert closed.status_code == 200, closed.text
+    statement = closed.json()
+    # Donation, 30% of the month's remuneration: 1255 × 0.3 = 376.5 → 377 fen, out of the firm's share.
+    assert statement["donation_fen"] == 377
+    assert statement["closed"] is True
+    assert statement["opening_balance_fen"] == 0
+    assert statement["closing_balance_fen"] == 29150
+    assert statement["common_income_by_kind"] == {"parking": 20000, "advertising": 0, "venue_rent": 0, "other": 0}
+    # Surplus of the year: income 9655 + 20000 less the remuneration 1255 = 28400 fen.
+    assert statement["surplus_year_to_date_fen"] == 28400
+    assert ledger.get(f"/statements/{PERIOD}").json() == statement, "the closed statement is kept as it was"
+
+    balances = ledger.get("/balances").json()
+    assert sum(balances.values()) == 0, "the books balance"
+    assert balances["1000"] == 29150
+    assert balances["1100"] == 1286  # household 3 still owes
+    assert balances["2000"] == -781  # household 2's prepaid credit
+    assert balances["2100"] == -(1255 - 377)  # remuneration payable to the firm after its donation
+    assert balances["2200"] == -377  # payable to the community micro-fund
+
+    assert ledger.get(f"/households/{h2}/account").json()["prepaid_fen"] == 781
+    arrears = ledger.get("/arrears").json()
+    assert arrears["households"] == [{"household_id": h3, "owed_fen": 1286}]
+    assert arrears["ageing_fen"]["0-30"] == 1286
+
+    closed_events = estate_events("xinyi.ledger.events.v1", code, "xinyi.ledger.v1.PeriodClosed")
+    assert events_pb2.PeriodClosed.FromString(closed_events[0]).donation_fen == 377
+    donation = events_pb2.DonationDeclared.FromString(
+        estate_events("xinyi.ledger.events.v1", code, "xinyi.ledger.v1.DonationDeclared")[0]
+    )
+    assert (donation.amount_fen, donation.period, donation.community_code) == (377, PERIOD, "jinhe")
+
+    late = pay(ledger, h3, 500)
+    assert late.status_code == 409, "the month is closed and no later month is open yet"
+    assert "closed" in late.json()["reason"]
+
+    pdf = ledger.get(f"/statements/{PERIOD}/pdf")
+    assert pdf.headers["content-type"] == "application/pdf"
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages)
+    for figure in ("96.55", "83.69", "86.68%", "200.00", "12.55", "3.77", "291.50", "284.00"):
+        assert figure in text, f"{figure} missing from the PDF"
+    assert "测试小区" in text and "物业酬金" in text
+
+
+def test_retries_are_idempotent_and_bad_input_posts_nothing(books, tenant_api, admin_token, make_member) -> None:
+    code, ledger, (h1, _, _) = books
+    post(ledger, "/billing-runs", {"period": PERIOD}, key())
+    first_key = key()
+    first = pay(ledger, h1, 1000, first_key)
+    retried = pay(ledger, h1, 1000, first_key)
+    assert retried.status_code == 201
+    assert retried.json() == first.json()
+    assert retried.headers["idempotent-replayed"] == "true"
+    changed = pay(ledger, h1, 1200, first_key)
+    assert changed.status_code == 409
+    before = ledger.get("/balances").json()
+
+    other = unique_code("stranger")
+    assert onboard(tenant_api, admin_token, other).status_code == 201
+    _, stranger = make_member(other, "firm_manager")
+    body = {"household_id": h1, "amount_fen": 100, "method": "cash", "received_on": TODAY}
+    cases = [
+        ({**body, "amount_fen": 0}, key(), 422, "positive"),
+        ({**body, "amount_fen": -100}, key(), 422, "positive"),
+        ({**body, "household_id": str(uuid.uuid4())}, key(), 404, "household"),
+        ({**body, "household_id": "not-a-uuid"}, key(), 422, "UUID"),
+        ({**body, "method": "bitcoin"}, key(), 422, "method"),
+        (body, "short", 422, "Idempotency-Key"),
+        (body, None, 422, "Idempotency-Key"),
+        ({**body, "received_on": "2099-01-01"}, key(), 422, "future"),
+    ]
+    for payload, idempotency_key, status, reason in cases:
+        response = post(ledger, "/payments", payload, idempotency_key)
+        assert response.status_code == status, (payload, response.text)
+        assert reason in response.json()["reason"]
+    foreign = httpx.post(
+        f"{http_url('ledger')}/v1/estates/{code}/payments",
+        json=body,
+        headers={**bearer(stranger), "Idempotency-Key": key()},
+    )
+    assert foreign.status_code == 403
+    assert ledger.get("/balances").json() == before, "nothing was posted"
+
+
+def test_concurrent_payments_never_allocate_a_bill_twice(books) -> None:
+    _, ledger, (h1, _, _) = books
+    post(ledger, "/billing-runs", {"period": PERIOD}, key())  # household 1 owes 3150
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        responses = list(pool.map(lambda _: pay(ledger, h1, 1000), range(8)))
+    assert [r.status_code for r in responses] == [201] * 8
+    allocated = sum(a["amount_fen"] for r in responses for a in r.json()["allocated"])
+    prepaid = sum(r.json()["to_prepaid_fen"] for r in responses)
+    assert allocated == 3150, "the bill is settled exactly once"
+    assert prepaid == 8000 - 3150
+    account = ledger.get(f"/households/{h1}/account").json()
+    assert (account["owed_fen"], account["prepaid_fen"]) == (0, 4850)
+    assert account["bills"][0]["due_fen"] == 0
+
+
+def test_a_reversal_corrects_an_entry_without_editing_it(books) -> None:
+    _, ledger, (h1, _, _) = books
+    post(ledger, "/billing-runs", {"period": PERIOD}, key())
+    payment = pay(ledger, h1, 3150).json()
+    reversed_ = post(ledger, f"/transactions/{payment['transaction_id']}/reversal", {"reason": "重复录入"}, key())
+    assert reversed_.status_code == 201, reversed_.text
+    account = ledger.get(f"/households/{h1}/account").json()
+    assert account["owed_fen"] == 3150, "the bill is open again"
+    twice = post(ledger, f"/transactions/{payment['transaction_id']}/reversal", {"reason": "again"}, key())
+    assert twice.status_code == 409
+    statement = ledger.get(f"/statements/{PERIOD}").json()
+    assert statement["fees_collected_fen"] == 0 and statement["remuneration_fen"] == 0
+    entries = ledger.get("/transactions").json()
+    assert any(e["reverses"] == payment["transaction_id"] for e in entries)
+    assert sum(ledger.get("/balances").json().values()) == 0
