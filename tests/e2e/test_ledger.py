@@ -217,3 +217,116 @@ def test_a_reversal_corrects_an_entry_without_editing_it(books) -> None:
     entries = ledger.get("/transactions").json()
     assert any(e["reverses"] == payment["transaction_id"] for e in entries)
     assert sum(ledger.get("/balances").json().values()) == 0
+
+
+def test_households_occupied_part_of_the_month_are_billed_by_days(tenant_api, admin_token, make_member) -> None:
+    code = unique_code("prorate")
+    assert onboard(tenant_api, admin_token, code).status_code == 201
+    _, manager = make_member(code, "firm_manager")
+    today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
+    days_in_month = (
+        today.replace(month=today.month % 12 + 1, day=1, year=today.year + today.month // 12) - today.replace(day=1)
+    ).days
+    moved_in = today.replace(day=16)
+    next_month = today.replace(month=today.month % 12 + 1, day=1, year=today.year + today.month // 12)
+    content = (
+        "楼栋,房号,面积,业主姓名,入住日期\n"
+        f"1,101,90,业主甲,{moved_in.isoformat()}\n"
+        f"1,102,90,业主乙,{next_month.isoformat()}\n"
+        "1,103,90,业主丙,\n"
+    ).encode()
+    imported = tenant_api.post(
+        f"/v1/estates/{code}/households/import",
+        files={"file": ("list.csv", content, "text/csv")},
+        headers=bearer(manager),
+    )
+    assert imported.status_code == 201, imported.text
+    wait_for_books(code, manager)
+    ledger = httpx.Client(base_url=f"{http_url('ledger')}/v1/estates/{code}", headers=bearer(manager), timeout=60)
+    run = post(ledger, "/billing-runs", {"period": PERIOD}, key()).json()
+    # Occupied from the 16th: (days_in_month - 15) of days_in_month days of 9000 × 35 / 100 = 3150 fen, one rounding.
+    occupied = days_in_month - 15
+    prorated = (9000 * 35 * occupied * 2 + 100 * days_in_month) // (2 * 100 * days_in_month)
+    assert run["billed"] == 2 and run["not_occupied"] == 1, "a dwelling occupied only next month is not billed"
+    assert run["billed_fen"] == 3150 + prorated
+    first = ledger.get(f"/households/{imported.json()['household_ids'][0]}/account").json()
+    assert first["bills"][0]["amount_fen"] == prorated
+    assert first["bills"][0]["occupied_days"] == occupied
+
+
+def test_a_suspended_estates_books_are_read_only(books, tenant_api, admin_token) -> None:
+    code, ledger, (h1, _, _) = books
+    post(ledger, "/billing-runs", {"period": PERIOD}, key())
+    tenant_api.post(f"/v1/estates/{code}/suspend", json={"reason": "整改"}, headers=bearer(admin_token))
+
+    def refused() -> bool | None:
+        return True if pay(ledger, h1, 100).status_code == 409 else None
+
+    from tests.harness import eventually
+
+    eventually(refused, timeout=60, what="the ledger to learn of the suspension")
+    assert ledger.get(f"/statements/{PERIOD}").status_code == 200, "the books stay readable"
+    tenant_api.post(f"/v1/estates/{code}/resume", headers=bearer(admin_token))
+    eventually(lambda: True if pay(ledger, h1, 100).status_code == 201 else None, timeout=60, what="the resumption")
+
+
+def test_a_resident_sees_only_its_own_households_account(books, tenant_api, make_member) -> None:
+    code, _, (h1, h2, _) = books
+    from tests.e2e.test_ballots import claim_member
+
+    _, manager = make_member(code, "firm_manager")
+    resident = claim_member(tenant_api, code, manager, h1, "13600000001")
+    as_resident = httpx.Client(base_url=f"{http_url('ledger')}/v1/estates/{code}", headers=bearer(resident), timeout=30)
+    assert as_resident.get(f"/households/{h1}/account").status_code == 200
+    assert as_resident.get(f"/households/{h2}/account").status_code == 404
+    assert as_resident.get("/arrears").status_code == 403
+    assert as_resident.get(f"/statements/{PERIOD}").status_code == 200, "statements are public to the estate"
+    refused = as_resident.post("/payments", json={}, headers={"Idempotency-Key": key()})
+    assert refused.status_code in (403, 422)
+
+
+def test_a_district_billing_run_bills_every_estate_of_the_district(tenant_api, admin_token, make_member) -> None:
+    district = unique_code("district")
+    sub, community = unique_code("street"), unique_code("community")
+    for path, body in (
+        ("/v1/districts", {"code": district, "name": "测试区"}),
+        (f"/v1/districts/{district}/sub-districts", {"code": sub, "name": "测试街道"}),
+        (f"/v1/sub-districts/{sub}/communities", {"code": community, "name": "测试社区"}),
+    ):
+        assert tenant_api.post(path, json=body, headers=bearer(admin_token)).status_code == 201
+    codes = []
+    for _ in range(2):
+        code = unique_code("dist-estate")
+        body = {
+            "code": code,
+            "name": "区内小区",
+            "district_code": district,
+            "sub_district_code": sub,
+            "community_code": community,
+        }
+        assert tenant_api.post("/v1/estates", json=body, headers=bearer(admin_token)).status_code == 201
+        _, manager = make_member(code, "firm_manager")
+        tenant_api.post(
+            f"/v1/estates/{code}/households/import",
+            files={"file": ("list.csv", household_csv(4), "text/csv")},
+            headers=bearer(manager),
+        )
+        wait_for_books(code, manager)
+        codes.append(code)
+    run_key = key()
+    run = httpx.post(
+        f"{http_url('ledger')}/v1/districts/{district}/billing-runs",
+        json={"period": PERIOD},
+        headers={**bearer(admin_token), "Idempotency-Key": run_key},
+        timeout=120,
+    )
+    assert run.status_code == 200, run.text
+    assert sorted(run.json()["estates"]) == sorted(codes)
+    assert all(result["billed"] == 4 for result in run.json()["estates"].values())
+    again = httpx.post(
+        f"{http_url('ledger')}/v1/districts/{district}/billing-runs",
+        json={"period": PERIOD},
+        headers={**bearer(admin_token), "Idempotency-Key": key()},
+        timeout=120,
+    )
+    assert all(result["billed"] == 0 and result["already_billed"] == 4 for result in again.json()["estates"].values())

@@ -25,6 +25,9 @@ def build_app(settings: LedgerSettings) -> FastAPI:
             IdempotentConsumer(settings, core.database, consumers.tenant_subscription(tenant)),
             core.grpc_server(grpc_api.register(core.database)),
         ],
-        routers=[http_api.build_router(core.database, tenant, tenant)],
+        routers=[
+            http_api.build_router(core.database, tenant, tenant),
+            http_api.build_district_router(core.database, tenant),
+        ],
         on_shutdown=tenant.close,
     )

@@ -20,8 +20,8 @@ class BooksRepository:
         inserted = self.session.execute(
             text(
                 "INSERT INTO trust_books (estate_code, fee_rate_fen_per_sqm_month, remuneration_share_bps, "
-                "donation_share_bps, opened_by_event, estate_name, community_code, time_zone) VALUES (:estate, :rate, "
-                ":remuneration, :donation, :event, :name, :community, :tz) "
+                "donation_share_bps, opened_by_event, estate_name, community_code, time_zone, district_code) VALUES (:estate, "
+                ":rate, :remuneration, :donation, :event, :name, :community, :tz, :district) "
                 "ON CONFLICT (estate_code) DO NOTHING RETURNING estate_code"
             ),
             {
@@ -33,6 +33,7 @@ class BooksRepository:
                 "name": info.name,
                 "community": info.community_code,
                 "tz": info.time_zone,
+                "district": info.district_code,
             },
         ).first()
         if inserted is None:
@@ -98,4 +99,16 @@ class BooksRepository:
         self.session.execute(
             text("UPDATE trust_books SET status = :status WHERE estate_code = :estate"),
             {"status": status, "estate": estate_code},
+        )
+
+    def active_estates(self, district_code: str) -> list[str]:
+        """The district's estates whose books take postings (a cross-estate read: system role only)."""
+        return list(
+            self.session.execute(
+                text(
+                    "SELECT estate_code FROM trust_books WHERE status = 'active' AND district_code = :district "
+                    "ORDER BY estate_code"
+                ),
+                {"district": district_code},
+            ).scalars()
         )

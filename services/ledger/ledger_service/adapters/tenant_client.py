@@ -27,6 +27,7 @@ class EstateInfo:
     name: str
     community_code: str
     time_zone: str
+    district_code: str = ""
 
 
 @dataclass(frozen=True)
@@ -69,7 +70,9 @@ class TenantClient:
 
     def estate_info(self, estate_code: str) -> EstateInfo:
         estate = self._estate(estate_code)
-        return EstateInfo(estate.code, estate.name, estate.community_code, estate.time_zone or "Asia/Shanghai")
+        return EstateInfo(
+            estate.code, estate.name, estate.community_code, estate.time_zone or "Asia/Shanghai", estate.district_code
+        )
 
     def rules_on(self, estate_code: str, day: date) -> PeriodRules:
         try:

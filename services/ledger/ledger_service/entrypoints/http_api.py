@@ -16,7 +16,7 @@ from ledger_service.adapters.statement_pdf import StatementView, render_statemen
 from ledger_service.domain.books import TrustBooks
 from ledger_service.service_layer import journal as cases
 from ledger_service.service_layer.books import chart_of_accounts
-from xinyi_shared.auth import ESTATE_ROLES, Principal, Role, require_estate_access
+from xinyi_shared.auth import ESTATE_ROLES, Principal, Role, require_estate_access, require_role
 from xinyi_shared.db import Database
 from xinyi_shared.errors import NotFound
 from xinyi_shared.http import CurrentPrincipal
@@ -87,6 +87,26 @@ class ReversalCreate(BaseModel):
 def _replayed(response: Response, replayed: bool) -> None:
     if replayed:
         response.headers["Idempotent-Replayed"] = "true"
+
+
+def build_district_router(database: Database, registry: cases.Registry) -> APIRouter:
+    router = APIRouter(prefix="/v1", tags=["billing"])
+
+    @router.post(
+        "/districts/{district}/billing-runs", summary="Bill every estate of a district for a month (platform_admin)"
+    )
+    def district_billing(
+        district: Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")],
+        body: BillingRun,
+        principal: CurrentPrincipal,
+        idempotency_key: IdempotencyKey = None,
+    ) -> dict[str, Any]:
+        require_role(principal, Role.PLATFORM_ADMIN, Role.SERVICE)
+        return cases.run_district_billing(
+            database, registry, district, body.period, cases.check_key(idempotency_key), principal.username
+        )
+
+    return router
 
 
 def build_router(database: Database, registry: cases.Registry, membership: Any) -> APIRouter:

@@ -147,8 +147,13 @@ def run_billing(database: Database, registry: Registry, code: str, period: str, 
     if replay is not None:
         return dict(replay)
     period_rules = registry.rules_on(code, start)
+    with database.estate_session(code) as session:
+        billed_before = JournalRepository(session, code).billed_households(period)
     billed = already = skipped = total = 0
     for household in registry.households(code):
+        if household.id in billed_before:
+            already += 1
+            continue
         days, days_in_month = occupied_days(household, period)
         if days == 0:
             skipped += 1
@@ -539,3 +544,22 @@ def post_transaction(
             return {"transaction_id": str(transaction_id), "period": period}
 
         return journal.once(key, body, post)
+
+
+def run_district_billing(
+    database: Database, registry: Registry, district_code: str, period: str, key: str, actor: str
+) -> dict[str, Any]:
+    """Bill every estate of the district whose books are active, one estate after another (each as ``run_billing``:
+    one short transaction per household). An estate that fails is reported and the run goes on;
+    running again with the same key finishes what is left and bills nothing twice."""
+    check_key(key)
+    check_period(period)
+    with database.system_session() as session:
+        estates = BooksRepository(session).active_estates(district_code)
+    results: dict[str, Any] = {}
+    for code in estates:
+        try:
+            results[code] = run_billing(database, registry, code, period, f"{key}:{code}"[:128], actor)
+        except (Conflict, InvalidInput, NotFound) as error:
+            results[code] = {"error": error.reason}
+    return {"district_code": district_code, "period": period, "estates": results}

@@ -203,7 +203,9 @@ def onboard_estate(
         repository.save_status(estate)
         # The first rules apply from the first day of the onboarding month: that month is billable.
         repository.add_rule_change(
-            estate.code, RuleChange(estate_today(estate).replace(day=1), profile.initial_rules(), actor, "onboarding"), None
+            estate.code,
+            RuleChange(estate_today(estate).replace(day=1), profile.initial_rules(), actor, "onboarding"),
+            None,
         )
         publish(
             session,
