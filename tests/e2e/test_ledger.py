@@ -330,3 +330,12 @@ def test_a_district_billing_run_bills_every_estate_of_the_district(tenant_api, a
         timeout=120,
     )
     assert all(result["billed"] == 0 and result["already_billed"] == 4 for result in again.json()["estates"].values())
+
+
+def test_an_idempotency_key_belongs_to_one_request(books) -> None:
+    _, ledger, _ = books
+    run_key = key()
+    assert post(ledger, "/billing-runs", {"period": PERIOD}, run_key).status_code == 200
+    other_month = post(ledger, "/billing-runs", {"period": "2020-01"}, run_key)
+    assert other_month.status_code == 409
+    assert "different request" in other_month.json()["reason"]

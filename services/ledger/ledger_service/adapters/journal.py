@@ -249,12 +249,18 @@ class JournalRepository:
             ).scalars()
         }
 
-    def replayed(self, key: str) -> dict[str, Any] | None:
-        """The stored response of an idempotency key, if it was used."""
-        return self.session.execute(
-            text("SELECT response FROM idempotency_keys WHERE estate_code = :estate AND key = :key"),
+    def replayed(self, key: str, body: dict[str, Any]) -> dict[str, Any] | None:
+        """The stored response of an idempotency key if it was used for this same request;
+        Conflict when it was used for another."""
+        row = self.session.execute(
+            text("SELECT request_hash, response FROM idempotency_keys WHERE estate_code = :estate AND key = :key"),
             {"estate": self.estate, "key": key},
-        ).scalar_one_or_none()
+        ).first()
+        if row is None:
+            return None
+        if row.request_hash != request_fingerprint(body):
+            raise Conflict("this idempotency key was already used for a different request")
+        return dict(row.response)
 
     def add_bill(
         self,
