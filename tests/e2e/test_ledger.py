@@ -339,3 +339,65 @@ def test_an_idempotency_key_belongs_to_one_request(books) -> None:
     other_month = post(ledger, "/billing-runs", {"period": "2020-01"}, run_key)
     assert other_month.status_code == 409
     assert "different request" in other_month.json()["reason"]
+
+
+def test_other_services_post_balanced_transactions_over_grpc(books) -> None:
+    import grpc
+
+    from tests.harness import grpc_target, service_token
+    from xinyi.ledger.v1 import ledger_pb2, ledger_pb2_grpc
+
+    code, ledger, _ = books
+    ledger.post(
+        "/common-income",
+        json={"kind": "other", "amount_fen": 10000, "received_on": TODAY},
+        headers={"Idempotency-Key": key()},
+    )
+    service = [("authorization", f"Bearer {service_token('microfund-service')}")]
+    stub = ledger_pb2_grpc.LedgerServiceStub(grpc.insecure_channel(grpc_target("ledger")))
+
+    def request(lines, idempotency_key="grpc-key-0001", kind="expense"):
+        return ledger_pb2.PostTransactionRequest(
+            estate_code=code,
+            book="trust",
+            idempotency_key=idempotency_key,
+            kind=kind,
+            memo="楼道灯更换",
+            lines=[ledger_pb2.PostingLine(account=a, amount_fen=f) for a, f in lines],
+        )
+
+    def refused(call_request, status) -> str:
+        try:
+            stub.PostTransaction(call_request, metadata=service)
+        except grpc.RpcError as error:
+            assert error.code() == status, error.details()
+            return error.details()
+        raise AssertionError("the call was accepted")
+
+    before = ledger.get("/balances").json()
+    assert "balance" in refused(request([("4100", 3000), ("4190", -2000)]), grpc.StatusCode.INVALID_ARGUMENT)
+    assert "not open" in refused(request([("5100", 3000), ("1000", -3000)]), grpc.StatusCode.INVALID_ARGUMENT)
+    assert refused(request([("1100", 3000), ("1000", -3000)]), grpc.StatusCode.INVALID_ARGUMENT)
+    assert refused(request([("5100", 3000), ("1000", -3000)], kind="fee_billed"), grpc.StatusCode.INVALID_ARGUMENT)
+    assert refused(request([("5100", 3000), ("1000", -3000)], idempotency_key="bad"), grpc.StatusCode.INVALID_ARGUMENT)
+    assert ledger.get("/balances").json() == before
+
+    # Re-classify 30.00 of "other" common income as parking (budget lines come with the budget issue).
+    reclassify = [("4190", 3000), ("4100", -3000)]
+    posted = stub.PostTransaction(request(reclassify, kind="reclassification"), metadata=service)
+    again = stub.PostTransaction(request(reclassify, kind="reclassification"), metadata=service)
+    assert (again.transaction_id, again.replayed, posted.replayed) == (posted.transaction_id, True, False)
+    refused(request([("4190", 3100), ("4100", -3100)], kind="reclassification"), grpc.StatusCode.ALREADY_EXISTS)
+    statement = stub.GetStatement(ledger_pb2.GetStatementRequest(estate_code=code, period=PERIOD), metadata=service)
+    assert dict(statement.common_income_by_kind) == {"parking": 3000, "advertising": 0, "venue_rent": 0, "other": 7000}
+    assert statement.closing_balance_fen == 10000
+
+    manager_token = ledger.headers["authorization"].removeprefix("Bearer ")
+    try:
+        stub.PostTransaction(
+            request([("5100", 1), ("1000", -1)], "grpc-key-0002"),
+            metadata=[("authorization", f"Bearer {manager_token}")],
+        )
+        raise AssertionError("a person cannot post through the service contract")
+    except grpc.RpcError as error:
+        assert error.code() == grpc.StatusCode.PERMISSION_DENIED

@@ -375,6 +375,13 @@ class JournalRepository:
         ).all()
         return [(r.bill_id, int(r.amount_fen)) for r in rows]
 
+    def open_accounts(self) -> set[str]:
+        return set(
+            self.session.execute(
+                text("SELECT code FROM accounts WHERE estate_code = :estate"), {"estate": self.estate}
+            ).scalars()
+        )
+
     def open_periods(self) -> list[str]:
         return list(
             self.session.execute(

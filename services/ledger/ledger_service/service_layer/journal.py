@@ -534,6 +534,12 @@ def post_transaction(
         today = estate_today(profile)
 
         def post() -> dict[str, Any]:
+            missing = sorted({account for account, _, _ in lines} - journal.open_accounts())
+            if missing:
+                raise InvalidInput(
+                    f"account(s) {', '.join(missing)} are not open in this estate's books "
+                    "(budget lines open with an adopted budget)"
+                )
             period = _posting_period(journal, _period_of(today), today)
             journal.period(period, for_update=True)
             transaction = Transaction(
