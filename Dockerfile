@@ -16,7 +16,11 @@ ENV PATH=/opt/xinyi/bin:$PATH \
     XINYI_HTTP_HOST=0.0.0.0 \
     XINYI_GRPC_HOST=0.0.0.0
 COPY --from=build /opt/xinyi /opt/xinyi
-RUN useradd --system --uid 10001 --no-create-home xinyi
+# The ledger embeds a CJK font in its statement PDFs so they print the same anywhere.
+RUN if [ "$SERVICE" = ledger ]; then \
+      apt-get update && apt-get install -y --no-install-recommends fonts-wqy-microhei && rm -rf /var/lib/apt/lists/*; \
+    fi \
+ && useradd --system --uid 10001 --no-create-home xinyi
 USER 10001
 # `xinyi-<service> migrate` runs once per release; `serve` runs the HTTP and gRPC servers.
 ENTRYPOINT ["/bin/sh", "-c", "exec xinyi-${XINYI_SERVICE} \"$@\"", "--"]

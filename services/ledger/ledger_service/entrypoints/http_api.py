@@ -253,6 +253,7 @@ def build_router(database: Database, registry: cases.Registry, membership: Any) 
     def statement_pdf(code: EstateCode, period: Period, principal: CurrentPrincipal) -> Response:
         require_estate_access(principal, code, *ESTATE_ROLES)
         s = cases.get_statement(database, code, period)
+        names = {account.code: account.name_zh for account in chart_of_accounts(database, code).accounts}
         view = StatementView(
             estate_code=code,
             estate_name=s["estate_name"] or code,
@@ -263,7 +264,9 @@ def build_router(database: Database, registry: cases.Registry, membership: Any) 
             fees_collected_fen=s["fees_collected_fen"],
             collection_rate_bps=s["collection_rate_bps"],
             common_income_by_kind=s["common_income_by_kind"],
-            expenses_by_budget_line={line: (line, fen) for line, fen in s["expenses_by_budget_line"].items()},
+            expenses_by_budget_line={
+                line: (names.get(line, line), fen) for line, fen in s["expenses_by_budget_line"].items()
+            },
             remuneration_fen=s["remuneration_fen"],
             donation_fen=s["donation_fen"],
             closing_balance_fen=s["closing_balance_fen"],
