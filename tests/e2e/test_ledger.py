@@ -401,3 +401,41 @@ def test_other_services_post_balanced_transactions_over_grpc(books) -> None:
         raise AssertionError("a person cannot post through the service contract")
     except grpc.RpcError as error:
         assert error.code() == grpc.StatusCode.PERMISSION_DENIED
+
+
+def test_the_ledger_learns_households_and_rule_changes_from_tenant_events(books, tenant_api, admin_token) -> None:
+    from datetime import date
+
+    from tests.e2e.test_isolation import connect
+    from tests.e2e.test_registry import next_month_start
+    from tests.harness import eventually
+
+    code, _, households = books
+
+    def known() -> set[str] | None:
+        with connect("ledger", "system") as connection, connection.cursor() as cursor:
+            cursor.execute("SELECT household_id::text FROM known_households WHERE estate_code = %s", (code,))
+            found = {row[0] for row in cursor.fetchall()}
+        return found if found == set(households) else None
+
+    eventually(known, timeout=60, what="the ledger to learn the imported households")
+    starts = next_month_start(date.today())
+    change = {
+        "effective_from": starts.isoformat(),
+        "fee_rate_fen_per_sqm_month": "38",
+        "remuneration_share_bps": 1500,
+        "donation_share_bps": 3000,
+        "reason": "测试",
+    }
+    assert tenant_api.post(f"/v1/estates/{code}/rules", json=change, headers=bearer(admin_token)).status_code == 201
+
+    def announced() -> str | None:
+        with connect("ledger", "system") as connection, connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT rules->>'fee_rate_fen_per_sqm_month' FROM announced_rules WHERE estate_code = %s AND effective_from = %s",
+                (code, starts),
+            )
+            row = cursor.fetchone()
+        return row[0] if row else None
+
+    assert eventually(announced, timeout=60, what="the ledger to record the rule change") == "38"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from ledger_service.adapters.books import BooksRepository
+from ledger_service.adapters.tenant_mirror import TenantMirror
 from ledger_service.service_layer.books import EstateRegistry, open_trust_books
 from xinyi.tenant.v1 import events_pb2 as tenant_events
 from xinyi_shared.consumer import Subscription
@@ -25,6 +26,18 @@ def tenant_subscription(registry: EstateRegistry) -> Subscription:
 
         return apply
 
+    def on_households_imported(session: Session, event: CloudEvent) -> None:
+        imported = event.parse(tenant_events.HouseholdsImported)
+        TenantMirror(session).learn_households(event.subject, [(h, None) for h in imported.household_ids])
+
+    def on_household_changed(session: Session, event: CloudEvent) -> None:
+        household = event.parse(tenant_events.HouseholdChanged).household
+        TenantMirror(session).learn_households(event.subject, [(household.id, household.area_centi_sqm)])
+
+    def on_rules_changed(session: Session, event: CloudEvent) -> None:
+        changed = event.parse(tenant_events.EstateRulesChanged)
+        TenantMirror(session).record_rules(event.subject, changed.rules, event.id)
+
     return Subscription(
         name="ledger.tenant-events",
         topics=[TENANT_EVENTS],
@@ -33,5 +46,8 @@ def tenant_subscription(registry: EstateRegistry) -> Subscription:
             tenant_events.EstateSuspended.DESCRIPTOR.full_name: status_setter("suspended"),
             tenant_events.EstateResumed.DESCRIPTOR.full_name: status_setter("active"),
             tenant_events.EstateOffboarded.DESCRIPTOR.full_name: status_setter("offboarded"),
+            tenant_events.HouseholdsImported.DESCRIPTOR.full_name: on_households_imported,
+            tenant_events.HouseholdChanged.DESCRIPTOR.full_name: on_household_changed,
+            tenant_events.EstateRulesChanged.DESCRIPTOR.full_name: on_rules_changed,
         },
     )

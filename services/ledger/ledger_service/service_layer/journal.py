@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from ledger_service.adapters.books import BooksRepository
 from ledger_service.adapters.journal import JournalRepository
 from ledger_service.adapters.tenant_client import BillableHousehold, PeriodRules
+from ledger_service.adapters.tenant_mirror import TenantMirror
 from ledger_service.domain import trust_books as rules
 from ledger_service.domain.money import bill_amount
 from ledger_service.domain.postings import PREPAID, RECEIVABLE, REMUNERATION, Transaction, check_period
@@ -251,8 +252,9 @@ def record_payment(
     with database.estate_session(code) as session:
         profile = _writable(session, code)
         journal = JournalRepository(session, code)
-        if journal.replayed(key, body) is None:
-            registry.household(code, household_id)  # NotFound for a household the estate does not have
+        if journal.replayed(key, body) is None and not TenantMirror(session).knows_household(code, household_id):
+            # Not yet learned from the tenant service's events: ask it (NotFound when it has no such household).
+            registry.household(code, household_id)
         today = estate_today(profile)
         if received_on > today:
             raise InvalidInput("a payment cannot be received in the future")
