@@ -95,6 +95,45 @@ ROUTES = [
         {"firm_manager", "firm_staff", "supervisor", "resident", "grid_leader", "community_officer"},
     ),
     ("POST", "/v1/estates/{code}/ballots/{ballot}/close", None, {"supervisor"}),
+    (
+        "PUT",
+        "/v1/estates/{code}/households/{household}/occupancy",
+        {"occupied_from": None},
+        {"firm_manager", "firm_staff"},
+    ),
+    (
+        "POST",
+        "/v1/estates/{code}/grids/GX/households",
+        {"household_ids": [str(uuid.uuid4())]},
+        {"firm_manager", "firm_staff"},
+    ),
+    (
+        "POST",
+        "/v1/estates/{code}/ballots",
+        {
+            "kind": "service_plan",
+            "question": "q",
+            "options": ["A", "B"],
+            "quorum_bps": 0,
+            "threshold": "plurality",
+            "threshold_base": "votes_cast",
+            "opens_at": "2020-01-01T00:00:00Z",
+            "closes_at": "2020-01-02T00:00:00Z",
+        },
+        {"supervisor", "firm_manager"},
+    ),
+    (
+        "POST",
+        "/v1/estates/{code}/ballots/{ballot}/votes",
+        {"option": "A"},
+        {"firm_manager", "firm_staff", "supervisor", "resident", "grid_leader", "community_officer"},
+    ),
+    (
+        "GET",
+        "/v1/estates/{code}/ballots/{ballot}/receipts/abcdefgh",
+        None,
+        {"firm_manager", "firm_staff", "supervisor", "resident", "grid_leader", "community_officer"},
+    ),
 ]
 UPLOAD = ("POST", "/v1/estates/{code}/households/import", {"firm_manager", "firm_staff"})
 

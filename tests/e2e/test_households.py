@@ -186,3 +186,34 @@ def test_grids_group_households_under_their_leaders(tenant_api, estate) -> None:
         tenant_pb2.GetHouseholdRequest(estate_code=code, household_id=ids[0]), metadata=metadata
     )
     assert household.grid_code == "G1"
+
+
+def test_an_owner_of_several_dwellings_is_one_person_and_move_outs_are_recorded(tenant_api, estate) -> None:
+    code, manager = estate
+    content = (
+        "楼栋,房号,面积,业主姓名,电话\n1,101,90,王五,13911112222\n1,102,60,王五,13911112222\n1,103,70,赵六,\n".encode()
+    )
+    ids = upload(tenant_api, code, manager, "list.csv", content).json()["household_ids"]
+    owners = [
+        tenant_api.get(f"/v1/estates/{code}/households/{h}/members", headers=bearer(manager)).json() for h in ids[:2]
+    ]
+    assert owners[0][0]["person_id"] == owners[1][0]["person_id"], "one person, owner of two households"
+
+    moved = tenant_api.put(
+        f"/v1/estates/{code}/households/{ids[0]}/occupancy",
+        json={"occupied_from": "2020-01-01", "occupied_until": "2030-06-30"},
+        headers=bearer(manager),
+    )
+    assert moved.status_code == 200, moved.text
+    assert moved.json()["occupied_until"] == "2030-06-30"
+    backwards = tenant_api.put(
+        f"/v1/estates/{code}/households/{ids[0]}/occupancy",
+        json={"occupied_from": "2030-01-01", "occupied_until": "2020-06-30"},
+        headers=bearer(manager),
+    )
+    assert backwards.status_code == 422
+    changed = [
+        events_pb2.HouseholdChanged.FromString(value)
+        for value in estate_events("xinyi.tenant.events.v1", code, "xinyi.tenant.v1.HouseholdChanged")
+    ]
+    assert changed[-1].household.occupied_until == "2030-06-30"

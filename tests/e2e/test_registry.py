@@ -42,7 +42,12 @@ def set_password(keycloak: KeycloakAdmin, username: str) -> str:
 
 def test_onboarding_creates_the_first_accounts_once(tenant_api, admin_token, keycloak: KeycloakAdmin) -> None:
     code = unique_code("firsts")
-    body = {**estate_body(code), "firm_manager": account(code, "mgr"), "supervisor": account(code, "sup")}
+    body = {
+        **estate_body(code),
+        "firm_name": "成都信义物业服务有限公司",
+        "firm_manager": account(code, "mgr"),
+        "supervisor": account(code, "sup"),
+    }
     created = tenant_api.post("/v1/estates", json=body, headers=bearer(admin_token))
     assert created.status_code == 201, created.text
     assert set(created.json()["initial_passwords"]) == {f"mgr-{code}", f"sup-{code}"}
@@ -61,6 +66,7 @@ def test_onboarding_creates_the_first_accounts_once(tenant_api, admin_token, key
         estate = tenant_api.get(f"/v1/estates/{code}", headers=bearer(manager))
         assert estate.status_code == 200
         assert estate.json()["remuneration_share_bps"] == 1500
+        assert estate.json()["firm_name"] == "成都信义物业服务有限公司"
         assert len(keycloak.client.get("/users", params={"username": f"mgr-{code}", "exact": "true"}).json()) == 1
     finally:
         for user_id in user_ids:

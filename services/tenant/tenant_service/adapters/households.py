@@ -104,6 +104,19 @@ class HouseholdRepository:
             ],
         )
 
+    def people_by_name_and_phone(self, estate_code: str) -> dict[tuple[str, str], uuid.UUID]:
+        rows = self.session.execute(
+            text("SELECT id, name, phone FROM people WHERE estate_code = :estate AND phone <> ''"),
+            {"estate": estate_code},
+        ).all()
+        return {(r.name, r.phone): r.id for r in rows}
+
+    def save_occupancy(self, household: Household) -> None:
+        self.session.execute(
+            text("UPDATE households SET occupied_from = :start, occupied_until = :end WHERE id = :id"),
+            {"start": household.occupied_from, "end": household.occupied_until, "id": household.id},
+        )
+
     def get(self, household_id: uuid.UUID) -> Household | None:
         row = self.session.execute(
             text(f"SELECT {HOUSEHOLD_COLUMNS} FROM households WHERE id = :id"), {"id": household_id}

@@ -152,9 +152,12 @@ class EstateProfile:
     sub_district_code: str = ""
     remuneration_basis: RemunerationBasis = RemunerationBasis.COLLECTED
     billing_day: int = 1
+    firm_name: str = ""  # the property firm serving the estate, its trustee (受托人)
 
     def __post_init__(self) -> None:
         validate_estate_code(self.code)
+        if len(self.firm_name) > 200:
+            raise InvalidInput("firm name must be at most 200 characters")
         if not self.name.strip():
             raise InvalidInput("estate name must not be empty")
         if not self.district_code.strip() or not self.community_code.strip():

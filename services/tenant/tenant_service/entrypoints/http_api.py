@@ -73,6 +73,7 @@ class EstateCreate(BaseModel):
     remuneration_basis: RemunerationBasis = RemunerationBasis.COLLECTED
     billing_day: int = Field(default=1, ge=1, le=28)
     time_zone: str = "Asia/Shanghai"
+    firm_name: str = Field(default="", max_length=200, description="The property firm serving the estate (trustee)")
     firm_manager: AccountCreate | None = Field(default=None, description="The firm's first manager account")
     supervisor: AccountCreate | None = Field(default=None, description="The owners' supervisor account")
 
@@ -101,6 +102,7 @@ class EstatePublic(BaseModel):
     remuneration_basis: str
     billing_day: int
     time_zone: str
+    firm_name: str
     status: str
 
     @classmethod
@@ -119,6 +121,7 @@ class EstatePublic(BaseModel):
             remuneration_basis=r.remuneration_basis.value,
             billing_day=r.billing_day,
             time_zone=p.time_zone,
+            firm_name=p.firm_name,
             status=estate.status.value,
         )
 

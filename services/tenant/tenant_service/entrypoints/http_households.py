@@ -36,6 +36,7 @@ class HouseholdPublic(BaseModel):
     area_centi_sqm: int
     grid_code: str | None
     occupied_from: date | None
+    occupied_until: date | None
 
     @classmethod
     def of(cls, h: Household) -> HouseholdPublic:
@@ -49,7 +50,14 @@ class HouseholdPublic(BaseModel):
             area_centi_sqm=h.area_centi_sqm,
             grid_code=h.grid_code,
             occupied_from=h.occupied_from,
+            occupied_until=h.occupied_until,
         )
+
+
+class Occupancy(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    occupied_from: date | None = Field(description="Move-in or hand-over date; fees run from it")
+    occupied_until: date | None = Field(default=None, description="Move-out date; fees stop the day before")
 
 
 class ImportOutcome(BaseModel):
@@ -144,6 +152,19 @@ def build_router(database: Database, directory: Directory) -> APIRouter:
             if household_id not in own:
                 raise NotFound("no such household in this estate")
         return HouseholdPublic.of(cases.get_household(database, code, household_id))
+
+    @router.put(
+        "/estates/{code}/households/{household_id}/occupancy",
+        response_model=HouseholdPublic,
+        summary="Record a move-in or move-out (firm); billing follows these dates",
+    )
+    def occupancy(
+        code: EstateCode, household_id: UUID, body: Occupancy, principal: CurrentPrincipal
+    ) -> HouseholdPublic:
+        require_estate_access(principal, code, *FIRM)
+        return HouseholdPublic.of(
+            cases.change_occupancy(database, code, household_id, body.occupied_from, body.occupied_until)
+        )
 
     @router.get(
         "/estates/{code}/households/{household_id}/members", summary="A household's members (firm and supervisor only)"

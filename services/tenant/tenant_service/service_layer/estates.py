@@ -136,6 +136,7 @@ def estate_to_proto(estate: Estate, rules: EstateRules | None = None) -> tenant_
         billing_day=rules.billing_day,
         status=STATUS_TO_PROTO[estate.status],
         time_zone=p.time_zone,
+        firm_name=p.firm_name,
     )
 
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime
 from typing import Any
 
 from tenant_service.adapters.estates import EstateRepository
@@ -75,6 +75,8 @@ def import_households(database: Database, code: str, filename: str, content: byt
         if errors:
             raise ImportRejected(errors)
         households, people, members = [], [], []
+        # One person per (name, phone): an owner of several dwellings is one person, in several households.
+        known_people = repository.people_by_name_and_phone(code)
         for row in parsed.rows:
             household = Household(
                 id=uuid.uuid4(),
@@ -87,10 +89,16 @@ def import_households(database: Database, code: str, filename: str, content: byt
                 grid_code=row.grid_code or None,
                 occupied_from=row.occupied_from,
             )
-            owner = Person(id=uuid.uuid4(), estate_code=code, name=row.owner_name, phone=row.owner_phone)
+            identity = (row.owner_name, row.owner_phone)
+            owner_id = known_people.get(identity) if row.owner_phone else None
+            if owner_id is None:
+                owner = Person(id=uuid.uuid4(), estate_code=code, name=row.owner_name, phone=row.owner_phone)
+                people.append(owner)
+                owner_id = owner.id
+                if row.owner_phone:
+                    known_people[identity] = owner_id
             households.append(household)
-            people.append(owner)
-            members.append((household.id, owner.id, Relation.OWNER, row.occupied_from))
+            members.append((household.id, owner_id, Relation.OWNER, row.occupied_from))
         repository.add_households(households)
         repository.add_people(people)
         repository.add_members(code, members)
@@ -103,6 +111,28 @@ def import_households(database: Database, code: str, filename: str, content: byt
             events_pb2.HouseholdsImported(estate_code=code, household_ids=[str(i) for i in ids]),
         )
     return ids
+
+
+def change_occupancy(
+    database: Database, code: str, household_id: uuid.UUID, occupied_from: date | None, occupied_until: date | None
+) -> Household:
+    """Record a move-in or move-out (billing follows these dates); announced as HouseholdChanged."""
+    with database.estate_session(code) as session:
+        _writable_estate(EstateRepository(session), code)
+        repository = HouseholdRepository(session)
+        household = repository.get(household_id)
+        if household is None:
+            raise NotFound("no such household in this estate")
+        changed = replace(household, occupied_from=occupied_from, occupied_until=occupied_until)  # validates
+        repository.save_occupancy(changed)
+        publish(
+            session,
+            TENANT_EVENTS,
+            EVENT_SOURCE,
+            code,
+            events_pb2.HouseholdChanged(household=household_to_proto(changed)),
+        )
+    return changed
 
 
 def list_households(database: Database, code: str, limit: int, offset: int) -> tuple[int, list[dict[str, Any]]]:

@@ -30,7 +30,7 @@ REMUNERATION_BASIS_COLLECTED: RemunerationBasis
 REMUNERATION_BASIS_BILLED: RemunerationBasis
 
 class Estate(_message.Message):
-    __slots__ = ("code", "name", "district_code", "community_code", "fee_rate_fen_per_sqm_month", "remuneration_share_bps", "donation_share_bps", "status", "time_zone", "sub_district_code", "remuneration_basis", "billing_day")
+    __slots__ = ("code", "name", "district_code", "community_code", "fee_rate_fen_per_sqm_month", "remuneration_share_bps", "donation_share_bps", "status", "time_zone", "sub_district_code", "remuneration_basis", "billing_day", "firm_name")
     CODE_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     DISTRICT_CODE_FIELD_NUMBER: _ClassVar[int]
@@ -43,6 +43,7 @@ class Estate(_message.Message):
     SUB_DISTRICT_CODE_FIELD_NUMBER: _ClassVar[int]
     REMUNERATION_BASIS_FIELD_NUMBER: _ClassVar[int]
     BILLING_DAY_FIELD_NUMBER: _ClassVar[int]
+    FIRM_NAME_FIELD_NUMBER: _ClassVar[int]
     code: str
     name: str
     district_code: str
@@ -55,7 +56,8 @@ class Estate(_message.Message):
     sub_district_code: str
     remuneration_basis: RemunerationBasis
     billing_day: int
-    def __init__(self, code: _Optional[str] = ..., name: _Optional[str] = ..., district_code: _Optional[str] = ..., community_code: _Optional[str] = ..., fee_rate_fen_per_sqm_month: _Optional[str] = ..., remuneration_share_bps: _Optional[int] = ..., donation_share_bps: _Optional[int] = ..., status: _Optional[_Union[EstateStatus, str]] = ..., time_zone: _Optional[str] = ..., sub_district_code: _Optional[str] = ..., remuneration_basis: _Optional[_Union[RemunerationBasis, str]] = ..., billing_day: _Optional[int] = ...) -> None: ...
+    firm_name: str
+    def __init__(self, code: _Optional[str] = ..., name: _Optional[str] = ..., district_code: _Optional[str] = ..., community_code: _Optional[str] = ..., fee_rate_fen_per_sqm_month: _Optional[str] = ..., remuneration_share_bps: _Optional[int] = ..., donation_share_bps: _Optional[int] = ..., status: _Optional[_Union[EstateStatus, str]] = ..., time_zone: _Optional[str] = ..., sub_district_code: _Optional[str] = ..., remuneration_basis: _Optional[_Union[RemunerationBasis, str]] = ..., billing_day: _Optional[int] = ..., firm_name: _Optional[str] = ...) -> None: ...
 
 class EstateRules(_message.Message):
     __slots__ = ("effective_from", "fee_rate_fen_per_sqm_month", "remuneration_share_bps", "donation_share_bps", "remuneration_basis", "billing_day")
