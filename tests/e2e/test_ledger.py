@@ -144,6 +144,20 @@ def test_a_month_of_the_books_matches_the_hand_computed_figures(books) -> None:
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages)
     for figure in ("96.55", "83.69", "86.68%", "200.00", "12.55", "3.77", "291.50", "284.00"):
         assert figure in text, f"{figure} missing from the PDF"
+    # Every figure of the JSON statement is in the PDF, as a person reads it.
+    for name in (
+        "opening_balance_fen",
+        "fees_billed_fen",
+        "fees_collected_fen",
+        "remuneration_fen",
+        "donation_fen",
+        "closing_balance_fen",
+        "surplus_year_to_date_fen",
+    ):
+        fen = statement[name]
+        assert f"{fen // 100:,}.{fen % 100:02d}" in text, name
+    rate = statement["collection_rate_bps"]
+    assert f"{rate // 100}.{rate % 100:02d}%" in text
     assert "测试小区" in text and "物业酬金" in text
 
 
