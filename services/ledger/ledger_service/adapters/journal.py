@@ -375,6 +375,17 @@ class JournalRepository:
         ).all()
         return [(r.bill_id, int(r.amount_fen)) for r in rows]
 
+    def prepaid_credits(self, household_ids: list[str]) -> dict[str, int]:
+        """Prepaid credit (the credit balance of 2000) of each of these households that has one."""
+        rows = self.session.execute(
+            text(
+                "SELECT household_id, -sum(amount_fen) AS credit FROM postings WHERE estate_code = :estate "
+                "AND account = '2000' AND household_id = ANY(:ids) GROUP BY household_id HAVING sum(amount_fen) < 0"
+            ),
+            {"estate": self.estate, "ids": [uuid.UUID(h) for h in household_ids]},
+        ).all()
+        return {str(r.household_id): int(r.credit) for r in rows}
+
     def open_accounts(self) -> set[str]:
         return set(
             self.session.execute(

@@ -37,6 +37,7 @@ from xinyi_shared.outbox import publish
 EVENT_SOURCE = "xinyi/ledger"
 IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{7,127}$")
 PAYMENT_METHODS = ("cash", "bank_transfer", "wechat_pay", "alipay")
+BILLING_CHUNK = 25  # households per billing transaction
 
 
 class Registry(Protocol):
@@ -151,6 +152,7 @@ def run_billing(database: Database, registry: Registry, code: str, period: str, 
     with database.estate_session(code) as session:
         billed_before = JournalRepository(session, code).billed_households(period)
     billed = already = skipped = total = 0
+    to_bill: list[tuple[BillableHousehold, int | None, int]] = []
     for household in registry.households(code):
         if household.id in billed_before:
             already += 1
@@ -162,44 +164,52 @@ def run_billing(database: Database, registry: Registry, code: str, period: str, 
         amount = bill_amount(
             household.area_centi_sqm, period_rules.fee_rate_fen_per_sqm_month, days, days_in_month if days else None
         )
+        to_bill.append((household, days, amount))
+    # Short transactions of a few households each: a payment waits at most for one of them.
+    for first in range(0, len(to_bill), BILLING_CHUNK):
+        chunk = to_bill[first : first + BILLING_CHUNK]
         with database.estate_session(code) as session:
             journal = JournalRepository(session, code)
-            journal.lock_household(household.id)
-            if household.id in journal.billed_households(period):
-                already += 1
-                continue
-            totals = journal.period(period, for_update=True)
-            if totals.status == "closed":
+            # Households first, then the period: the order payments take them in, so no deadlock.
+            for household, _, _ in sorted(chunk, key=lambda item: item[0].id):
+                journal.lock_household(household.id)
+            billed_now = journal.billed_households(period)
+            if journal.period(period, for_update=True).status == "closed":
                 raise Conflict(f"period {period} was closed during the billing run")
-            balance = _household_balance(journal, household.id)
-            bill_id = uuid.uuid4()
-            transactions = rules.bill_household(
-                period,
-                household.id,
-                amount,
-                _terms(period_rules),
-                remuneration_accrued_in_period=totals.remuneration_accrued_fen,
-                basis_total_in_period_before=totals.remuneration_basis_fen,
-                prepaid_credit_fen=balance.prepaid_fen,
-                reference={"bill_id": str(bill_id)},
-            )
-            ids = _post(journal, transactions, period_rules.remuneration_basis, actor)
-            journal.add_bill(
-                bill_id,
-                household.id,
-                period,
-                amount,
-                household.area_centi_sqm,
-                period_rules.fee_rate_fen_per_sqm_month,
-                days,
-                start,
-                ids[0],
-            )
-            for transaction, transaction_id in zip(transactions, ids, strict=True):
-                if transaction.kind == Kind.PREPAID_APPLIED:
-                    journal.settle(bill_id, transaction_id, -transaction.amount_on(RECEIVABLE, household.id))
-        billed += 1
-        total += amount
+            prepaid = journal.prepaid_credits([household.id for household, _, _ in chunk])
+            for household, days, amount in chunk:
+                if household.id in billed_now:
+                    already += 1
+                    continue
+                totals = journal.period(period)
+                bill_id = uuid.uuid4()
+                transactions = rules.bill_household(
+                    period,
+                    household.id,
+                    amount,
+                    _terms(period_rules),
+                    remuneration_accrued_in_period=totals.remuneration_accrued_fen,
+                    basis_total_in_period_before=totals.remuneration_basis_fen,
+                    prepaid_credit_fen=prepaid.get(household.id, 0),
+                    reference={"bill_id": str(bill_id)},
+                )
+                ids = _post(journal, transactions, period_rules.remuneration_basis, actor)
+                journal.add_bill(
+                    bill_id,
+                    household.id,
+                    period,
+                    amount,
+                    household.area_centi_sqm,
+                    period_rules.fee_rate_fen_per_sqm_month,
+                    days,
+                    start,
+                    ids[0],
+                )
+                for transaction, transaction_id in zip(transactions, ids, strict=True):
+                    if transaction.kind == Kind.PREPAID_APPLIED:
+                        journal.settle(bill_id, transaction_id, -transaction.amount_on(RECEIVABLE, household.id))
+                billed += 1
+                total += amount
     summary = {
         "period": period,
         "billed": billed,
