@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TypeVar
 
 import httpx
+import psycopg
 
 REPO_DIR = Path(__file__).resolve().parent.parent
 DEMO_PASSWORD = "xinyi-dev-password"
@@ -250,3 +251,40 @@ def household_xlsx(rows: int, *, prefix: str = "") -> bytes:
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def connect(database: str, role: str) -> psycopg.Connection:
+    """A raw connection to a service's database as one of its roles (app, system or owner)."""
+    return psycopg.connect(
+        host="127.0.0.1",
+        port=PORTS["POSTGRES_PORT"],
+        dbname=database,
+        user=f"{database}_{role}",
+        password=os.environ.get("XINYI_DB_PASSWORD", "xinyi-dev"),
+        autocommit=False,
+    )
+
+
+def claim_member(tenant_api, code: str, manager: str, household_id: str, contact: str) -> str:
+    """Invite someone to the household and claim the invitation; returns their token."""
+    invitation = tenant_api.post(
+        f"/v1/estates/{code}/households/{household_id}/invitations",
+        json={"contact": contact, "relation": "resident"},
+        headers=bearer(manager),
+    )
+    assert invitation.status_code == 201, invitation.text
+    username = unique_code("voter")
+    claimed = tenant_api.post(
+        "/v1/invitations/claim",
+        json={
+            "estate_code": code,
+            "claim_code": invitation.json()["claim_code"],
+            "username": username,
+            "password": "a-long-password-1",
+            "email": f"{username}@xinyi.test",
+            "first_name": "民",
+            "last_name": "居",
+        },
+    )
+    assert claimed.status_code == 201, claimed.text
+    return user_token(username, "a-long-password-1")

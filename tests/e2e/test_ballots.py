@@ -8,33 +8,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from tests.e2e.conftest import onboard
-from tests.harness import bearer, estate_events, eventually, household_csv, unique_code, user_token
+from tests.harness import bearer, claim_member, estate_events, eventually, household_csv, unique_code
 from xinyi.tenant.v1 import events_pb2
-
-
-def claim_member(tenant_api, code: str, manager: str, household_id: str, contact: str) -> str:
-    """Invite someone to the household and claim the invitation; returns their token."""
-    invitation = tenant_api.post(
-        f"/v1/estates/{code}/households/{household_id}/invitations",
-        json={"contact": contact, "relation": "resident"},
-        headers=bearer(manager),
-    )
-    assert invitation.status_code == 201, invitation.text
-    username = unique_code("voter")
-    claimed = tenant_api.post(
-        "/v1/invitations/claim",
-        json={
-            "estate_code": code,
-            "claim_code": invitation.json()["claim_code"],
-            "username": username,
-            "password": "a-long-password-1",
-            "email": f"{username}@xinyi.test",
-            "first_name": "民",
-            "last_name": "居",
-        },
-    )
-    assert claimed.status_code == 201, claimed.text
-    return user_token(username, "a-long-password-1")
 
 
 @pytest.fixture

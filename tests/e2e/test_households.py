@@ -3,6 +3,8 @@ invitations claimed by residents, and the gRPC look-ups other services use."""
 
 from __future__ import annotations
 
+import base64
+import json
 import re
 
 import grpc
@@ -148,9 +150,6 @@ def test_a_resident_claims_a_household_and_sees_only_its_own(tenant_api, admin_t
 
 
 def _subject(token: str) -> str:
-    import base64
-    import json
-
     payload = token.split(".")[1]
     return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))["sub"]
 

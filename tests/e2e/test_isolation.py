@@ -3,24 +3,11 @@ and writes only the estate its transaction is set to."""
 
 from __future__ import annotations
 
-import os
-
 import psycopg
 import pytest
 
 from tests.e2e.conftest import wait_for_books
-from tests.harness import PORTS
-
-
-def connect(database: str, role: str) -> psycopg.Connection:
-    return psycopg.connect(
-        host="127.0.0.1",
-        port=PORTS["POSTGRES_PORT"],
-        dbname=database,
-        user=f"{database}_{role}",
-        password=os.environ.get("XINYI_DB_PASSWORD", "xinyi-dev"),
-        autocommit=False,
-    )
+from tests.harness import connect
 
 
 def estate_codes_seen(connection: psycopg.Connection, table: str, estate: str | None) -> set[str]:

@@ -9,8 +9,7 @@ import subprocess
 import httpx
 
 from tests.e2e.conftest import OnboardedEstate, wait_for_books
-from tests.e2e.test_isolation import connect
-from tests.harness import REPO_DIR, bearer, eventually, http_url
+from tests.harness import REPO_DIR, bearer, connect, eventually, http_url
 
 
 def kafka(command: str) -> None:

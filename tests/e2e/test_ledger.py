@@ -6,16 +6,29 @@ from __future__ import annotations
 import io
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+import grpc
 import httpx
 import pytest
 from pypdf import PdfReader
 
 from tests.e2e.conftest import onboard, wait_for_books
-from tests.harness import bearer, estate_events, household_csv, http_url, unique_code
-from xinyi.ledger.v1 import events_pb2
+from tests.e2e.test_registry import next_month_start
+from tests.harness import (
+    bearer,
+    claim_member,
+    connect,
+    estate_events,
+    eventually,
+    grpc_target,
+    household_csv,
+    http_url,
+    service_token,
+    unique_code,
+)
+from xinyi.ledger.v1 import events_pb2, ledger_pb2, ledger_pb2_grpc
 
 PERIOD = datetime.now(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m")
 TODAY = datetime.now(ZoneInfo("Asia/Shanghai")).date().isoformat()
@@ -276,8 +289,6 @@ def test_a_suspended_estates_books_are_read_only(books, tenant_api, admin_token)
     def refused() -> bool | None:
         return True if pay(ledger, h1, 100).status_code == 409 else None
 
-    from tests.harness import eventually
-
     eventually(refused, timeout=60, what="the ledger to learn of the suspension")
     assert ledger.get(f"/statements/{PERIOD}").status_code == 200, "the books stay readable"
     tenant_api.post(f"/v1/estates/{code}/resume", headers=bearer(admin_token))
@@ -286,8 +297,6 @@ def test_a_suspended_estates_books_are_read_only(books, tenant_api, admin_token)
 
 def test_a_resident_sees_only_its_own_households_account(books, tenant_api, make_member) -> None:
     code, _, (h1, h2, _) = books
-    from tests.e2e.test_ballots import claim_member
-
     _, manager = make_member(code, "firm_manager")
     resident = claim_member(tenant_api, code, manager, h1, "13600000001")
     as_resident = httpx.Client(base_url=f"{http_url('ledger')}/v1/estates/{code}", headers=bearer(resident), timeout=30)
@@ -356,11 +365,6 @@ def test_an_idempotency_key_belongs_to_one_request(books) -> None:
 
 
 def test_other_services_post_balanced_transactions_over_grpc(books) -> None:
-    import grpc
-
-    from tests.harness import grpc_target, service_token
-    from xinyi.ledger.v1 import ledger_pb2, ledger_pb2_grpc
-
     code, ledger, _ = books
     ledger.post(
         "/common-income",
@@ -418,12 +422,6 @@ def test_other_services_post_balanced_transactions_over_grpc(books) -> None:
 
 
 def test_the_ledger_learns_households_and_rule_changes_from_tenant_events(books, tenant_api, admin_token) -> None:
-    from datetime import date
-
-    from tests.e2e.test_isolation import connect
-    from tests.e2e.test_registry import next_month_start
-    from tests.harness import eventually
-
     code, _, households = books
 
     def known() -> set[str] | None:

@@ -6,8 +6,7 @@ import random
 import uuid
 
 from tests.e2e.conftest import onboard
-from tests.e2e.test_ballots import claim_member
-from tests.harness import STATE_DIR, bearer, eventually, household_csv, read_events, unique_code
+from tests.harness import STATE_DIR, bearer, claim_member, eventually, household_csv, read_events, unique_code
 
 
 def test_no_personal_data_reaches_events_or_logs(tenant_api, admin_token, make_member) -> None:

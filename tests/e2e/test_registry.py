@@ -12,11 +12,11 @@ from datetime import date
 import grpc
 
 from tests.e2e.conftest import estate_body, onboard
-from tests.e2e.test_isolation import connect
 from tests.harness import (
     REPO_DIR,
     KeycloakAdmin,
     bearer,
+    connect,
     estate_events,
     grpc_target,
     household_csv,

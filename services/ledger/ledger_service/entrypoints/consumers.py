@@ -8,7 +8,7 @@ from ledger_service.adapters.books import BooksRepository
 from ledger_service.adapters.tenant_mirror import TenantMirror
 from ledger_service.service_layer.books import EstateRegistry, open_trust_books
 from xinyi.tenant.v1 import events_pb2 as tenant_events
-from xinyi_shared.consumer import Subscription
+from xinyi_shared.consumer import EventHandler, Subscription
 from xinyi_shared.events import CloudEvent
 from xinyi_shared.kafka_topics import TENANT_EVENTS
 
@@ -19,7 +19,7 @@ def tenant_subscription(registry: EstateRegistry) -> Subscription:
         # The event names the estate; its terms are read from the registry, the source of truth.
         open_trust_books(session, registry, onboarded.estate.code, cause_event_id=event.id)
 
-    def status_setter(status: str):  # type: ignore[no-untyped-def]
+    def status_setter(status: str) -> EventHandler:
         def apply(session: Session, event: CloudEvent) -> None:
             # A suspended estate's books are read-only; an offboarded one's are kept, frozen.
             BooksRepository(session).set_status(event.subject, status)

@@ -26,7 +26,7 @@ from ledger_service.adapters.tenant_client import BillableHousehold, PeriodRules
 from ledger_service.adapters.tenant_mirror import TenantMirror
 from ledger_service.domain import trust_books as rules
 from ledger_service.domain.money import bill_amount
-from ledger_service.domain.postings import PREPAID, RECEIVABLE, REMUNERATION, Transaction, check_period
+from ledger_service.domain.postings import PREPAID, RECEIVABLE, REMUNERATION, Line, Transaction, check_period
 from ledger_service.domain.trust_books import HouseholdBalance, Kind, MonthlyStatement, OpenBill, Remuneration
 from xinyi.ledger.v1 import events_pb2
 from xinyi_shared.db import Database
@@ -532,8 +532,6 @@ def post_transaction(
     database: Database, code: str, key: str, kind: str, memo: str, lines: list[tuple[str, int, str | None]], actor: str
 ) -> tuple[dict[str, Any], bool]:
     """A balanced transaction another service posts (e.g. an approved expense) into the open period."""
-    from ledger_service.domain.postings import Line
-
     check_key(key)
     if not GENERIC_KIND.match(kind) or kind in {k.value for k in Kind if k is not Kind.EXPENSE}:
         raise InvalidInput("kind must be lower-case words, and not one the ledger posts by itself")

@@ -12,8 +12,7 @@ from tenant_service.adapters.ballots import BallotRepository, due_ballots
 from tenant_service.adapters.estates import EstateRepository
 from tenant_service.adapters.households import HouseholdRepository
 from tenant_service.domain.ballots import Ballot, BallotResult, BallotTerms, verify_receipt
-from tenant_service.service_layer.estates import EVENT_SOURCE
-from tenant_service.service_layer.households import _writable_estate
+from tenant_service.service_layer.estates import EVENT_SOURCE, writable_estate
 from xinyi.tenant.v1 import events_pb2
 from xinyi_shared.auth import Principal, Role
 from xinyi_shared.db import Database
@@ -34,7 +33,7 @@ def open_ballot(database: Database, code: str, principal: Principal, kind: str, 
         raise PermissionDenied("ballots are opened by the supervisor (the firm may open service-plan choices)")
     now = datetime.now(UTC)
     with database.estate_session(code) as session:
-        _writable_estate(EstateRepository(session), code)
+        writable_estate(EstateRepository(session), code)
         electorate = [str(h) for h in HouseholdRepository(session).ids(code)]
         if not electorate:
             raise InvalidInput("the estate has no households to vote")
@@ -67,7 +66,7 @@ def cast_vote(
 ) -> tuple[str, str]:
     """The caller's household votes (a later vote of any member replaces it); returns (household, receipt)."""
     with database.estate_session(code) as session:
-        _writable_estate(EstateRepository(session), code)
+        writable_estate(EstateRepository(session), code)
         households = HouseholdRepository(session).households_of_user(code, principal.subject)
         if not households:
             raise PermissionDenied("only members of a household of this estate can vote")

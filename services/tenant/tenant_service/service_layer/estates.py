@@ -144,6 +144,21 @@ def estate_today(estate: Estate) -> date:
     return datetime.now(ZoneInfo(estate.profile.time_zone)).date()
 
 
+def visible_estate(repository: EstateRepository, code: str, *, for_update: bool = False) -> Estate:
+    """The estate as its people see it: NotFound while provisioning or once offboarded."""
+    estate = repository.get(code, for_update=for_update)
+    if estate is None or estate.status in (EstateStatus.PROVISIONING, EstateStatus.OFFBOARDED):
+        raise NotFound(f"no estate {code!r}")
+    return estate
+
+
+def writable_estate(repository: EstateRepository, code: str, *, for_update: bool = False) -> Estate:
+    """A visible estate that accepts changes (Conflict while suspended)."""
+    estate = visible_estate(repository, code, for_update=for_update)
+    estate.require_writable()
+    return estate
+
+
 # Onboarding -----------------------------------------------------------------------------------
 
 
@@ -240,19 +255,14 @@ def _check_hierarchy(session: Any, profile: EstateProfile) -> None:
 
 def get_estate(database: Database, code: str) -> Estate:
     with database.estate_session(code) as session:
-        estate = EstateRepository(session).get(code)
-    if estate is None or estate.status in (EstateStatus.PROVISIONING, EstateStatus.OFFBOARDED):
-        raise NotFound(f"no estate {code!r}")
-    return estate
+        return visible_estate(EstateRepository(session), code)
 
 
 def get_estate_with_rules(database: Database, code: str, on: date | None = None) -> tuple[Estate, EstateRules, date]:
     """The estate and the rules in force on ``on`` (today in the estate's time zone by default)."""
     with database.estate_session(code) as session:
         repository = EstateRepository(session)
-        estate = repository.get(code)
-        if estate is None or estate.status in (EstateStatus.PROVISIONING, EstateStatus.OFFBOARDED):
-            raise NotFound(f"no estate {code!r}")
+        estate = visible_estate(repository, code)
         changes = repository.rule_changes(code)
     day = on or estate_today(estate)
     in_force = [c for c in changes if c.effective_from <= day]
@@ -281,10 +291,7 @@ def change_rules(database: Database, code: str, change: RuleChange) -> EstateRul
     """Schedule new rules from ``change.effective_from``; audited with the rules they replace."""
     with database.estate_session(code) as session:
         repository = EstateRepository(session)
-        estate = repository.get(code, for_update=True)
-        if estate is None or estate.status in (EstateStatus.PROVISIONING, EstateStatus.OFFBOARDED):
-            raise NotFound(f"no estate {code!r}")
-        estate.require_writable()
+        estate = writable_estate(repository, code, for_update=True)
         previous = schedule_rule_change(repository.rule_changes(code), change, estate_today(estate))
         repository.add_rule_change(code, change, previous)
         publish(
@@ -298,12 +305,12 @@ def change_rules(database: Database, code: str, change: RuleChange) -> EstateRul
 
 
 def rules_history(database: Database, code: str) -> tuple[list[dict[str, Any]], EstateRules | None]:
-    get_estate(database, code)
+    """The audited history of the estate's rules and the rules in force today."""
     with database.estate_session(code) as session:
         repository = EstateRepository(session)
+        estate = visible_estate(repository, code)
         audit = repository.rule_audit(code)
         changes = repository.rule_changes(code)
-    estate = get_estate(database, code)
     return audit, rules_in_force(changes, estate_today(estate))
 
 
@@ -313,7 +320,7 @@ def rules_history(database: Database, code: str) -> tuple[list[dict[str, Any]], 
 def suspend_estate(database: Database, code: str, reason: str) -> Estate:
     with database.estate_session(code) as session:
         repository = EstateRepository(session)
-        estate = _existing(repository, code)
+        estate = _registered_estate(repository, code)
         if estate.status is EstateStatus.SUSPENDED:
             return estate
         estate = estate.suspended()
@@ -325,7 +332,7 @@ def suspend_estate(database: Database, code: str, reason: str) -> Estate:
 def resume_estate(database: Database, code: str) -> Estate:
     with database.estate_session(code) as session:
         repository = EstateRepository(session)
-        estate = _existing(repository, code)
+        estate = _registered_estate(repository, code)
         if estate.status is EstateStatus.ACTIVE:
             return estate
         estate = estate.resumed()
@@ -334,7 +341,8 @@ def resume_estate(database: Database, code: str) -> Estate:
     return estate
 
 
-def _existing(repository: EstateRepository, code: str) -> Estate:
+def _registered_estate(repository: EstateRepository, code: str) -> Estate:
+    """Any estate past provisioning, offboarded ones included (lifecycle steps decide what they allow)."""
     estate = repository.get(code, for_update=True)
     if estate is None or estate.status is EstateStatus.PROVISIONING:
         raise NotFound(f"no estate {code!r}")
@@ -356,7 +364,7 @@ def export_estate(database: Database, code: str, actor: str) -> Archive:
     counts: dict[str, int] = {}
     with database.estate_session(code) as session:
         repository = EstateRepository(session)
-        estate = _existing(repository, code)
+        estate = _registered_estate(repository, code)
         if estate.status is EstateStatus.OFFBOARDED:
             raise Conflict(f"estate {code!r} is already offboarded; its last archive is kept")
         estate_row = (
@@ -422,7 +430,7 @@ def offboard_estate(database: Database, directory: Directory, code: str, archive
     Repeating the call after a failure finishes the identity provider's part."""
     with database.estate_session(code) as session:
         repository = EstateRepository(session)
-        estate = _existing(repository, code)
+        estate = _registered_estate(repository, code)
         if estate.status is not EstateStatus.OFFBOARDED:
             if estate.status is not EstateStatus.SUSPENDED:
                 raise Conflict("suspend the estate and export its data before offboarding it")

@@ -9,12 +9,11 @@ from typing import Any
 
 from tenant_service.adapters.estates import EstateRepository
 from tenant_service.adapters.households import HouseholdRepository
-from tenant_service.domain.estate import Estate, EstateStatus
 from tenant_service.domain.household_import import ImportResult, RowError, parse_household_file
 from tenant_service.domain.households import Household, Person, Relation
 from tenant_service.domain.invitations import Invitation, hash_code, validate_username
 from tenant_service.domain.personal_data import mask_name, mask_phone
-from tenant_service.service_layer.estates import EVENT_SOURCE, Directory
+from tenant_service.service_layer.estates import EVENT_SOURCE, Directory, writable_estate
 from xinyi.tenant.v1 import events_pb2, tenant_pb2
 from xinyi_shared.auth import Role
 from xinyi_shared.db import Database
@@ -48,21 +47,13 @@ def household_to_proto(h: Household) -> tenant_pb2.Household:
     )
 
 
-def _writable_estate(repository: EstateRepository, code: str) -> Estate:
-    estate = repository.get(code, for_update=False)
-    if estate is None or estate.status in (EstateStatus.PROVISIONING, EstateStatus.OFFBOARDED):
-        raise NotFound(f"no estate {code!r}")
-    estate.require_writable()
-    return estate
-
-
 def import_households(database: Database, code: str, filename: str, content: bytes) -> list[uuid.UUID]:
     """Import a firm's household list: all rows in one transaction, or none with every bad row named."""
     parsed: ImportResult = parse_household_file(filename, content)
     if not parsed.ok:
         raise ImportRejected(parsed.errors or [RowError(1, "", "the file holds no households")])
     with database.estate_session(code) as session:
-        _writable_estate(EstateRepository(session), code)
+        writable_estate(EstateRepository(session), code)
         repository = HouseholdRepository(session)
         existing = repository.existing_dwellings(code)
         grids = repository.grid_codes(code)
@@ -118,7 +109,7 @@ def change_occupancy(
 ) -> Household:
     """Record a move-in or move-out (billing follows these dates); announced as HouseholdChanged."""
     with database.estate_session(code) as session:
-        _writable_estate(EstateRepository(session), code)
+        writable_estate(EstateRepository(session), code)
         repository = HouseholdRepository(session)
         household = repository.get(household_id)
         if household is None:
@@ -191,7 +182,7 @@ def households_of(database: Database, code: str, user_id: str) -> list[Household
 
 def create_grid(database: Database, code: str, grid_code: str, name: str) -> bool:
     with database.estate_session(code) as session:
-        _writable_estate(EstateRepository(session), code)
+        writable_estate(EstateRepository(session), code)
         return HouseholdRepository(session).add_grid(code, grid_code, name)
 
 
@@ -202,7 +193,7 @@ def list_grids(database: Database, code: str) -> list[dict[str, Any]]:
 
 def set_grid_leaders(database: Database, code: str, grid_code: str, usernames: list[str]) -> None:
     with database.estate_session(code) as session:
-        _writable_estate(EstateRepository(session), code)
+        writable_estate(EstateRepository(session), code)
         repository = HouseholdRepository(session)
         if grid_code not in repository.grid_codes(code):
             raise NotFound(f"no grid {grid_code!r} in this estate")
@@ -211,7 +202,7 @@ def set_grid_leaders(database: Database, code: str, grid_code: str, usernames: l
 
 def assign_grid(database: Database, code: str, grid_code: str, household_ids: list[uuid.UUID]) -> int:
     with database.estate_session(code) as session:
-        _writable_estate(EstateRepository(session), code)
+        writable_estate(EstateRepository(session), code)
         repository = HouseholdRepository(session)
         if grid_code not in repository.grid_codes(code):
             raise NotFound(f"no grid {grid_code!r} in this estate")
@@ -258,7 +249,7 @@ def invite(
     database: Database, code: str, household_id: uuid.UUID, relation: Relation, contact: str, actor: str
 ) -> tuple[Invitation, str]:
     with database.estate_session(code) as session:
-        _writable_estate(EstateRepository(session), code)
+        writable_estate(EstateRepository(session), code)
         repository = HouseholdRepository(session)
         if repository.get(household_id) is None:
             raise NotFound("no such household in this estate")
@@ -274,7 +265,7 @@ def claim_invitation(database: Database, directory: Directory, code: str, claim_
     if len(claim.password) < 12:
         raise InvalidInput("password must be at least 12 characters")
     with database.estate_session(code) as session:
-        estate = _writable_estate(EstateRepository(session), code)
+        estate = writable_estate(EstateRepository(session), code)
         repository = HouseholdRepository(session)
         invitation = repository.invitation_by_code_hash(hash_code(claim_code))
         if invitation is None:
