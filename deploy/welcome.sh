@@ -25,7 +25,7 @@ Try it:
     -d username=firm-manager -d password=xinyi-dev-password | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
   curl -s -H "Authorization: Bearer \$TOKEN" http://127.0.0.1:$LEDGER_HTTP_PORT/v1/estates/jinhe-lvzhou/accounts
 
-  curl -s -H "Authorization: Bearer \$TOKEN" -o statement.pdf \
+  curl -s -H "Authorization: Bearer \$TOKEN" -o statement.pdf \\
     http://127.0.0.1:$LEDGER_HTTP_PORT/v1/estates/jinhe-lvzhou/statements/\$(date +%Y-%m)/pdf
 
 The platform team's command: .venv/bin/xinyi login --username platform-admin; .venv/bin/xinyi estates list
