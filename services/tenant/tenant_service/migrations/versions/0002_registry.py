@@ -70,7 +70,7 @@ def upgrade() -> None:
     op.execute("ALTER TABLE estates NO FORCE ROW LEVEL SECURITY")
     op.execute(
         "INSERT INTO estate_rule_changes (estate_code, effective_from, rules, changed_by, changed_at, reason) "
-        "SELECT estate_code, (created_at AT TIME ZONE time_zone)::date, jsonb_build_object("
+        "SELECT estate_code, date_trunc('month', created_at AT TIME ZONE time_zone)::date, jsonb_build_object("
         "'fee_rate_fen_per_sqm_month', fee_rate_fen_per_sqm_month::text, "
         "'remuneration_share_bps', remuneration_share_bps, 'donation_share_bps', donation_share_bps, "
         "'remuneration_basis', remuneration_basis, 'billing_day', billing_day), created_by, created_at, 'onboarding' "
