@@ -258,7 +258,7 @@ def build_router(database: Database, registry: cases.Registry, membership: Any) 
             estate_code=code,
             estate_name=s["estate_name"] or code,
             period=period,
-            generated_at=cases.now_utc(),
+            generated_at=cases.estate_now(database, code),
             opening_balance_fen=s["opening_balance_fen"],
             fees_billed_fen=s["fees_billed_fen"],
             fees_collected_fen=s["fees_collected_fen"],

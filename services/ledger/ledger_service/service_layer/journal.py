@@ -14,7 +14,7 @@ import calendar
 import re
 import uuid
 from dataclasses import asdict
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
@@ -517,8 +517,10 @@ def balances(database: Database, code: str) -> dict[str, int]:
         return JournalRepository(session, code).balances()
 
 
-def now_utc() -> datetime:
-    return datetime.now(UTC)
+def estate_now(database: Database, code: str) -> datetime:
+    """The current time in the estate's time zone (statements are dated as its people read them)."""
+    with database.estate_session(code) as session:
+        return datetime.now(ZoneInfo(_profile(session, code)["time_zone"]))
 
 
 # Generic postings for other services -------------------------------------------------------------
