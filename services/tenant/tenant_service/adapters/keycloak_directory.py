@@ -133,6 +133,10 @@ class KeycloakDirectory:
             self._grant_role(user_id, role)
             return str(user_id)
 
+    def delete_user(self, user_id: str) -> None:
+        with _translated("delete the account"):
+            self.admin.delete_user(user_id)
+
     def _grant_role(self, user_id: str, role: str) -> None:
         assigned = {r["name"] for r in self.admin.get_realm_roles_of_user(user_id)}
         if role not in assigned:

@@ -70,6 +70,8 @@ class Directory(Protocol):
 
     def remove_organization(self, organization_id: str) -> int: ...
 
+    def delete_user(self, user_id: str) -> None: ...
+
 
 @dataclass(frozen=True)
 class FirstAccount:

@@ -271,26 +271,29 @@ def claim_invitation(database: Database, directory: Directory, code: str, claim_
         if invitation is None:
             raise NotFound("no such invitation for this estate")
         invitation.check_claimable(datetime.now(UTC))
-        # The account is created inside the transaction's scope: if anything after it fails, the
-        # invitation stays pending and a retry reuses the account (create_user is refused only when
-        # the username belongs to someone else).
         user_id = directory.create_user(
             username, claim.email, claim.first_name, claim.last_name, claim.password, Role.RESIDENT
         )
-        if estate.directory_id:
-            directory.add_member_id(estate.directory_id, user_id)
-        person_id = repository.person_by_contact(invitation.household_id, invitation.contact)
-        if person_id is None:
-            person = Person(
-                id=uuid.uuid4(),
-                estate_code=code,
-                name=f"{claim.last_name}{claim.first_name}",
-                phone=invitation.contact if "@" not in invitation.contact else "",
-                email=claim.email,
-            )
-            repository.add_people([person])
-            repository.add_members(code, [(invitation.household_id, person.id, invitation.relation, None)])
-            person_id = person.id
-        repository.link_user(person_id, user_id)
-        repository.mark_claimed(invitation.id, user_id)
+        try:
+            if estate.directory_id:
+                directory.add_member_id(estate.directory_id, user_id)
+            person_id = repository.person_by_contact(invitation.household_id, invitation.contact)
+            if person_id is None:
+                person = Person(
+                    id=uuid.uuid4(),
+                    estate_code=code,
+                    name=f"{claim.last_name}{claim.first_name}",
+                    phone=invitation.contact if "@" not in invitation.contact else "",
+                    email=claim.email,
+                )
+                repository.add_people([person])
+                repository.add_members(code, [(invitation.household_id, person.id, invitation.relation, None)])
+                person_id = person.id
+            repository.link_user(person_id, user_id)
+            repository.mark_claimed(invitation.id, user_id)
+            session.flush()
+        except Exception:
+            # Undo the account so that the invitation, still pending, can be claimed again.
+            directory.delete_user(user_id)
+            raise
     return user_id
