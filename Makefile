@@ -64,8 +64,8 @@ test: $(VENV_STAMP) ## Unit tests, then the end-to-end tests against the real pl
 test-unit: $(VENV_STAMP) ## Unit tests only (no infrastructure)
 	$(PYTHON) -m pytest services tests/unit
 
-test-e2e: $(VENV_STAMP) ## End-to-end tests against an already running platform (`make up`)
-	$(PYTHON) -m pytest tests/e2e
+test-e2e: $(VENV_STAMP) ## Integration and end-to-end tests against an already running platform (`make up`)
+	$(PYTHON) -m pytest tests/integration tests/e2e
 
 proto: $(VENV_STAMP) ## Regenerate the gRPC/protobuf stubs from proto/
 	PYTHON=$(abspath $(PYTHON)) proto/generate.sh

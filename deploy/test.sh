@@ -30,5 +30,5 @@ if ! "$DEPLOY_DIR/services.sh" status >/dev/null 2>&1; then
   "$DEPLOY_DIR/services.sh" up
 fi
 
-log "end-to-end tests"
-"$PYTHON" -m pytest -q tests/e2e
+log "integration and end-to-end tests"
+"$PYTHON" -m pytest -q tests/integration tests/e2e

@@ -1,0 +1,91 @@
+"""The shared library's messaging against real PostgreSQL and Kafka: a rolled-back change sends no
+event, a committed one reaches Kafka through the outbox, and a redelivered event changes nothing."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from sqlalchemy import text
+
+from tests.harness import PORTS, eventually, read_events, unique_code
+from xinyi.tenant.v1 import events_pb2, tenant_pb2
+from xinyi_shared.consumer import apply_event
+from xinyi_shared.db import Database
+from xinyi_shared.events import CloudEvent
+from xinyi_shared.kafka_topics import TENANT_EVENTS
+from xinyi_shared.outbox import publish
+from xinyi_shared.settings import ServiceSettings
+
+
+@pytest.fixture(scope="module")
+def database():
+    settings = ServiceSettings(service_name="tenant", http_port=0, grpc_port=0, db_port=PORTS["POSTGRES_PORT"])
+    db = Database(settings)
+    yield db
+    db.dispose()
+
+
+def message(code: str) -> events_pb2.EstateResumed:
+    return events_pb2.EstateResumed(estate_code=code)
+
+
+def outbox_rows(database: Database, event_id: str) -> int:
+    with database.system_session() as session:
+        return session.execute(
+            text("SELECT count(*) FROM outbox WHERE id = :id"), {"id": uuid.UUID(event_id)}
+        ).scalar_one()
+
+
+def test_a_rolled_back_change_sends_no_event(database: Database) -> None:
+    code = unique_code("rollback")
+    recorded: list[CloudEvent] = []
+    with pytest.raises(RuntimeError), database.estate_session(code) as session:
+        recorded.append(publish(session, TENANT_EVENTS, "xinyi/test", code, message(code)))
+        raise RuntimeError("the change fails after the event was recorded")
+    assert outbox_rows(database, recorded[0].id) == 0
+
+
+def test_a_committed_change_reaches_kafka_through_the_outbox(database: Database) -> None:
+    # The running tenant service's relay publishes every committed row of its outbox.
+    code = unique_code("commit")
+    with database.estate_session(code) as session:
+        event = publish(session, TENANT_EVENTS, "xinyi/test", code, message(code))
+    assert outbox_rows(database, event.id) == 1
+
+    def relayed() -> list[tuple[dict[str, str], bytes]] | None:
+        found = [(a, v) for a, v in read_events(TENANT_EVENTS) if a.get("id") == event.id]
+        return found or None
+
+    (attributes, value), *more = eventually(relayed, timeout=60, what="the relay to publish the event")
+    assert not more
+    assert attributes["subject"] == code and attributes["type"] == "xinyi.tenant.v1.EstateResumed"
+    assert events_pb2.EstateResumed.FromString(value).estate_code == code
+
+
+def test_a_redelivered_event_is_applied_once(database: Database) -> None:
+    code = unique_code("redeliver")
+    event = CloudEvent.from_message("xinyi/test", code, events_pb2.EstateOnboarded(estate=tenant_pb2.Estate(code=code)))
+    applied: list[str] = []
+
+    def handler(session, received: CloudEvent) -> None:
+        applied.append(received.id)
+
+    consumer = f"integration-{uuid.uuid4().hex[:8]}"
+    assert apply_event(database, consumer, event, handler) is True
+    assert apply_event(database, consumer, event, handler) is False
+    assert applied == [event.id]
+
+
+def test_a_failing_handler_leaves_the_event_unclaimed(database: Database) -> None:
+    code = unique_code("retry")
+    event = CloudEvent.from_message("xinyi/test", code, message(code))
+    consumer = f"integration-{uuid.uuid4().hex[:8]}"
+
+    def failing(session, received: CloudEvent) -> None:
+        raise RuntimeError("the effect failed")
+
+    with pytest.raises(RuntimeError):
+        apply_event(database, consumer, event, failing)
+    # The claim rolled back with the effect: a redelivery is applied.
+    assert apply_event(database, consumer, event, lambda session, received: None) is True
