@@ -73,8 +73,9 @@ proto: $(VENV_STAMP) ## Regenerate the gRPC/protobuf stubs from proto/
 proto-check: $(VENV_STAMP)
 	PYTHON=$(abspath $(PYTHON)) proto/generate.sh --check
 
-lint: $(VENV_STAMP) proto-check ## ruff, mypy, current stubs, shell syntax
+lint: $(VENV_STAMP) proto-check ## ruff, mypy (strict, every package), current stubs, shell syntax
 	$(VENV)/bin/ruff check services tests deploy
 	$(VENV)/bin/ruff format --check services tests deploy
-	$(VENV)/bin/mypy services/shared/xinyi_shared
+	MYPYPATH=services/shared:services/tenant:services/ledger:services/ticketing:services/microfund:services/cli \
+	  $(VENV)/bin/mypy -p xinyi_shared -p tenant_service -p ledger_service -p ticketing_service -p microfund_service -p xinyi_cli
 	for script in deploy/*.sh deploy/postgres/*.sh proto/*.sh .ci/run; do bash -n "$$script" || exit 1; done

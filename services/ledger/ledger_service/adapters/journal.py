@@ -8,7 +8,7 @@ import hashlib
 import json
 import uuid
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any
 
@@ -301,7 +301,7 @@ class JournalRepository:
             {"lock": zlib.crc32(f"{self.estate}/household/{household_id}".encode())},
         )
 
-    def open_bills(self, household_id: str) -> list[Any]:
+    def open_bills(self, household_id: str) -> Sequence[Any]:
         return self.session.execute(
             text(
                 "SELECT b.id, b.period, b.billed_on, b.amount_fen - coalesce(sum(s.amount_fen), 0) AS due "
@@ -313,7 +313,7 @@ class JournalRepository:
             {"estate": self.estate, "household": uuid.UUID(household_id)},
         ).all()
 
-    def all_open_bills(self) -> list[Any]:
+    def all_open_bills(self) -> Sequence[Any]:
         return self.session.execute(
             text(
                 "SELECT b.id, b.household_id, b.period, b.billed_on, b.amount_fen - coalesce(sum(s.amount_fen), 0) AS due "

@@ -131,9 +131,10 @@ class TenantClient:
 
     def _estate(self, estate_code: str) -> tenant_pb2.Estate:
         try:
-            return self._stub.GetEstate(
+            estate: tenant_pb2.Estate = self._stub.GetEstate(
                 tenant_pb2.GetEstateRequest(estate_code=estate_code), metadata=call_metadata(self._tokens), timeout=10
             )
+            return estate
         except grpc.RpcError as error:
             raise translate_rpc_error(error) from error
 
