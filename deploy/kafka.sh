@@ -87,7 +87,7 @@ format_storage() {
 
 # True when the pid file names a live kafka.Kafka process (not a recycled pid).
 running() {
-  pid_alive "$PIDFILE" && tr '\0' ' ' < "/proc/$(cat "$PIDFILE")/cmdline" 2>/dev/null | grep -q ' kafka\.Kafka '
+  pid_alive "$PIDFILE" " kafka.Kafka "
 }
 
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
@@ -158,7 +158,7 @@ down() {
     log "stale pid file (process $(cat "$PIDFILE") is not Kafka); removing it"
     rm -f "$PIDFILE"
   fi
-  stop_pidfile "$PIDFILE" Kafka
+  stop_pidfile "$PIDFILE" Kafka " kafka.Kafka "
 }
 
 status() {

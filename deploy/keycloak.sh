@@ -16,6 +16,7 @@ KC_DIST_ROOT="$XINYI_CACHE/keycloak"
 KC_HOME="$KC_DIST_ROOT/keycloak-$KC_VERSION"
 KC_STATE="$XINYI_STATE/keycloak"
 PIDFILE="$KC_STATE/keycloak.pid"
+KC_PROCESS="/bin/kc.sh start"  # what our process's command line holds (a reused pid does not)
 LOGFILE="$KC_STATE/keycloak.log"
 REALM=xinyi
 REALM_FILE="$DEPLOY_DIR/keycloak/$REALM-realm.json"
@@ -78,7 +79,7 @@ realm_ready() { http_ok "$BASE_URL/realms/$REALM/.well-known/openid-configuratio
 
 # Used inside wait_until (whose output goes to /dev/null): report a dead server on fd 3 at once.
 ready_or_dead() {
-  if ! pid_alive "$PIDFILE"; then
+  if ! pid_alive "$PIDFILE" "$KC_PROCESS"; then
     { log "ERROR: Keycloak exited during start-up; last lines of $LOGFILE:"; tail -n 40 "$LOGFILE"; } >&3
     rm -f "$PIDFILE"
     exit 1
@@ -197,11 +198,11 @@ sync_realm() {
 up() {
   use_java
   ensure_dist
-  if pid_alive "$PIDFILE" && [[ "$(cat "$START_MARK" 2>/dev/null)" != "$(start_fingerprint)" ]]; then
+  if pid_alive "$PIDFILE" "$KC_PROCESS" && [[ "$(cat "$START_MARK" 2>/dev/null)" != "$(start_fingerprint)" ]]; then
     log "Keycloak runs with other options than these (or an older build): restarting it"
-    stop_pidfile "$PIDFILE" Keycloak
+    stop_pidfile "$PIDFILE" Keycloak "$KC_PROCESS"
   fi
-  if pid_alive "$PIDFILE"; then
+  if pid_alive "$PIDFILE" "$KC_PROCESS"; then
     wait_until "$READY_TIMEOUT" "Keycloak health ($MGMT_URL/health/ready)" health_ready
   else
     rm -f "$PIDFILE"
@@ -211,10 +212,10 @@ up() {
   wait_until 60 "realm $REALM ($BASE_URL/realms/$REALM)" realm_ready
 }
 
-down() { stop_pidfile "$PIDFILE" Keycloak; rm -f "$START_MARK"; }
+down() { stop_pidfile "$PIDFILE" Keycloak "$KC_PROCESS"; rm -f "$START_MARK"; }
 
 status() {
-  if pid_alive "$PIDFILE" && health_ready && realm_ready; then
+  if pid_alive "$PIDFILE" "$KC_PROCESS" && health_ready && realm_ready; then
     log "Keycloak up on $BASE_URL (realm $REALM ready; pid $(cat "$PIDFILE"))"
   else
     log "Keycloak down or not ready"; return 1

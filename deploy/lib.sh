@@ -29,13 +29,20 @@ wait_until() {
   log "$what: ready"
 }
 
-# pid_alive PIDFILE: true when the recorded process still runs.
-pid_alive() { [[ -f "$1" ]] && kill -0 "$(cat "$1")" 2>/dev/null; }
+# pid_alive PIDFILE [PATTERN]: true when the recorded process still runs — and, with PATTERN, when
+# its command line contains PATTERN, so a pid the system reused for another program is not ours.
+pid_alive() {
+  [[ -f "$1" ]] || return 1
+  local pid; pid="$(cat "$1")"
+  kill -0 "$pid" 2>/dev/null || return 1
+  [[ -z "${2:-}" ]] || tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$2"
+}
 
-# stop_pidfile PIDFILE NAME: stops exactly the process we started, waiting for it to exit.
+# stop_pidfile PIDFILE NAME [PATTERN]: stops exactly the process we started, waiting for it to exit;
+# a stale pid file (the process is gone, or the pid now belongs to another program) is just removed.
 stop_pidfile() {
-  local pidfile="$1" name="$2"
-  if pid_alive "$pidfile"; then
+  local pidfile="$1" name="$2" pattern="${3:-}"
+  if pid_alive "$pidfile" "$pattern"; then
     local pid; pid="$(cat "$pidfile")"
     log "stopping $name (pid $pid)"
     kill "$pid" 2>/dev/null || true

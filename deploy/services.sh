@@ -31,7 +31,7 @@ migrate() {
 
 up() {
   for svc in "${SERVICES[@]}"; do
-    if pid_alive "$RUN_DIR/$svc.pid"; then continue; fi
+    if pid_alive "$RUN_DIR/$svc.pid" "${svc}_service serve"; then continue; fi
     log "starting $svc (HTTP :$(http_port "$svc"), gRPC :$(grpc_port "$svc"))"
     env $(service_env "$svc") setsid nohup "$PYTHON" -m "${svc}_service" serve \
       >>"$RUN_DIR/$svc.log" 2>&1 </dev/null &
@@ -43,7 +43,7 @@ up() {
 }
 
 down() {
-  for svc in "${SERVICES[@]}"; do stop_pidfile "$RUN_DIR/$svc.pid" "$svc"; done
+  for svc in "${SERVICES[@]}"; do stop_pidfile "$RUN_DIR/$svc.pid" "$svc" "${svc}_service serve"; done
 }
 
 status() {
