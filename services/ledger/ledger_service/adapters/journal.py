@@ -37,22 +37,21 @@ class JournalRepository:
         self.session.execute(
             text("SELECT pg_advisory_xact_lock(:lock)"), {"lock": zlib.crc32(f"{self.estate}/{key}".encode())}
         )
-        fingerprint = request_fingerprint(body)
-        row = self.session.execute(
-            text("SELECT request_hash, response FROM idempotency_keys WHERE estate_code = :estate AND key = :key"),
-            {"estate": self.estate, "key": key},
-        ).first()
-        if row is not None:
-            if row.request_hash != fingerprint:
-                raise Conflict("this idempotency key was already used for a different request")
-            return row.response, True
+        replay = self.replayed(key, body)
+        if replay is not None:
+            return replay, True
         response = action()
         self.session.execute(
             text(
                 "INSERT INTO idempotency_keys (estate_code, key, request_hash, response) "
                 "VALUES (:estate, :key, :hash, CAST(:response AS jsonb))"
             ),
-            {"estate": self.estate, "key": key, "hash": fingerprint, "response": json.dumps(response, default=str)},
+            {
+                "estate": self.estate,
+                "key": key,
+                "hash": request_fingerprint(body),
+                "response": json.dumps(response, default=str),
+            },
         )
         return response, False
 
