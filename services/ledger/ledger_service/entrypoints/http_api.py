@@ -19,9 +19,8 @@ from ledger_service.service_layer.books import chart_of_accounts
 from xinyi_shared.auth import ESTATE_ROLES, Principal, Role, require_estate_access, require_role
 from xinyi_shared.db import Database
 from xinyi_shared.errors import NotFound
-from xinyi_shared.http import CurrentPrincipal
+from xinyi_shared.http import CurrentPrincipal, EstateCode
 
-EstateCode = Annotated[str, Path(description="The estate's code", pattern=r"^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$")]
 Period = Annotated[str, Path(description="A month, YYYY-MM", pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$")]
 IdempotencyKey = Annotated[
     str | None, Header(alias="Idempotency-Key", description="8-128 characters, unique per intended write")

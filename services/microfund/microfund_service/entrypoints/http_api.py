@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Path
+from fastapi import APIRouter
 from pydantic import BaseModel
 
 from microfund_service.service_layer.memberships import fund_membership
 from xinyi_shared.auth import ESTATE_ROLES, require_estate_access
 from xinyi_shared.db import Database
-from xinyi_shared.http import CurrentPrincipal
-
-EstateCode = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$")]
+from xinyi_shared.http import CurrentPrincipal, EstateCode
 
 
 class FundMembershipPublic(BaseModel):

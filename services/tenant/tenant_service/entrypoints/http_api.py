@@ -27,10 +27,8 @@ from tenant_service.service_layer import hierarchy as hierarchy_cases
 from tenant_service.service_layer.estates import Directory, FirstAccount
 from xinyi_shared.auth import ESTATE_ROLES, Principal, Role, require_estate_access, require_role
 from xinyi_shared.db import Database
-from xinyi_shared.http import CurrentPrincipal
+from xinyi_shared.http import CurrentPrincipal, EstateCode
 
-ESTATE_CODE_PATTERN = r"^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$"
-EstateCode = Annotated[str, Path(description="The estate's code (tenant key)", pattern=ESTATE_CODE_PATTERN)]
 AreaCode = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")]
 
 

@@ -9,11 +9,10 @@ from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
 from tenant_service.domain.ballots import BallotTerms, ThresholdBase, ThresholdKind
-from tenant_service.entrypoints.http_api import EstateCode
 from tenant_service.service_layer import ballots as cases
 from xinyi_shared.auth import ESTATE_ROLES, Role, require_estate_access
 from xinyi_shared.db import Database
-from xinyi_shared.http import CurrentPrincipal
+from xinyi_shared.http import CurrentPrincipal, EstateCode
 
 
 class BallotCreate(BaseModel):

@@ -12,13 +12,12 @@ from starlette.concurrency import run_in_threadpool
 
 from tenant_service.domain.households import Household, Relation
 from tenant_service.domain.personal_data import normalize_email, normalize_phone
-from tenant_service.entrypoints.http_api import ESTATE_CODE_PATTERN, EstateCode
 from tenant_service.service_layer import households as cases
 from tenant_service.service_layer.estates import Directory
 from xinyi_shared.auth import ESTATE_ROLES, Principal, Role, require_estate_access
 from xinyi_shared.db import Database
 from xinyi_shared.errors import InvalidInput, NotFound
-from xinyi_shared.http import CurrentPrincipal
+from xinyi_shared.http import ESTATE_CODE_PATTERN, CurrentPrincipal, EstateCode
 
 MAX_IMPORT_BYTES = 20 * 1024 * 1024
 FIRM = (Role.FIRM_MANAGER, Role.FIRM_STAFF)
