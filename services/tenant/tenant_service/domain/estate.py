@@ -115,11 +115,16 @@ class RuleChange:
     reason: str = ""
 
 
-def rules_in_force(changes: list[RuleChange], on: date) -> EstateRules | None:
-    """The rules applying on ``on``: the latest change effective on or before it (the later entry
-    wins among changes with the same date)."""
+def change_in_force(changes: list[RuleChange], on: date) -> RuleChange | None:
+    """The change whose rules apply on ``on``: the latest effective on or before it (``changes``
+    oldest first; the later entry wins among changes with the same date)."""
     applicable = [change for change in changes if change.effective_from <= on]
-    return applicable[-1].rules if applicable else None
+    return applicable[-1] if applicable else None
+
+
+def rules_in_force(changes: list[RuleChange], on: date) -> EstateRules | None:
+    change = change_in_force(changes, on)
+    return change.rules if change else None
 
 
 def schedule_rule_change(history: list[RuleChange], change: RuleChange, today: date) -> EstateRules | None:

@@ -23,6 +23,7 @@ from tenant_service.domain.estate import (
     EstateStatus,
     RemunerationBasis,
     RuleChange,
+    change_in_force,
     rules_in_force,
     schedule_rule_change,
 )
@@ -267,10 +268,10 @@ def get_estate_with_rules(database: Database, code: str, on: date | None = None)
         estate = visible_estate(repository, code)
         changes = repository.rule_changes(code)
     day = on or estate_today(estate)
-    in_force = [c for c in changes if c.effective_from <= day]
-    if not in_force:
+    in_force = change_in_force(changes, day)
+    if in_force is None:
         raise NotFound(f"estate {code!r} had no rules on {day.isoformat()}")
-    return estate, in_force[-1].rules, in_force[-1].effective_from
+    return estate, in_force.rules, in_force.effective_from
 
 
 def list_estates(database: Database) -> list[Estate]:
