@@ -59,20 +59,19 @@ class TenantClient:
         self._stub = tenant_pb2_grpc.TenantServiceStub(self._channel)
         self._tokens = tokens
 
-    def estate_terms(self, estate_code: str) -> EstateTerms:
+    def estate(self, estate_code: str) -> tuple[EstateTerms, EstateInfo]:
+        """The estate's terms and profile, from one GetEstate call."""
         estate = self._estate(estate_code)
-        return EstateTerms(
+        terms = EstateTerms(
             estate_code=estate.code,
             fee_rate_fen_per_sqm_month=Decimal(estate.fee_rate_fen_per_sqm_month),
             remuneration_share_bps=estate.remuneration_share_bps,
             donation_share_bps=estate.donation_share_bps,
         )
-
-    def estate_info(self, estate_code: str) -> EstateInfo:
-        estate = self._estate(estate_code)
-        return EstateInfo(
+        info = EstateInfo(
             estate.code, estate.name, estate.community_code, estate.time_zone or "Asia/Shanghai", estate.district_code
         )
+        return terms, info
 
     def rules_on(self, estate_code: str, day: date) -> PeriodRules:
         try:

@@ -19,9 +19,7 @@ EVENT_SOURCE = "xinyi/ledger"
 
 
 class EstateRegistry(Protocol):
-    def estate_terms(self, estate_code: str) -> EstateTerms: ...
-
-    def estate_info(self, estate_code: str) -> EstateInfo: ...
+    def estate(self, estate_code: str) -> tuple[EstateTerms, EstateInfo]: ...
 
 
 def open_trust_books(session: Session, registry: EstateRegistry, estate_code: str, cause_event_id: str) -> bool:
@@ -31,8 +29,9 @@ def open_trust_books(session: Session, registry: EstateRegistry, estate_code: st
     repository = BooksRepository(session)
     if repository.get(estate_code) is not None:
         return False
-    books = open_books(registry.estate_terms(estate_code))
-    if not repository.add(books, opened_by_event=cause_event_id, info=registry.estate_info(estate_code)):
+    terms, info = registry.estate(estate_code)
+    books = open_books(terms)
+    if not repository.add(books, opened_by_event=cause_event_id, info=info):
         return False
     publish(
         session,
