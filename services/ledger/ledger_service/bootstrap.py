@@ -1,4 +1,5 @@
-"""Wires the ledger service: database, tenant client, consumer, outbox relay, HTTP and gRPC."""
+"""Wires the ledger service: database, tenant client, units of work, consumer, outbox relay, the
+remuneration accruer, the billing worker, HTTP and gRPC."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ from fastapi import FastAPI
 
 from ledger_service.adapters.tenant_client import TenantClient
 from ledger_service.entrypoints import consumers, grpc_api, http_api
+from ledger_service.service_layer.remuneration import RemunerationAccruer
+from ledger_service.service_layer.unit_of_work import LedgerUnitOfWork
 from ledger_service.settings import LedgerSettings
 from xinyi_shared.auth import ServiceTokenProvider
 from xinyi_shared.consumer import IdempotentConsumer
@@ -17,17 +20,23 @@ from xinyi_shared.service import ServiceCore
 def build_app(settings: LedgerSettings) -> FastAPI:
     core = ServiceCore.from_settings(settings)
     tenant = TenantClient(settings, ServiceTokenProvider(settings))
-    return core.app(
+    accruer: RemunerationAccruer
+
+    def unit_of_work(estate_code: str) -> LedgerUnitOfWork:
+        return LedgerUnitOfWork(core.database, estate_code, accruer)
+
+    accruer = RemunerationAccruer(core.database, tenant, unit_of_work)
+    app = core.app(
         title="Xinyi ledger service",
         description="The estates' trust books (信托账本): double-entry, in fen, public to each estate.",
         components=[
             OutboxRelay(settings, core.database, topics=[LEDGER_EVENTS]),
             IdempotentConsumer(settings, core.database, consumers.tenant_subscription(tenant)),
-            core.grpc_server(grpc_api.register(core.database)),
+            accruer,
+            core.grpc_server(grpc_api.register(core.database, unit_of_work)),
         ],
-        routers=[
-            http_api.build_router(core.database, tenant, tenant),
-            http_api.build_district_router(core.database, tenant),
-        ],
+        routers=[http_api.build_router(core.database, tenant, tenant)],
         on_shutdown=tenant.close,
     )
+    app.state.ledger_uow_factory = unit_of_work
+    return app

@@ -15,13 +15,13 @@ class BooksRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def add(self, books: TrustBooks, opened_by_event: str, info: EstateInfo) -> bool:
+    def add(self, books: TrustBooks, opened_by_event: str, info: EstateInfo, first_period: str) -> bool:
         """Store newly opened books; False when the estate's books already exist (nothing written)."""
         inserted = self.session.execute(
             text(
                 "INSERT INTO trust_books (estate_code, fee_rate_fen_per_sqm_month, remuneration_share_bps, "
-                "donation_share_bps, opened_by_event, estate_name, community_code, time_zone, district_code) VALUES (:estate, "
-                ":rate, :remuneration, :donation, :event, :name, :community, :tz, :district) "
+                "donation_share_bps, opened_by_event, estate_name, community_code, time_zone, district_code, first_period) "
+                "VALUES (:estate, :rate, :remuneration, :donation, :event, :name, :community, :tz, :district, :first) "
                 "ON CONFLICT (estate_code) DO NOTHING RETURNING estate_code"
             ),
             {
@@ -34,10 +34,13 @@ class BooksRepository:
                 "community": info.community_code,
                 "tz": info.time_zone,
                 "district": info.district_code,
+                "first": first_period,
             },
         ).first()
         if inserted is None:
             return False
+        # The estate's own numbering of its entries starts with its books.
+        self.session.execute(text("SELECT estate_sequence(:estate)"), {"estate": books.terms.estate_code})
         self.session.execute(
             text(
                 "INSERT INTO accounts (estate_code, code, name, name_zh, type) "

@@ -1,14 +1,14 @@
 """The journal in and out of PostgreSQL: transactions and their postings (append-only, balanced —
-the database checks both), periods with their running totals, bills, settlements, payments and
-idempotency keys."""
+the database checks both, once per statement), periods, per-period totals, bills, settlements and
+payments. Writes are set-based (``unnest`` of arrays): one statement per table whatever the number
+of rows, which is what keeps a payment at a handful of round trips and a billing chunk at a few."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import uuid
 import zlib
-from collections.abc import Callable, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any
 
@@ -16,11 +16,20 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from ledger_service.domain.postings import Line, Transaction
-from xinyi_shared.errors import Conflict
+from ledger_service.domain.trust_books import OpenBill
+from ledger_service.domain.views import (
+    BillView,
+    EntryLine,
+    EntryView,
+    EstateContext,
+    PaymentView,
+    PeriodTotal,
+    PostedRef,
+)
 
 
-def request_fingerprint(body: dict[str, Any]) -> str:
-    return hashlib.sha256(json.dumps(body, sort_keys=True, default=str, ensure_ascii=False).encode()).hexdigest()
+def household_lock_key(estate: str, household_id: str) -> int:
+    return zlib.crc32(f"{estate}/household/{household_id}".encode())
 
 
 class JournalRepository:
@@ -28,59 +37,90 @@ class JournalRepository:
         self.session = session
         self.estate = estate_code
 
-    # Idempotency ------------------------------------------------------------------------------
+    # The estate ----------------------------------------------------------------------------------
 
-    def once(self, key: str, body: dict[str, Any], action: Callable[[], dict[str, Any]]) -> tuple[dict[str, Any], bool]:
-        """Run ``action`` once per idempotency key: a retry with the same body gets the first
-        response (replayed=True); the same key with another body is refused."""
-        # Serialises concurrent requests that carry the same key.
-        self.session.execute(
-            text("SELECT pg_advisory_xact_lock(:lock)"), {"lock": zlib.crc32(f"{self.estate}/{key}".encode())}
-        )
-        replay = self.replayed(key, body)
-        if replay is not None:
-            return replay, True
-        response = action()
-        self.session.execute(
+    def context(self, household_id: str | None = None) -> EstateContext | None:
+        """The books' status and calendar (and whether the ledger knows ``household_id``), in one read."""
+        row = self.session.execute(
             text(
-                "INSERT INTO idempotency_keys (estate_code, key, request_hash, response) "
-                "VALUES (:estate, :key, :hash, CAST(:response AS jsonb))"
+                "SELECT status, time_zone, estate_name, community_code, first_period, "
+                "(now() AT TIME ZONE time_zone)::date AS today, "
+                "(CAST(:household AS uuid) IS NOT NULL AND EXISTS (SELECT 1 FROM known_households k "
+                " WHERE k.estate_code = :estate AND k.household_id = CAST(:household AS uuid))) AS knows_household "
+                "FROM trust_books WHERE estate_code = :estate"
             ),
-            {
-                "estate": self.estate,
-                "key": key,
-                "hash": request_fingerprint(body),
-                "response": json.dumps(response, default=str),
-            },
+            {"estate": self.estate, "household": household_id},
+        ).first()
+        if row is None:
+            return None
+        return EstateContext(
+            estate_code=self.estate,
+            status=row.status,
+            time_zone=row.time_zone,
+            estate_name=row.estate_name,
+            community_code=row.community_code,
+            first_period=row.first_period,
+            today=row.today,
+            knows_household=bool(row.knows_household),
         )
-        return response, False
 
-    # Periods ----------------------------------------------------------------------------------
+    def open_accounts(self) -> set[str]:
+        return set(
+            self.session.execute(
+                text("SELECT code FROM accounts WHERE estate_code = :estate"), {"estate": self.estate}
+            ).scalars()
+        )
 
-    def period(self, period: str, *, for_update: bool = False) -> Any:
-        """The period's row, created open when missing."""
+    # Periods ---------------------------------------------------------------------------------------
+
+    def period_status(self, period: str) -> str | None:
+        """The period's status, or None when nothing was ever posted in it (a read: creates nothing)."""
+        return self.session.execute(
+            text("SELECT status FROM periods WHERE estate_code = :estate AND period = :period"),
+            {"estate": self.estate, "period": period},
+        ).scalar()
+
+    def hold_period(self, period: str, *, households: Sequence[str] = ()) -> str:
+        """Lock ``households`` (their money moves one at a time) and hold the period open for this
+        transaction: a key-share lock, which concurrent postings share and a close waits for.
+        Creates the period's row on its first posting; returns its status."""
+        keys = sorted({household_lock_key(self.estate, h) for h in households})
+        statement = (
+            "SELECT (SELECT count(pg_advisory_xact_lock(k)) FROM unnest(CAST(:keys AS bigint[])) AS k) AS locked, "
+            "(SELECT status FROM periods WHERE estate_code = :estate AND period = :period FOR KEY SHARE) AS status"
+        )
+        params = {"keys": keys, "estate": self.estate, "period": period}
+        status = self.session.execute(text(statement), params).one().status
+        if status is None:
+            self.session.execute(
+                text("INSERT INTO periods (estate_code, period) VALUES (:estate, :period) ON CONFLICT DO NOTHING"),
+                {"estate": self.estate, "period": period},
+            )
+            status = self.session.execute(text(statement), {**params, "keys": []}).one().status
+        return str(status)
+
+    def lock_period_for_close(self, period: str) -> str | None:
+        """Exclusive: waits for every posting holding the period, and keeps new ones out until commit."""
         self.session.execute(
             text("INSERT INTO periods (estate_code, period) VALUES (:estate, :period) ON CONFLICT DO NOTHING"),
             {"estate": self.estate, "period": period},
         )
-        lock = " FOR UPDATE" if for_update else ""
+        return self.session.execute(
+            text("SELECT status FROM periods WHERE estate_code = :estate AND period = :period FOR UPDATE"),
+            {"estate": self.estate, "period": period},
+        ).scalar()
+
+    def lock_period_for_accrual(self, period: str, *, wait: bool) -> str | None:
+        """Serialises remuneration accruals of a period without blocking postings (which hold a
+        key-share lock, compatible with this one). None when the period has no row, or is locked
+        by another accrual and ``wait`` is false."""
+        skip = "" if wait else " SKIP LOCKED"
         return self.session.execute(
             text(
-                "SELECT period, status, remuneration_basis_fen, remuneration_accrued_fen, statement "
-                f"FROM periods WHERE estate_code = :estate AND period = :period{lock}"
+                f"SELECT status FROM periods WHERE estate_code = :estate AND period = :period FOR NO KEY UPDATE{skip}"
             ),
             {"estate": self.estate, "period": period},
-        ).one()
-
-    def add_to_period_totals(self, period: str, basis_fen: int, accrued_fen: int) -> None:
-        self.session.execute(
-            text(
-                "UPDATE periods SET remuneration_basis_fen = remuneration_basis_fen + :basis, "
-                "remuneration_accrued_fen = remuneration_accrued_fen + :accrued "
-                "WHERE estate_code = :estate AND period = :period"
-            ),
-            {"basis": basis_fen, "accrued": accrued_fen, "estate": self.estate, "period": period},
-        )
+        ).scalar()
 
     def close_period(self, period: str, closed_by: str, statement: dict[str, Any]) -> None:
         self.session.execute(
@@ -91,115 +131,41 @@ class JournalRepository:
             {"by": closed_by, "statement": json.dumps(statement), "estate": self.estate, "period": period},
         )
 
-    def closed_periods(self) -> set[str]:
-        return set(
-            self.session.execute(
-                text("SELECT period FROM periods WHERE estate_code = :estate AND status = 'closed'"),
-                {"estate": self.estate},
-            ).scalars()
-        )
-
-    # Transactions -----------------------------------------------------------------------------
-
-    def post(self, transaction: Transaction, posted_by: str) -> uuid.UUID:
-        transaction_id = uuid.uuid4()
-        self.session.execute(
-            text(
-                "INSERT INTO transactions (id, estate_code, period, kind, memo, reverses, reference, posted_by) "
-                "VALUES (:id, :estate, :period, :kind, :memo, :reverses, CAST(:reference AS jsonb), :by)"
-            ),
-            {
-                "id": transaction_id,
-                "estate": self.estate,
-                "period": transaction.period,
-                "kind": transaction.kind,
-                "memo": transaction.memo,
-                "reverses": uuid.UUID(transaction.reverses) if transaction.reverses else None,
-                "reference": json.dumps(dict(transaction.reference), ensure_ascii=False),
-                "by": posted_by,
-            },
-        )
-        self.session.execute(
-            text(
-                "INSERT INTO postings (transaction_id, line, estate_code, account, household_id, amount_fen) "
-                "VALUES (:tx, :line, :estate, :account, :household, :amount)"
-            ),
-            [
-                {
-                    "tx": transaction_id,
-                    "line": number,
-                    "estate": self.estate,
-                    "account": line.account,
-                    "household": uuid.UUID(line.household_id) if line.household_id else None,
-                    "amount": line.amount_fen,
-                }
-                for number, line in enumerate(transaction.lines, start=1)
-            ],
-        )
-        return transaction_id
-
-    def transaction(self, transaction_id: uuid.UUID) -> tuple[Transaction, bool] | None:
-        """The transaction and whether it has been reversed already."""
+    def closed_statement(self, period: str) -> dict[str, Any] | None:
         row = self.session.execute(
-            text(
-                "SELECT t.period, t.kind, t.memo, t.reverses, t.reference, "
-                "EXISTS (SELECT 1 FROM transactions r WHERE r.reverses = t.id) AS reversed "
-                "FROM transactions t WHERE t.id = :id"
-            ),
-            {"id": transaction_id},
+            text("SELECT status, statement FROM periods WHERE estate_code = :estate AND period = :period"),
+            {"estate": self.estate, "period": period},
         ).first()
-        if row is None:
+        if row is None or row.status != "closed" or row.statement is None:
             return None
-        lines = self.session.execute(
-            text("SELECT account, amount_fen, household_id FROM postings WHERE transaction_id = :id ORDER BY line"),
-            {"id": transaction_id},
-        ).all()
-        return (
-            Transaction(
-                kind=row.kind,
-                period=row.period,
-                lines=tuple(
-                    Line(p.account, p.amount_fen, str(p.household_id) if p.household_id else None) for p in lines
-                ),
-                memo=row.memo,
-                reverses=str(row.reverses) if row.reverses else None,
-                reference=dict(row.reference),
-            ),
-            bool(row.reversed),
-        )
+        return dict(row.statement)
 
-    def transactions_of_year(self, year: int, through_period: str) -> list[Transaction]:
+    def periods_with_status(self) -> dict[str, str]:
+        rows = self.session.execute(
+            text("SELECT period, status FROM periods WHERE estate_code = :estate"), {"estate": self.estate}
+        ).all()
+        return {r.period: r.status for r in rows}
+
+    # Totals ------------------------------------------------------------------------------------------
+
+    def totals(self, first_period: str, last_period: str) -> list[PeriodTotal]:
+        """Net fen per (period, account, kind) from ``first_period`` through ``last_period``."""
         rows = self.session.execute(
             text(
-                "SELECT t.id, t.period, t.kind, t.memo, t.reverses, t.reference, p.account, p.amount_fen, p.household_id "
-                "FROM transactions t JOIN postings p ON p.transaction_id = t.id "
-                "WHERE t.estate_code = :estate AND t.period >= :first AND t.period <= :last ORDER BY t.seq, p.line"
+                "SELECT period, account, kind, sum(amount_fen)::bigint AS amount FROM period_totals "
+                "WHERE estate_code = :estate AND period >= :first AND period <= :last "
+                "GROUP BY period, account, kind HAVING sum(amount_fen) <> 0"
             ),
-            {"estate": self.estate, "first": f"{year:04d}-01", "last": through_period},
+            {"estate": self.estate, "first": first_period, "last": last_period},
         ).all()
-        grouped: dict[uuid.UUID, list[Any]] = {}
-        for row in rows:
-            grouped.setdefault(row.id, []).append(row)
-        return [
-            Transaction(
-                kind=group[0].kind,
-                period=group[0].period,
-                lines=tuple(
-                    Line(r.account, r.amount_fen, str(r.household_id) if r.household_id else None) for r in group
-                ),
-                memo=group[0].memo,
-                reverses=str(group[0].reverses) if group[0].reverses else None,
-                reference=dict(group[0].reference),
-            )
-            for group in grouped.values()
-        ]
+        return [PeriodTotal(r.period, r.account, r.kind, int(r.amount)) for r in rows]
 
     def cash_before(self, period: str) -> int:
         return int(
             self.session.execute(
                 text(
-                    "SELECT coalesce(sum(p.amount_fen), 0) FROM postings p JOIN transactions t ON t.id = p.transaction_id "
-                    "WHERE p.estate_code = :estate AND p.account = '1000' AND t.period < :period"
+                    "SELECT coalesce(sum(amount_fen), 0) FROM period_totals "
+                    "WHERE estate_code = :estate AND account = '1000' AND period < :period"
                 ),
                 {"estate": self.estate, "period": period},
             ).scalar_one()
@@ -208,138 +174,196 @@ class JournalRepository:
     def balances(self) -> dict[str, int]:
         rows = self.session.execute(
             text(
-                "SELECT account, sum(amount_fen) AS balance FROM postings WHERE estate_code = :estate GROUP BY account"
+                "SELECT account, sum(amount_fen)::bigint AS balance FROM period_totals WHERE estate_code = :estate "
+                "GROUP BY account"
             ),
             {"estate": self.estate},
         ).all()
         return {r.account: int(r.balance) for r in rows}
 
-    def household_balances(self, household_id: uuid.UUID) -> dict[str, int]:
+    # Transactions ----------------------------------------------------------------------------------
+
+    def post(self, transactions: Sequence[Transaction], posted_by: str) -> list[PostedRef]:
+        """Post ``transactions`` (in order) and all their lines: two statements whatever their number."""
+        if not transactions:
+            return []
+        ids = [uuid.uuid4() for _ in transactions]
+        lines = [
+            (transaction_id, number, line)
+            for transaction_id, transaction in zip(ids, transactions, strict=True)
+            for number, line in enumerate(transaction.lines, start=1)
+        ]
         rows = self.session.execute(
             text(
-                "SELECT account, sum(amount_fen) AS balance FROM postings WHERE estate_code = :estate "
+                "WITH tx AS (INSERT INTO transactions (id, estate_code, period, kind, memo, reverses, reference, "
+                "posted_by) SELECT id, :estate, period, kind, memo, reverses, reference, :by FROM unnest("
+                "CAST(:ids AS uuid[]), CAST(:periods AS text[]), CAST(:kinds AS text[]), CAST(:memos AS text[]), "
+                "CAST(:reverses AS uuid[]), CAST(:references AS jsonb[])) "
+                "WITH ORDINALITY AS t(id, period, kind, memo, reverses, reference, n) ORDER BY n "
+                "RETURNING id, estate_seq), "
+                "lines AS (INSERT INTO postings (transaction_id, line, estate_code, account, household_id, amount_fen) "
+                "SELECT tx_id, line, :estate, account, household, amount FROM unnest(CAST(:line_tx AS uuid[]), "
+                "CAST(:line_no AS smallint[]), CAST(:accounts AS text[]), CAST(:households AS uuid[]), "
+                "CAST(:amounts AS bigint[])) AS l(tx_id, line, account, household, amount)) "
+                "SELECT id, estate_seq FROM tx"
+            ),
+            {
+                "estate": self.estate,
+                "by": posted_by,
+                "ids": ids,
+                "periods": [t.period for t in transactions],
+                "kinds": [t.kind for t in transactions],
+                "memos": [t.memo for t in transactions],
+                "reverses": [uuid.UUID(t.reverses) if t.reverses else None for t in transactions],
+                "references": [json.dumps(dict(t.reference), ensure_ascii=False) for t in transactions],
+                "line_tx": [transaction_id for transaction_id, _, _ in lines],
+                "line_no": [number for _, number, _ in lines],
+                "accounts": [line.account for _, _, line in lines],
+                "households": [uuid.UUID(line.household_id) if line.household_id else None for _, _, line in lines],
+                "amounts": [line.amount_fen for _, _, line in lines],
+            },
+        ).all()
+        numbers = {r.id: int(r.estate_seq) for r in rows}
+        return [PostedRef(str(transaction_id), numbers[transaction_id]) for transaction_id in ids]
+
+    def transaction(self, transaction_id: uuid.UUID) -> tuple[Transaction, bool] | None:
+        """The transaction and whether it has been reversed already."""
+        rows = self.session.execute(
+            text(
+                "SELECT t.period, t.kind, t.memo, t.reverses, t.reference, "
+                "EXISTS (SELECT 1 FROM transactions r WHERE r.reverses = t.id) AS reversed, "
+                "p.account, p.amount_fen, p.household_id "
+                "FROM transactions t JOIN postings p ON p.transaction_id = t.id WHERE t.id = :id ORDER BY p.line"
+            ),
+            {"id": transaction_id},
+        ).all()
+        if not rows:
+            return None
+        first = rows[0]
+        return (
+            Transaction(
+                kind=first.kind,
+                period=first.period,
+                lines=tuple(
+                    Line(r.account, int(r.amount_fen), str(r.household_id) if r.household_id else None) for r in rows
+                ),
+                memo=first.memo,
+                reverses=str(first.reverses) if first.reverses else None,
+                reference=dict(first.reference),
+            ),
+            bool(first.reversed),
+        )
+
+    def entries(self, limit: int, before: int | None) -> list[EntryView]:
+        """The newest ``limit`` entries (numbered below ``before`` when given), then their lines."""
+        heads = self.session.execute(
+            text(
+                "SELECT id, estate_seq, period, kind, memo, reverses, posted_at, posted_by FROM transactions "
+                "WHERE estate_code = :estate AND (CAST(:before AS bigint) IS NULL OR estate_seq < :before) "
+                "ORDER BY estate_seq DESC LIMIT :limit"
+            ),
+            {"estate": self.estate, "before": before, "limit": limit},
+        ).all()
+        if not heads:
+            return []
+        lines: dict[uuid.UUID, list[EntryLine]] = {}
+        for row in self.session.execute(
+            text(
+                "SELECT transaction_id, account, amount_fen, household_id FROM postings "
+                "WHERE transaction_id = ANY(:ids) ORDER BY transaction_id, line"
+            ),
+            {"ids": [h.id for h in heads]},
+        ):
+            lines.setdefault(row.transaction_id, []).append(
+                EntryLine(row.account, int(row.amount_fen), str(row.household_id) if row.household_id else None)
+            )
+        return [
+            EntryView(
+                id=str(h.id),
+                number=int(h.estate_seq),
+                period=h.period,
+                kind=h.kind,
+                memo=h.memo,
+                reverses=str(h.reverses) if h.reverses else None,
+                posted_at=h.posted_at,
+                posted_by=h.posted_by,
+                lines=lines.get(h.id, []),
+            )
+            for h in heads
+        ]
+
+    def household_balances(self, household_id: str) -> dict[str, int]:
+        rows = self.session.execute(
+            text(
+                "SELECT account, sum(amount_fen)::bigint AS balance FROM postings WHERE estate_code = :estate "
                 "AND household_id = :household GROUP BY account"
             ),
-            {"estate": self.estate, "household": household_id},
+            {"estate": self.estate, "household": uuid.UUID(household_id)},
         ).all()
         return {r.account: int(r.balance) for r in rows}
 
-    def entries(self, limit: int, offset: int) -> list[dict[str, Any]]:
+    # Bills and payments ------------------------------------------------------------------------------
+
+    def open_bills(self, household_id: str) -> list[OpenBill]:
         rows = self.session.execute(
             text(
-                "SELECT t.id, t.seq, t.period, t.kind, t.memo, t.reverses, t.posted_at, t.posted_by, "
-                "jsonb_agg(jsonb_build_object('account', p.account, 'amount_fen', p.amount_fen, "
-                "'household_id', p.household_id) ORDER BY p.line) AS lines "
-                "FROM transactions t JOIN postings p ON p.transaction_id = t.id WHERE t.estate_code = :estate "
-                "GROUP BY t.id ORDER BY t.seq DESC LIMIT :limit OFFSET :offset"
-            ),
-            {"estate": self.estate, "limit": limit, "offset": offset},
-        ).mappings()
-        return [dict(row) for row in rows]
-
-    # Bills and payments -----------------------------------------------------------------------
-
-    def billed_households(self, period: str) -> set[str]:
-        return {
-            str(h)
-            for h in self.session.execute(
-                text("SELECT household_id FROM bills WHERE estate_code = :estate AND period = :period"),
-                {"estate": self.estate, "period": period},
-            ).scalars()
-        }
-
-    def replayed(self, key: str, body: dict[str, Any]) -> dict[str, Any] | None:
-        """The stored response of an idempotency key if it was used for this same request;
-        Conflict when it was used for another."""
-        row = self.session.execute(
-            text("SELECT request_hash, response FROM idempotency_keys WHERE estate_code = :estate AND key = :key"),
-            {"estate": self.estate, "key": key},
-        ).first()
-        if row is None:
-            return None
-        if row.request_hash != request_fingerprint(body):
-            raise Conflict("this idempotency key was already used for a different request")
-        return dict(row.response)
-
-    def add_bill(
-        self,
-        bill_id: uuid.UUID,
-        household_id: str,
-        period: str,
-        amount_fen: int,
-        area_centi_sqm: int,
-        rate: Any,
-        occupied_days: int | None,
-        billed_on: date,
-        transaction_id: uuid.UUID,
-    ) -> None:
-        self.session.execute(
-            text(
-                "INSERT INTO bills (id, estate_code, household_id, period, amount_fen, area_centi_sqm, "
-                "rate_fen_per_sqm_month, occupied_days, billed_on, transaction_id) VALUES (:id, :estate, :household, "
-                ":period, :amount, :area, :rate, :days, :billed_on, :tx)"
-            ),
-            {
-                "id": bill_id,
-                "estate": self.estate,
-                "household": uuid.UUID(household_id),
-                "period": period,
-                "amount": amount_fen,
-                "area": area_centi_sqm,
-                "rate": rate,
-                "days": occupied_days,
-                "billed_on": billed_on,
-                "tx": transaction_id,
-            },
-        )
-
-    def lock_household(self, household_id: str) -> None:
-        """Serialises money movements of one household (payments, bills) without blocking others."""
-        self.session.execute(
-            text("SELECT pg_advisory_xact_lock(:lock)"),
-            {"lock": zlib.crc32(f"{self.estate}/household/{household_id}".encode())},
-        )
-
-    def open_bills(self, household_id: str) -> Sequence[Any]:
-        return self.session.execute(
-            text(
-                "SELECT b.id, b.period, b.billed_on, b.amount_fen - coalesce(sum(s.amount_fen), 0) AS due "
-                "FROM bills b LEFT JOIN bill_settlements s ON s.bill_id = b.id "
-                "WHERE b.estate_code = :estate AND b.household_id = :household "
-                "GROUP BY b.id HAVING b.amount_fen - coalesce(sum(s.amount_fen), 0) > 0 "
+                "SELECT b.id, b.period, b.billed_on, "
+                "b.amount_fen - coalesce((SELECT sum(s.amount_fen) FROM bill_settlements s WHERE s.bill_id = b.id), 0) "
+                "AS due FROM bills b WHERE b.estate_code = :estate AND b.household_id = :household "
                 "ORDER BY b.period, b.billed_on, b.id"
             ),
             {"estate": self.estate, "household": uuid.UUID(household_id)},
         ).all()
+        return [OpenBill(str(r.id), r.period, int(r.due), r.billed_on) for r in rows if int(r.due) > 0]
 
-    def all_open_bills(self) -> Sequence[Any]:
-        return self.session.execute(
+    def open_bills_page(self, limit: int, after_household: str | None) -> list[tuple[str, OpenBill]]:
+        """Open bills of the households after ``after_household`` (in id order), ``limit`` households."""
+        rows = self.session.execute(
             text(
-                "SELECT b.id, b.household_id, b.period, b.billed_on, b.amount_fen - coalesce(sum(s.amount_fen), 0) AS due "
+                "WITH due AS (SELECT b.id, b.household_id, b.period, b.billed_on, b.amount_fen - coalesce("
+                "(SELECT sum(s.amount_fen) FROM bill_settlements s WHERE s.bill_id = b.id), 0) AS due "
+                "FROM bills b WHERE b.estate_code = :estate "
+                "AND (CAST(:after AS uuid) IS NULL OR b.household_id > CAST(:after AS uuid))), "
+                "owing AS (SELECT DISTINCT household_id FROM due WHERE due > 0 ORDER BY household_id LIMIT :limit) "
+                "SELECT d.* FROM due d JOIN owing o USING (household_id) WHERE d.due > 0 ORDER BY d.household_id"
+            ),
+            {"estate": self.estate, "after": after_household, "limit": limit},
+        ).all()
+        return [(str(r.household_id), OpenBill(str(r.id), r.period, int(r.due), r.billed_on)) for r in rows]
+
+    def all_open_bills(self) -> list[OpenBill]:
+        rows = self.session.execute(
+            text(
+                "SELECT b.id, b.period, b.billed_on, b.amount_fen - coalesce(sum(s.amount_fen), 0) AS due "
                 "FROM bills b LEFT JOIN bill_settlements s ON s.bill_id = b.id WHERE b.estate_code = :estate "
                 "GROUP BY b.id HAVING b.amount_fen - coalesce(sum(s.amount_fen), 0) > 0"
             ),
             {"estate": self.estate},
         ).all()
+        return [OpenBill(str(r.id), r.period, int(r.due), r.billed_on) for r in rows]
 
-    def settle(self, bill_id: uuid.UUID, transaction_id: uuid.UUID, amount_fen: int) -> None:
+    def settle(self, settlements: Iterable[tuple[str, str, int]]) -> None:
+        """Record (bill id, transaction id, fen) settlements in one statement."""
+        items = list(settlements)
+        if not items:
+            return
         self.session.execute(
             text(
                 "INSERT INTO bill_settlements (estate_code, bill_id, transaction_id, amount_fen) "
-                "VALUES (:estate, :bill, :tx, :amount)"
+                "SELECT :estate, bill, tx, amount FROM unnest(CAST(:bills AS uuid[]), CAST(:txs AS uuid[]), "
+                "CAST(:amounts AS bigint[])) AS s(bill, tx, amount)"
             ),
-            {"estate": self.estate, "bill": bill_id, "tx": transaction_id, "amount": amount_fen},
+            {
+                "estate": self.estate,
+                "bills": [uuid.UUID(bill) for bill, _, _ in items],
+                "txs": [uuid.UUID(tx) for _, tx, _ in items],
+                "amounts": [fen for _, _, fen in items],
+            },
         )
 
     def add_payment(
-        self,
-        household_id: str,
-        amount_fen: int,
-        method: str,
-        reference: str,
-        received_on: date,
-        transaction_id: uuid.UUID,
-    ) -> uuid.UUID:
+        self, household_id: str, amount_fen: int, method: str, reference: str, received_on: date, transaction_id: str
+    ) -> str:
         payment_id = uuid.uuid4()
         self.session.execute(
             text(
@@ -354,53 +378,29 @@ class JournalRepository:
                 "method": method,
                 "reference": reference,
                 "received": received_on,
-                "tx": transaction_id,
+                "tx": uuid.UUID(transaction_id),
             },
         )
-        return payment_id
+        return str(payment_id)
 
-    def bill_of_transaction(self, transaction_id: uuid.UUID) -> Any:
-        return self.session.execute(
+    def bill_of_transaction(self, transaction_id: uuid.UUID) -> tuple[str, int] | None:
+        """The bill a ``fee_billed`` transaction posted, with what is still due on it."""
+        row = self.session.execute(
             text(
                 "SELECT b.id, b.amount_fen - coalesce(sum(s.amount_fen), 0) AS due FROM bills b "
                 "LEFT JOIN bill_settlements s ON s.bill_id = b.id WHERE b.transaction_id = :tx GROUP BY b.id"
             ),
             {"tx": transaction_id},
-        ).one()
+        ).first()
+        return (str(row.id), int(row.due)) if row else None
 
-    def settlements_of(self, transaction_id: uuid.UUID) -> list[tuple[uuid.UUID, int]]:
+    def settlements_of(self, transaction_id: uuid.UUID) -> list[tuple[str, int]]:
         rows = self.session.execute(
             text("SELECT bill_id, amount_fen FROM bill_settlements WHERE transaction_id = :tx"), {"tx": transaction_id}
         ).all()
-        return [(r.bill_id, int(r.amount_fen)) for r in rows]
+        return [(str(r.bill_id), int(r.amount_fen)) for r in rows]
 
-    def prepaid_credits(self, household_ids: list[str]) -> dict[str, int]:
-        """Prepaid credit (the credit balance of 2000) of each of these households that has one."""
-        rows = self.session.execute(
-            text(
-                "SELECT household_id, -sum(amount_fen) AS credit FROM postings WHERE estate_code = :estate "
-                "AND account = '2000' AND household_id = ANY(:ids) GROUP BY household_id HAVING sum(amount_fen) < 0"
-            ),
-            {"estate": self.estate, "ids": [uuid.UUID(h) for h in household_ids]},
-        ).all()
-        return {str(r.household_id): int(r.credit) for r in rows}
-
-    def open_accounts(self) -> set[str]:
-        return set(
-            self.session.execute(
-                text("SELECT code FROM accounts WHERE estate_code = :estate"), {"estate": self.estate}
-            ).scalars()
-        )
-
-    def open_periods(self) -> list[str]:
-        return list(
-            self.session.execute(
-                text("SELECT period FROM periods WHERE estate_code = :estate AND status = 'open' ORDER BY period"),
-                {"estate": self.estate},
-            ).scalars()
-        )
-
-    def bills_of(self, household_id: str) -> list[dict[str, Any]]:
+    def bills_of(self, household_id: str) -> list[BillView]:
         rows = self.session.execute(
             text(
                 "SELECT b.id, b.period, b.amount_fen, b.billed_on, b.area_centi_sqm, "
@@ -410,15 +410,46 @@ class JournalRepository:
                 "AND b.household_id = :household GROUP BY b.id ORDER BY b.period"
             ),
             {"estate": self.estate, "household": uuid.UUID(household_id)},
-        ).mappings()
-        return [dict(row) for row in rows]
+        ).all()
+        return [
+            BillView(
+                id=str(r.id),
+                period=r.period,
+                amount_fen=int(r.amount_fen),
+                billed_on=r.billed_on,
+                area_centi_sqm=int(r.area_centi_sqm),
+                rate=r.rate,
+                occupied_days=r.occupied_days,
+                due_fen=int(r.due_fen),
+            )
+            for r in rows
+        ]
 
-    def payments_of(self, household_id: str) -> list[dict[str, Any]]:
+    def payments_of(self, household_id: str) -> list[PaymentView]:
         rows = self.session.execute(
             text(
                 "SELECT id, amount_fen, method, reference, received_on, transaction_id FROM payments "
                 "WHERE estate_code = :estate AND household_id = :household ORDER BY received_on, id"
             ),
             {"estate": self.estate, "household": uuid.UUID(household_id)},
-        ).mappings()
-        return [dict(row) for row in rows]
+        ).all()
+        return [
+            PaymentView(
+                id=str(r.id),
+                amount_fen=int(r.amount_fen),
+                method=r.method,
+                reference=r.reference,
+                received_on=r.received_on,
+                transaction_id=str(r.transaction_id),
+            )
+            for r in rows
+        ]
+
+    def has_entries_of(self, household_id: str) -> bool:
+        return (
+            self.session.execute(
+                text("SELECT 1 FROM postings WHERE estate_code = :estate AND household_id = :household LIMIT 1"),
+                {"estate": self.estate, "household": uuid.UUID(household_id)},
+            ).first()
+            is not None
+        )

@@ -49,6 +49,16 @@ class BillableHousehold:
     occupied_until: date | None
 
 
+def period_rules(rules: tenant_pb2.EstateRules) -> PeriodRules:
+    return PeriodRules(
+        fee_rate_fen_per_sqm_month=Decimal(rules.fee_rate_fen_per_sqm_month),
+        remuneration_share_bps=rules.remuneration_share_bps,
+        donation_share_bps=rules.donation_share_bps,
+        remuneration_basis=BASIS.get(rules.remuneration_basis, "collected"),
+        billing_day=rules.billing_day or 1,
+    )
+
+
 def _date(value: str) -> date | None:
     return date.fromisoformat(value) if value else None
 
@@ -73,22 +83,20 @@ class TenantClient:
         )
         return terms, info
 
-    def rules_on(self, estate_code: str, day: date) -> PeriodRules:
+    def rules_message(self, estate_code: str, day: date) -> tenant_pb2.EstateRules:
+        """The rules in force on ``day``, as the tenant service states them (with their start date)."""
         try:
-            rules = self._stub.GetEstateRules(
+            rules: tenant_pb2.EstateRules = self._stub.GetEstateRules(
                 tenant_pb2.GetEstateRequest(estate_code=estate_code, rules_on=day.isoformat()),
                 metadata=call_metadata(self._tokens),
                 timeout=10,
             )
+            return rules
         except grpc.RpcError as error:
             raise translate_rpc_error(error) from error
-        return PeriodRules(
-            fee_rate_fen_per_sqm_month=Decimal(rules.fee_rate_fen_per_sqm_month),
-            remuneration_share_bps=rules.remuneration_share_bps,
-            donation_share_bps=rules.donation_share_bps,
-            remuneration_basis=BASIS.get(rules.remuneration_basis, "collected"),
-            billing_day=rules.billing_day or 1,
-        )
+
+    def rules_on(self, estate_code: str, day: date) -> PeriodRules:
+        return period_rules(self.rules_message(estate_code, day))
 
     def households(self, estate_code: str) -> Iterator[BillableHousehold]:
         try:

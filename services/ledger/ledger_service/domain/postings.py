@@ -31,10 +31,18 @@ REMUNERATION = "5000"
 HOUSEHOLD_ACCOUNTS = frozenset({RECEIVABLE, PREPAID})
 """Accounts whose lines carry a household (the household sub-ledgers); no other account does."""
 
+MANAGED_ACCOUNTS = frozenset({RECEIVABLE, PREPAID, REMUNERATION_PAYABLE, DONATION_PAYABLE, FEE_INCOME, REMUNERATION})
+"""Accounts only the ledger's own rules post to: fees, household sub-ledgers, remuneration, donation."""
+
 CHART_CODES = frozenset(account.code for account in STANDARD_CHART)
 
-MAX_ABS_FEN = 2**63 - 1
-"""Largest amount a line may carry: it must fit the signed 64-bit column it is stored in."""
+MAX_ENTRY_FEN = 10**10
+"""Largest amount a caller may enter (a payment, an income, a posting line): 100 million yuan.
+Bounded so that every sum of entries — balances, totals, statements — stays far inside the signed
+64-bit integers the database, gRPC and JSON readers use (9.2 × 10^8 maximal entries to overflow)."""
+
+MAX_ABS_FEN = 10**12
+"""Largest amount a line may carry, derived lines (a month's remuneration accrual) included."""
 
 _BUDGET_LINE = re.compile(r"5[1-9][0-9]{2}")
 _PERIOD = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])")

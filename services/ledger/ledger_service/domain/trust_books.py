@@ -269,12 +269,17 @@ def period_totals(transactions: Iterable[Transaction], basis: str) -> PeriodTota
 def _accrual(
     period: str,
     terms: RemunerationTerms,
-    remuneration_accrued_in_period: int,
-    basis_total_in_period_before: int,
+    remuneration_accrued_in_period: int | None,
+    basis_total_in_period_before: int | None,
     postings: Sequence[Transaction],
 ) -> list[Transaction]:
-    """The remuneration accrual for ``postings``: share(B + d) - share(B), or nothing when 0."""
+    """The remuneration accrual for ``postings``: share(B + d) - share(B), or nothing when 0.
+
+    Nothing either when the caller gives no running totals: it accrues later, per batch, with
+    :func:`accrue_remuneration` (the engine does, so postings need not serialise on the totals)."""
     bps, basis = _remuneration_terms(terms)
+    if remuneration_accrued_in_period is None or basis_total_in_period_before is None:
+        return []
     _require_fen("remuneration accrued in the period", remuneration_accrued_in_period)
     _require_fen("remuneration basis of the period", basis_total_in_period_before)
     if remuneration_accrued_in_period != share(basis_total_in_period_before, bps):
@@ -308,6 +313,45 @@ def _accrual(
     ]
 
 
+def accrue_remuneration(
+    period: str, terms: RemunerationTerms, *, basis_total_fen: int, accrued_fen: int
+) -> list[Transaction]:
+    """The remuneration still to accrue in ``period``: share(B) - what is accrued, or nothing.
+
+    ``basis_total_fen`` is the period's remuneration basis so far (:func:`basis_of_totals`) and
+    ``accrued_fen`` the net debit to 5000 in the period. Accruing per batch of postings telescopes
+    exactly as accruing per posting does: after any number of batches the period's accruals add up
+    to share(B), rounded once."""
+    check_period(period)
+    bps, basis = _remuneration_terms(terms)
+    _require_fen("remuneration basis of the period", basis_total_fen)
+    _require_fen("remuneration accrued in the period", accrued_fen)
+    amount = share(basis_total_fen, bps) - accrued_fen
+    if amount == 0:
+        return []
+    return [
+        Transaction(
+            kind=Kind.REMUNERATION_ACCRUED,
+            period=period,
+            lines=(Line(REMUNERATION, amount), Line(REMUNERATION_PAYABLE, -amount)),
+            memo=f"Firm remuneration, {_percent(bps)} of fees {basis}",
+            reference={"basis": str(basis), "share_bps": str(bps), "basis_period_total_fen": str(basis_total_fen)},
+        )
+    ]
+
+
+def basis_of_totals(totals: Iterable[tuple[str, str, int]], basis: str) -> tuple[int, int]:
+    """(remuneration basis, remuneration accrued) of a period from its (account, kind, fen) totals."""
+    billed = _basis(basis) is RemunerationBasis.BILLED
+    basis_fen = accrued = 0
+    for account, kind, fen in totals:
+        if (billed and account == FEE_INCOME) or (not billed and account == RECEIVABLE and kind in SETTLING_KINDS):
+            basis_fen -= fen
+        if account == REMUNERATION:
+            accrued += fen
+    return basis_fen, accrued
+
+
 # --- the posting rules ------------------------------------------------------------------------
 
 
@@ -317,8 +361,8 @@ def bill_household(
     amount_fen: int,
     terms: RemunerationTerms,
     *,
-    remuneration_accrued_in_period: int,
-    basis_total_in_period_before: int,
+    remuneration_accrued_in_period: int | None = None,
+    basis_total_in_period_before: int | None = None,
     prepaid_credit_fen: int,
     reference: Mapping[str, str] | None = None,
 ) -> list[Transaction]:
@@ -387,8 +431,8 @@ def record_payment(
     allocation: Allocation,
     terms: RemunerationTerms,
     *,
-    remuneration_accrued_in_period: int,
-    basis_total_in_period_before: int,
+    remuneration_accrued_in_period: int | None = None,
+    basis_total_in_period_before: int | None = None,
     reference: Mapping[str, str] | None = None,
 ) -> list[Transaction]:
     """Post a household's payment as ``allocation`` (from :func:`allocate_payment`) splits it.
@@ -497,8 +541,8 @@ def reverse_entry(
     memo: str,
     terms: RemunerationTerms,
     *,
-    remuneration_accrued_in_period: int,
-    basis_total_in_period_before: int,
+    remuneration_accrued_in_period: int | None = None,
+    basis_total_in_period_before: int | None = None,
     household_balances: Mapping[str, HouseholdBalance],
     bill_due_fen_remaining: int | None = None,
 ) -> list[Transaction]:
@@ -574,6 +618,58 @@ def collection_rate_bps(collected_fen: int, billed_fen: int) -> int:
     if billed_fen <= 0:
         return 0
     return round_half_up(collected_fen * 10000, billed_fen)
+
+
+def statement_of_totals(
+    period: str, totals: Iterable[tuple[str, str, str, int]], opening_cash_of_year_fen: int
+) -> MonthlyStatement:
+    """The monthly statement of ``period`` from per-period totals: (period, account, kind, net fen)
+    from January of its year through ``period``. The same figures as :func:`statement` gives from
+    the transactions themselves (a reversal keeps its original's kind, so it nets in place)."""
+    check_period(period)
+    _require_fen("opening cash of the year", opening_cash_of_year_fen)
+    year = period[:4]
+    opening = opening_cash_of_year_fen
+    cash_in_period = billed = collected = remuneration = donation = surplus = 0
+    common_income = dict.fromkeys(COMMON_INCOME_ACCOUNTS, 0)
+    expenses: dict[str, int] = {}
+    for posted, account, kind, fen in totals:
+        check_period(posted)
+        if posted[:4] != year or posted > period:
+            raise InvalidInput(f"a statement of {period} takes the totals of {year} up to {period}")
+        if account[0] in "45":
+            surplus -= fen
+        if posted < period:
+            if account == CASH:
+                opening += fen
+            continue
+        if account == CASH:
+            cash_in_period += fen
+        elif account == FEE_INCOME:
+            billed -= fen
+        elif account == RECEIVABLE and kind in SETTLING_KINDS:
+            collected -= fen
+        elif account == DONATION_PAYABLE and kind == Kind.DONATION_DECLARED:
+            donation -= fen
+        elif account == REMUNERATION:
+            remuneration += fen
+        elif account in _COMMON_INCOME_KINDS:
+            common_income[_COMMON_INCOME_KINDS[account]] -= fen
+        elif is_budget_line(account):
+            expenses[account] = expenses.get(account, 0) + fen
+    return MonthlyStatement(
+        period=period,
+        opening_balance_fen=opening,
+        fees_billed_fen=billed,
+        fees_collected_fen=collected,
+        collection_rate_bps=collection_rate_bps(collected, billed),
+        common_income_by_kind=common_income,
+        expenses_by_budget_line=dict(sorted((line, fen) for line, fen in expenses.items() if fen)),
+        remuneration_fen=remuneration,
+        donation_fen=donation,
+        closing_balance_fen=opening + cash_in_period,
+        surplus_year_to_date_fen=surplus,
+    )
 
 
 def statement(

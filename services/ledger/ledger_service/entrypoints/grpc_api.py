@@ -1,4 +1,4 @@
-"""gRPC API of the trust books for the other services."""
+"""gRPC API of the trust books for the other services (thin: authorise, call a use case, map)."""
 
 from __future__ import annotations
 
@@ -7,12 +7,13 @@ from collections.abc import Callable
 import grpc
 
 from ledger_service.domain.books import AccountType
-from ledger_service.service_layer import journal as cases
+from ledger_service.service_layer import postings, views
 from ledger_service.service_layer.books import chart_of_accounts
+from ledger_service.service_layer.unit_of_work import LedgerUnitOfWork
 from xinyi.ledger.v1 import ledger_pb2, ledger_pb2_grpc
 from xinyi_shared.auth import ESTATE_ROLES, Role, require_estate_access
 from xinyi_shared.db import Database
-from xinyi_shared.errors import InvalidInput
+from xinyi_shared.errors import Conflict, InvalidInput, NotFound, XinyiError
 from xinyi_shared.grpc_server import current_principal
 
 ACCOUNT_TYPE_TO_PROTO = {
@@ -23,6 +24,12 @@ ACCOUNT_TYPE_TO_PROTO = {
     AccountType.EXPENSE: ledger_pb2.ACCOUNT_TYPE_EXPENSE,
 }
 BOOKS = ("trust",)
+# The status a refused item of a batch carries: what the single-transaction call would answer.
+ERROR_CODES: dict[type[XinyiError], str] = {
+    InvalidInput: "INVALID_ARGUMENT",
+    Conflict: "ALREADY_EXISTS",
+    NotFound: "NOT_FOUND",
+}
 
 
 def _estate(code: str, *roles: str) -> str:
@@ -37,9 +44,14 @@ def _book(book: str) -> None:
         raise InvalidInput(f"unknown book {book!r}: one of {', '.join(BOOKS)}")
 
 
+def _lines(lines: list[ledger_pb2.PostingLine]) -> list[tuple[str, int, str | None]]:
+    return [(line.account, line.amount_fen, line.household_id or None) for line in lines]
+
+
 class LedgerServicer(ledger_pb2_grpc.LedgerServiceServicer):
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, uow_factory: Callable[[str], LedgerUnitOfWork]) -> None:
         self._database = database
+        self._uow = uow_factory
 
     def GetChartOfAccounts(
         self, request: ledger_pb2.GetChartOfAccountsRequest, context: grpc.ServicerContext
@@ -62,24 +74,53 @@ class LedgerServicer(ledger_pb2_grpc.LedgerServiceServicer):
     ) -> ledger_pb2.PostedTransaction:
         code = _estate(request.estate_code, Role.SERVICE)
         _book(request.book)
-        lines = [(line.account, line.amount_fen, line.household_id or None) for line in request.lines]
-        result, replayed = cases.post_transaction(
-            self._database,
-            code,
+        result, replayed = postings.post_transaction(
+            self._uow(code),
             request.idempotency_key,
             request.kind,
             request.memo,
-            lines,
+            _lines(list(request.lines)),
             current_principal().username,
         )
         return ledger_pb2.PostedTransaction(
-            transaction_id=result["transaction_id"], period=result["period"], replayed=replayed
+            transaction_id=result.transaction_id, period=result.period, replayed=replayed
         )
+
+    def PostTransactions(
+        self, request: ledger_pb2.PostTransactionsRequest, context: grpc.ServicerContext
+    ) -> ledger_pb2.PostTransactionsResponse:
+        code = _estate(request.estate_code, Role.SERVICE)
+        _book(request.book or "trust")
+        items = [(t.idempotency_key, t.kind, t.memo, _lines(list(t.lines))) for t in request.transactions]
+        outcomes = postings.post_transactions(self._uow(code), items, current_principal().username)
+        response = ledger_pb2.PostTransactionsResponse()
+        for (key, _, _, _), outcome in zip(items, outcomes, strict=True):
+            if isinstance(outcome, XinyiError):
+                response.refused += 1
+                response.results.append(
+                    ledger_pb2.PostTransactionResult(
+                        idempotency_key=key,
+                        error_code=ERROR_CODES.get(type(outcome), "FAILED_PRECONDITION"),
+                        error_reason=outcome.reason,
+                    )
+                )
+                continue
+            posted, replayed = outcome
+            if replayed:
+                response.replayed += 1
+            else:
+                response.posted += 1
+            response.results.append(
+                ledger_pb2.PostTransactionResult(
+                    idempotency_key=key, transaction_id=posted.transaction_id, period=posted.period, replayed=replayed
+                )
+            )
+        return response
 
     def GetBalances(self, request: ledger_pb2.GetBalancesRequest, context: grpc.ServicerContext) -> ledger_pb2.Balances:
         code = _estate(request.estate_code, Role.SERVICE, *ESTATE_ROLES)
         _book(request.book or "trust")
-        balances = cases.balances(self._database, code)
+        balances = views.balances(self._uow(code))
         return ledger_pb2.Balances(
             balances=[ledger_pb2.Balance(account=a, balance_fen=f) for a, f in sorted(balances.items())]
         )
@@ -88,7 +129,7 @@ class LedgerServicer(ledger_pb2_grpc.LedgerServiceServicer):
         self, request: ledger_pb2.GetStatementRequest, context: grpc.ServicerContext
     ) -> ledger_pb2.Statement:
         code = _estate(request.estate_code, Role.SERVICE, *ESTATE_ROLES)
-        s = cases.get_statement(self._database, code, request.period)
+        s = views.get_statement(self._uow(code), request.period)
         return ledger_pb2.Statement(
             estate_code=code,
             period=s["period"],
@@ -106,8 +147,8 @@ class LedgerServicer(ledger_pb2_grpc.LedgerServiceServicer):
         )
 
 
-def register(database: Database) -> Callable[[grpc.Server], None]:
+def register(database: Database, uow_factory: Callable[[str], LedgerUnitOfWork]) -> Callable[[grpc.Server], None]:
     def add(server: grpc.Server) -> None:
-        ledger_pb2_grpc.add_LedgerServiceServicer_to_server(LedgerServicer(database), server)
+        ledger_pb2_grpc.add_LedgerServiceServicer_to_server(LedgerServicer(database, uow_factory), server)
 
     return add

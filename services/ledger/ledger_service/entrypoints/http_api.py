@@ -1,32 +1,60 @@
-"""HTTP API of the trust books (thin: parse, authorise, call the service layer, shape the output).
+"""HTTP API of the trust books (thin: parse, authorise through typed dependencies, call a use case,
+shape its typed result).
 
 Every write that moves money needs an ``Idempotency-Key`` header; a retry with the same key
-returns the first answer (with ``Idempotent-Replayed: true``), the same key with another body 409."""
+returns the first answer (with ``Idempotent-Replayed: true``), the same key with another body 409.
+Amounts are strict integers of fen: booleans, strings and decimals are refused (422)."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Header, Path, Query, Response
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi import APIRouter, Path, Query, Request, Response
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from ledger_service.adapters.statement_pdf import StatementView, render_statement_pdf
 from ledger_service.domain.books import TrustBooks
-from ledger_service.service_layer import journal as cases
+from ledger_service.domain.postings import MAX_ENTRY_FEN
+from ledger_service.domain.views import EntryView, HouseholdAccount, PaymentRecorded, Posted
+from ledger_service.entrypoints.deps import (
+    OVERSIGHT,
+    AnyMember,
+    EstateUnitOfWork,
+    FirmManager,
+    FirmMember,
+    IdempotencyKey,
+    Overseer,
+)
+from ledger_service.service_layer import postings, views
 from ledger_service.service_layer.books import chart_of_accounts
-from xinyi_shared.auth import ESTATE_ROLES, Principal, Role, require_estate_access, require_role
+from ledger_service.service_layer.common import Registry
+from xinyi_shared.auth import ESTATE_ROLES, require_estate_access
 from xinyi_shared.db import Database
 from xinyi_shared.errors import NotFound
 from xinyi_shared.http import CurrentPrincipal, EstateCode
 
-Period = Annotated[str, Path(description="A month, YYYY-MM", pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$")]
-IdempotencyKey = Annotated[
-    str | None, Header(alias="Idempotency-Key", description="8-128 characters, unique per intended write")
-]
-FIRM = (Role.FIRM_MANAGER, Role.FIRM_STAFF)
-OVERSIGHT = (Role.FIRM_MANAGER, Role.FIRM_STAFF, Role.SUPERVISOR)
+PERIOD_PATTERN = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
+Period = Annotated[str, Path(description="A month, YYYY-MM", pattern=PERIOD_PATTERN)]
+Fen = Annotated[StrictInt, Field(gt=0, le=MAX_ENTRY_FEN, description=f"Integer fen, 1 to {MAX_ENTRY_FEN}")]
+MAX_ENTRY_NUMBER = 2**62
+
+
+class ErrorBody(BaseModel):
+    error: str = Field(examples=["invalid_input"])
+    reason: str = Field(examples=["a payment must be between 1 and 10000000000 fen"])
+
+
+def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    described = {
+        401: "No valid token",
+        403: "The token's roles or estates do not allow this",
+        404: "No such estate's books, period, household or entry",
+        409: "Refused by the state of the books (closed period, reused idempotency key, read-only books)",
+        422: "Invalid input",
+    }
+    return {status: {"model": ErrorBody, "description": described[status]} for status in (401, 403, *statuses)}
 
 
 class AccountPublic(BaseModel):
@@ -56,15 +84,10 @@ class ChartPublic(BaseModel):
         )
 
 
-class BillingRun(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    period: str = Field(pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$", examples=["2026-11"])
-
-
 class PaymentCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    household_id: str
-    amount_fen: int = Field(description="Integer fen (3150 = 31.50 CNY); positive")
+    household_id: UUID
+    amount_fen: Fen
     method: str = Field(description="cash, bank_transfer, wechat_pay or alipay")
     reference: str = Field(default="", max_length=200, description="Bank or WeChat Pay/Alipay transaction reference")
     received_on: date
@@ -73,7 +96,7 @@ class PaymentCreate(BaseModel):
 class IncomeCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     kind: str = Field(description="parking, advertising, venue_rent or other")
-    amount_fen: int
+    amount_fen: Fen
     description: str = Field(default="", max_length=200)
     received_on: date
 
@@ -83,85 +106,183 @@ class ReversalCreate(BaseModel):
     reason: str = Field(min_length=1, max_length=500)
 
 
+class Allocated(BaseModel):
+    bill_id: str
+    amount_fen: int
+
+
+class PaymentPublic(BaseModel):
+    payment_id: str
+    transaction_id: str
+    number: int = Field(description="The entry's number in the estate's books")
+    period: str
+    allocated: list[Allocated]
+    to_prepaid_fen: int
+
+    @classmethod
+    def of(cls, result: PaymentRecorded) -> PaymentPublic:
+        return cls(
+            payment_id=result.payment_id,
+            transaction_id=result.transaction_id,
+            number=result.number,
+            period=result.period,
+            allocated=[Allocated(bill_id=b, amount_fen=f) for b, f in result.allocated],
+            to_prepaid_fen=result.to_prepaid_fen,
+        )
+
+
+class PostedPublic(BaseModel):
+    transaction_id: str
+    number: int
+    period: str
+    reverses: str | None = None
+
+    @classmethod
+    def of(cls, result: Posted) -> PostedPublic:
+        return cls(
+            transaction_id=result.transaction_id, number=result.number, period=result.period, reverses=result.reverses
+        )
+
+
+class StatementPublic(BaseModel):
+    estate_code: str
+    estate_name: str
+    closed: bool
+    period: str
+    opening_balance_fen: int
+    fees_billed_fen: int
+    fees_collected_fen: int
+    collection_rate_bps: int
+    common_income_by_kind: dict[str, int]
+    expenses_by_budget_line: dict[str, int]
+    remuneration_fen: int
+    donation_fen: int
+    closing_balance_fen: int
+    surplus_year_to_date_fen: int
+
+
+class BillPublic(BaseModel):
+    id: str
+    period: str
+    amount_fen: int
+    billed_on: date
+    area_centi_sqm: int
+    rate: str
+    occupied_days: int | None
+    due_fen: int
+
+
+class PaymentRecordPublic(BaseModel):
+    id: str
+    amount_fen: int
+    method: str
+    reference: str
+    received_on: date
+    transaction_id: str
+
+
+class HouseholdAccountPublic(BaseModel):
+    household_id: str
+    owed_fen: int
+    prepaid_fen: int
+    bills: list[BillPublic]
+    payments: list[PaymentRecordPublic]
+
+    @classmethod
+    def of(cls, account: HouseholdAccount) -> HouseholdAccountPublic:
+        return cls(
+            household_id=account.household_id,
+            owed_fen=account.owed_fen,
+            prepaid_fen=account.prepaid_fen,
+            bills=[BillPublic(**vars(b)) for b in account.bills],
+            payments=[PaymentRecordPublic(**vars(p)) for p in account.payments],
+        )
+
+
+class HouseholdOwing(BaseModel):
+    household_id: str
+    owed_fen: int
+
+
+class ArrearsPublic(BaseModel):
+    as_of: date
+    total_fen: int
+    ageing_fen: dict[str, int]
+    households: list[HouseholdOwing]
+    next_after: str | None = Field(description="Pass as ?after= for the next page; null on the last page")
+
+
+class EntryLinePublic(BaseModel):
+    account: str
+    amount_fen: int
+    household_id: str | None
+
+
+class EntryPublic(BaseModel):
+    id: str
+    number: int = Field(description="The entry's number in the estate's books; page with ?before=")
+    period: str
+    kind: str
+    memo: str
+    reverses: str | None
+    posted_at: datetime
+    posted_by: str
+    lines: list[EntryLinePublic]
+
+    @classmethod
+    def of(cls, entry: EntryView) -> EntryPublic:
+        return cls(
+            id=entry.id,
+            number=entry.number,
+            period=entry.period,
+            kind=entry.kind,
+            memo=entry.memo,
+            reverses=entry.reverses,
+            posted_at=entry.posted_at,
+            posted_by=entry.posted_by,
+            lines=[EntryLinePublic(**vars(line)) for line in entry.lines],
+        )
+
+
 def _replayed(response: Response, replayed: bool) -> None:
     if replayed:
         response.headers["Idempotent-Replayed"] = "true"
 
 
-def build_district_router(database: Database, registry: cases.Registry) -> APIRouter:
-    router = APIRouter(prefix="/v1", tags=["billing"])
-
-    @router.post(
-        "/districts/{district}/billing-runs", summary="Bill every estate of a district for a month (platform_admin)"
-    )
-    def district_billing(
-        district: Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")],
-        body: BillingRun,
-        principal: CurrentPrincipal,
-        idempotency_key: IdempotencyKey = None,
-    ) -> dict[str, Any]:
-        require_role(principal, Role.PLATFORM_ADMIN, Role.SERVICE)
-        return cases.run_district_billing(
-            database, registry, district, body.period, cases.check_key(idempotency_key), principal.username
-        )
-
-    return router
-
-
-def build_router(database: Database, registry: cases.Registry, membership: Any) -> APIRouter:
+def build_router(database: Database, registry: Registry, membership: Any) -> APIRouter:
     router = APIRouter(prefix="/v1/estates/{code}")
-
-    def require_household_reader(principal: Principal, code: str, household_id: str) -> None:
-        """The firm and the supervisor read every household's account; a resident only its own."""
-        require_estate_access(principal, code, *ESTATE_ROLES)
-        if principal.has_role(*OVERSIGHT):
-            return
-        if household_id not in membership.households_of_user(code, principal.subject):
-            raise NotFound("no such household account")
 
     @router.get(
         "/accounts",
         tags=["trust books"],
         response_model=ChartPublic,
+        responses=errors(404),
         summary="The chart of accounts (anyone of the estate)",
     )
-    def get_chart(code: EstateCode, principal: CurrentPrincipal) -> ChartPublic:
-        require_estate_access(principal, code, *ESTATE_ROLES)
+    def get_chart(code: EstateCode, principal: AnyMember) -> ChartPublic:
         return ChartPublic.of(chart_of_accounts(database, code))
-
-    @router.post(
-        "/billing-runs",
-        tags=["billing"],
-        summary="Bill every household for a month (firm); billing twice bills nothing new",
-    )
-    def billing_run(
-        code: EstateCode, body: BillingRun, principal: CurrentPrincipal, idempotency_key: IdempotencyKey = None
-    ) -> dict[str, Any]:
-        require_estate_access(principal, code, *FIRM)
-        return cases.run_billing(
-            database, registry, code, body.period, cases.check_key(idempotency_key), principal.username
-        )
 
     @router.post(
         "/payments",
         tags=["payments"],
         status_code=201,
+        response_model=PaymentPublic,
+        responses=errors(404, 409, 422),
         summary="Record a household's payment (firm); oldest bills first",
     )
     def payment(
         code: EstateCode,
         body: PaymentCreate,
-        principal: CurrentPrincipal,
+        principal: FirmMember,
+        key: IdempotencyKey,
+        uow: EstateUnitOfWork,
         response: Response,
-        idempotency_key: IdempotencyKey = None,
-    ) -> dict[str, Any]:
-        require_estate_access(principal, code, *FIRM)
-        result, replayed = cases.record_payment(
-            database,
+    ) -> PaymentPublic:
+        result, replayed = postings.record_payment(
+            uow,
             registry,
-            code,
-            cases.check_key(idempotency_key),
-            body.household_id,
+            key,
+            str(body.household_id),
             body.amount_fen,
             body.method,
             body.reference,
@@ -169,95 +290,96 @@ def build_router(database: Database, registry: cases.Registry, membership: Any) 
             principal.username,
         )
         _replayed(response, replayed)
-        return result
+        return PaymentPublic.of(result)
 
     @router.post(
         "/common-income",
         tags=["income"],
         status_code=201,
+        response_model=PostedPublic,
+        responses=errors(404, 409, 422),
         summary="Record common income: parking, advertising, venue rent, other (firm)",
     )
     def income(
         code: EstateCode,
         body: IncomeCreate,
-        principal: CurrentPrincipal,
+        principal: FirmMember,
+        key: IdempotencyKey,
+        uow: EstateUnitOfWork,
         response: Response,
-        idempotency_key: IdempotencyKey = None,
-    ) -> dict[str, Any]:
-        require_estate_access(principal, code, *FIRM)
-        result, replayed = cases.record_common_income(
-            database,
-            code,
-            cases.check_key(idempotency_key),
-            body.kind,
-            body.amount_fen,
-            body.description,
-            body.received_on,
-            principal.username,
+    ) -> PostedPublic:
+        result, replayed = postings.record_common_income(
+            uow, key, body.kind, body.amount_fen, body.description, body.received_on, principal.username
         )
         _replayed(response, replayed)
-        return result
+        return PostedPublic.of(result)
 
     @router.post(
         "/transactions/{transaction_id}/reversal",
         tags=["corrections"],
         status_code=201,
+        response_model=PostedPublic,
+        responses=errors(404, 409, 422),
         summary="Correct an entry by reversing it (firm manager)",
     )
     def reversal(
         code: EstateCode,
         transaction_id: UUID,
         body: ReversalCreate,
-        principal: CurrentPrincipal,
+        principal: FirmManager,
+        key: IdempotencyKey,
+        uow: EstateUnitOfWork,
         response: Response,
-        idempotency_key: IdempotencyKey = None,
-    ) -> dict[str, Any]:
-        require_estate_access(principal, code, Role.FIRM_MANAGER)
-        result, replayed = cases.reverse(
-            database, registry, code, cases.check_key(idempotency_key), transaction_id, body.reason, principal.username
-        )
+    ) -> PostedPublic:
+        result, replayed = postings.reverse(uow, key, transaction_id, body.reason, principal.username)
         _replayed(response, replayed)
-        return result
+        return PostedPublic.of(result)
 
     @router.post(
         "/periods/{period}/close",
         tags=["periods"],
-        summary="Close a month: donation, frozen entries, statement (firm manager)",
+        response_model=StatementPublic,
+        responses=errors(404, 409, 422),
+        summary="Close a month: remuneration, donation, frozen entries, statement (firm manager)",
     )
     def close(
         code: EstateCode,
         period: Period,
-        principal: CurrentPrincipal,
+        principal: FirmManager,
+        key: IdempotencyKey,
+        uow: EstateUnitOfWork,
         response: Response,
-        idempotency_key: IdempotencyKey = None,
     ) -> dict[str, Any]:
-        require_estate_access(principal, code, Role.FIRM_MANAGER)
-        result, replayed = cases.close_period(
-            database, registry, code, period, cases.check_key(idempotency_key), principal.username
-        )
+        result, replayed = postings.close_period(uow, registry, period, key, principal.username)
         _replayed(response, replayed)
         return result
 
-    @router.get("/statements/{period}", tags=["statements"], summary="The monthly statement (anyone of the estate)")
-    def statement(code: EstateCode, period: Period, principal: CurrentPrincipal) -> dict[str, Any]:
-        require_estate_access(principal, code, *ESTATE_ROLES)
-        return cases.get_statement(database, code, period)
+    @router.get(
+        "/statements/{period}",
+        tags=["statements"],
+        response_model=StatementPublic,
+        responses=errors(404, 422),
+        summary="The monthly statement (anyone of the estate); 404 outside the books' months",
+    )
+    def statement(code: EstateCode, period: Period, principal: AnyMember, uow: EstateUnitOfWork) -> dict[str, Any]:
+        return views.get_statement(uow, period)
 
     @router.get(
         "/statements/{period}/pdf",
         tags=["statements"],
-        summary="The monthly statement as a printable PDF",
         response_class=Response,
+        responses={200: {"content": {"application/pdf": {}}}, **errors(404, 422)},
+        summary="The monthly statement as a printable PDF",
     )
-    def statement_pdf(code: EstateCode, period: Period, principal: CurrentPrincipal) -> Response:
-        require_estate_access(principal, code, *ESTATE_ROLES)
-        s = cases.get_statement(database, code, period)
+    def statement_pdf(code: EstateCode, period: Period, principal: AnyMember, request: Request) -> Response:
+        factory = request.app.state.ledger_uow_factory
+        s = views.get_statement(factory(code), period)
         names = {account.code: account.name_zh for account in chart_of_accounts(database, code).accounts}
         view = StatementView(
             estate_code=code,
             estate_name=s["estate_name"] or code,
             period=period,
-            generated_at=cases.estate_now(database, code),
+            generated_at=views.estate_now(factory(code)),
             opening_balance_fen=s["opening_balance_fen"],
             fees_billed_fen=s["fees_billed_fen"],
             fees_collected_fen=s["fees_collected_fen"],
@@ -281,32 +403,69 @@ def build_router(database: Database, registry: cases.Registry, membership: Any) 
     @router.get(
         "/households/{household_id}/account",
         tags=["payments"],
-        summary="A household's bills, payments, arrears and prepaid credit",
+        response_model=HouseholdAccountPublic,
+        responses=errors(404, 422),
+        summary="A household's bills, payments, arrears and prepaid credit (its members, the firm, the supervisor)",
     )
-    def account(code: EstateCode, household_id: UUID, principal: CurrentPrincipal) -> dict[str, Any]:
-        require_household_reader(principal, code, str(household_id))
-        return cases.household_account(database, code, str(household_id))
-
-    @router.get("/arrears", tags=["payments"], summary="Arrears per household and ageing (firm and supervisor)")
-    def arrears(code: EstateCode, principal: CurrentPrincipal) -> dict[str, Any]:
-        require_estate_access(principal, code, *OVERSIGHT)
-        return cases.arrears(database, code)
+    def account(
+        code: EstateCode, household_id: UUID, principal: CurrentPrincipal, uow: EstateUnitOfWork
+    ) -> HouseholdAccountPublic:
+        require_estate_access(principal, code, *ESTATE_ROLES)
+        if not principal.has_role(*OVERSIGHT) and str(household_id) not in membership.households_of_user(
+            code, principal.subject
+        ):
+            raise NotFound("no such household account")
+        return HouseholdAccountPublic.of(views.household_account(uow, str(household_id)))
 
     @router.get(
-        "/transactions", tags=["trust books"], summary="Every entry of the books, newest first (public to the estate)"
+        "/arrears",
+        tags=["payments"],
+        response_model=ArrearsPublic,
+        responses=errors(404, 422),
+        summary="Arrears per household, a page at a time, and ageing (firm and supervisor)",
+    )
+    def arrears(
+        code: EstateCode,
+        principal: Overseer,
+        uow: EstateUnitOfWork,
+        limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+        after: Annotated[UUID | None, Query(description="The last household of the previous page")] = None,
+    ) -> ArrearsPublic:
+        result = views.arrears(uow, limit, str(after) if after else None)
+        return ArrearsPublic(
+            as_of=result.as_of,
+            total_fen=result.total_fen,
+            ageing_fen=result.ageing_fen,
+            households=[HouseholdOwing(household_id=h, owed_fen=f) for h, f in result.households],
+            next_after=result.next_after,
+        )
+
+    @router.get(
+        "/transactions",
+        tags=["trust books"],
+        response_model=list[EntryPublic],
+        responses=errors(404, 422),
+        summary="The entries of the books, newest first (public to the estate); page with ?before=<number>",
     )
     def transactions(
         code: EstateCode,
-        principal: CurrentPrincipal,
+        principal: AnyMember,
+        uow: EstateUnitOfWork,
         limit: Annotated[int, Query(ge=1, le=500)] = 100,
-        offset: Annotated[int, Query(ge=0)] = 0,
-    ) -> list[dict[str, Any]]:
-        require_estate_access(principal, code, *ESTATE_ROLES)
-        return cases.entries(database, code, limit, offset)
+        before: Annotated[
+            int | None, Query(ge=1, le=MAX_ENTRY_NUMBER, description="Entries numbered below this one")
+        ] = None,
+    ) -> list[EntryPublic]:
+        return [EntryPublic.of(entry) for entry in views.entries(uow, limit, before)]
 
-    @router.get("/balances", tags=["trust books"], summary="Balance of every account (debits minus credits, fen)")
-    def get_balances(code: EstateCode, principal: CurrentPrincipal) -> dict[str, int]:
-        require_estate_access(principal, code, *ESTATE_ROLES)
-        return cases.balances(database, code)
+    @router.get(
+        "/balances",
+        tags=["trust books"],
+        response_model=dict[str, int],
+        responses=errors(404),
+        summary="Balance of every account (debits minus credits, fen)",
+    )
+    def get_balances(code: EstateCode, principal: AnyMember, uow: EstateUnitOfWork) -> dict[str, int]:
+        return views.balances(uow)
 
     return router

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Protocol
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
 from ledger_service.adapters.books import BooksRepository
+from ledger_service.adapters.rules import RulesRepository
 from ledger_service.adapters.tenant_client import EstateInfo
 from ledger_service.domain.books import EstateTerms, TrustBooks, open_books
 from xinyi.ledger.v1 import events_pb2
+from xinyi.tenant.v1 import tenant_pb2
 from xinyi_shared.db import Database
 from xinyi_shared.errors import NotFound
 from xinyi_shared.kafka_topics import LEDGER_EVENTS
@@ -21,6 +25,8 @@ EVENT_SOURCE = "xinyi/ledger"
 class EstateRegistry(Protocol):
     def estate(self, estate_code: str) -> tuple[EstateTerms, EstateInfo]: ...
 
+    def rules_message(self, estate_code: str, day: date) -> tenant_pb2.EstateRules: ...
+
 
 def open_trust_books(session: Session, registry: EstateRegistry, estate_code: str, cause_event_id: str) -> bool:
     """Open the estate's books with the terms the registry states; False when they were already open.
@@ -31,8 +37,14 @@ def open_trust_books(session: Session, registry: EstateRegistry, estate_code: st
         return False
     terms, info = registry.estate(estate_code)
     books = open_books(terms)
-    if not repository.add(books, opened_by_event=cause_event_id, info=info):
+    # The rules in force now, with the month they started: the books begin that month, and the
+    # ledger reads its rules from here on (later changes arrive as EstateRulesChanged events).
+    today = datetime.now(ZoneInfo(info.time_zone)).date()
+    rules = registry.rules_message(estate_code, today)
+    first_period = rules.effective_from[:7] if rules.effective_from else f"{today:%Y-%m}"
+    if not repository.add(books, opened_by_event=cause_event_id, info=info, first_period=first_period):
         return False
+    RulesRepository(session, estate_code).record(rules, source=f"grpc:GetEstateRules@{cause_event_id}")
     publish(
         session,
         LEDGER_EVENTS,

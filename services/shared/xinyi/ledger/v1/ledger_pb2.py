@@ -24,7 +24,7 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1cxinyi/ledger/v1/ledger.proto\x12\x0fxinyi.ledger.v1\"b\n\x07\x41\x63\x63ount\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x0f\n\x07name_zh\x18\x03 \x01(\t\x12*\n\x04type\x18\x04 \x01(\x0e\x32\x1c.xinyi.ledger.v1.AccountType\"0\n\x19GetChartOfAccountsRequest\x12\x13\n\x0b\x65state_code\x18\x01 \x01(\t\"\xb2\x01\n\x0f\x43hartOfAccounts\x12\x13\n\x0b\x65state_code\x18\x01 \x01(\t\x12*\n\x08\x61\x63\x63ounts\x18\x02 \x03(\x0b\x32\x18.xinyi.ledger.v1.Account\x12\"\n\x1a\x66\x65\x65_rate_fen_per_sqm_month\x18\x03 \x01(\t\x12\x1e\n\x16remuneration_share_bps\x18\x04 \x01(\x05\x12\x1a\n\x12\x64onation_share_bps\x18\x05 \x01(\x05\"H\n\x0bPostingLine\x12\x0f\n\x07\x61\x63\x63ount\x18\x01 \x01(\t\x12\x12\n\namount_fen\x18\x02 \x01(\x03\x12\x14\n\x0chousehold_id\x18\x03 \x01(\t\"\x9d\x01\n\x16PostTransactionRequest\x12\x13\n\x0b\x65state_code\x18\x01 \x01(\t\x12\x0c\n\x04\x62ook\x18\x02 \x01(\t\x12\x17\n\x0fidempotency_key\x18\x03 \x01(\t\x12\x0c\n\x04kind\x18\x04 \x01(\t\x12\x0c\n\x04memo\x18\x05 \x01(\t\x12+\n\x05lines\x18\x06 \x03(\x0b\x32\x1c.xinyi.ledger.v1.PostingLine\"M\n\x11PostedTransaction\x12\x16\n\x0etransaction_id\x18\x01 \x01(\t\x12\x0e\n\x06period\x18\x02 \x01(\t\x12\x10\n\x08replayed\x18\x03 \x01(\x08\"7\n\x12GetBalancesRequest\x12\x13\n\x0b\x65state_code\x18\x01 \x01(\t\x12\x0c\n\x04\x62ook\x18\x02 \x01(\t\"/\n\x07\x42\x61lance\x12\x0f\n\x07\x61\x63\x63ount\x18\x01 \x01(\t\x12\x13\n\x0b\x62\x61lance_fen\x18\x02 \x01(\x03\"6\n\x08\x42\x61lances\x12*\n\x08\x62\x61lances\x18\x01 \x03(\x0b\x32\x18.xinyi.ledger.v1.Balance\":\n\x13GetStatementRequest\x12\x13\n\x0b\x65state_code\x18\x01 \x01(\t\x12\x0e\n\x06period\x18\x02 \x01(\t\"\xc0\x04\n\tStatement\x12\x13\n\x0b\x65state_code\x18\x01 \x01(\t\x12\x0e\n\x06period\x18\x02 \x01(\t\x12\x0e\n\x06\x63losed\x18\x03 \x01(\x08\x12\x1b\n\x13opening_balance_fen\x18\x04 \x01(\x03\x12\x17\n\x0f\x66\x65\x65s_billed_fen\x18\x05 \x01(\x03\x12\x1a\n\x12\x66\x65\x65s_collected_fen\x18\x06 \x01(\x03\x12\x1b\n\x13\x63ollection_rate_bps\x18\x07 \x01(\x05\x12Q\n\x15\x63ommon_income_by_kind\x18\x08 \x03(\x0b\x32\x32.xinyi.ledger.v1.Statement.CommonIncomeByKindEntry\x12U\n\x17\x65xpenses_by_budget_line\x18\t \x03(\x0b\x32\x34.xinyi.ledger.v1.Statement.ExpensesByBudgetLineEntry\x12\x18\n\x10remuneration_fen\x18\n \x01(\x03\x12\x14\n\x0c\x64onation_fen\x18\x0b \x01(\x03\x12\x1b\n\x13\x63losing_balance_fen\x18\x0c \x01(\x03\x12 \n\x18surplus_year_to_date_fen\x18\r \x01(\x03\x1a\x39\n\x17\x43ommonIncomeByKindEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x03:\x02\x38\x01\x1a;\n\x19\x45xpensesByBudgetLineEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x03:\x02\x38\x01*\xab\x01\n\x0b\x41\x63\x63ountType\x12\x1c\n\x18\x41\x43\x43OUNT_TYPE_UNSPECIFIED\x10\x00\x12\x16\n\x12\x41\x43\x43OUNT_TYPE_ASSET\x10\x01\x12\x1a\n\x16\x41\x43\x43OUNT_TYPE_LIABILITY\x10\x02\x12\x17\n\x13\x41\x43\x43OUNT_TYPE_EQUITY\x10\x03\x12\x17\n\x13\x41\x43\x43OUNT_TYPE_INCOME\x10\x04\x12\x18\n\x14\x41\x43\x43OUNT_TYPE_EXPENSE\x10\x05\x32\xf4\x02\n\rLedgerService\x12\x62\n\x12GetChartOfAccounts\x12*.xinyi.ledger.v1.GetChartOfAccountsRequest\x1a .xinyi.ledger.v1.ChartOfAccounts\x12^\n\x0fPostTransaction\x12\'.xinyi.ledger.v1.PostTransactionRequest\x1a\".xinyi.ledger.v1.PostedTransaction\x12M\n\x0bGetBalances\x12#.xinyi.ledger.v1.GetBalancesRequest\x1a\x19.xinyi.ledger.v1.Balances\x12P\n\x0cGetStatement\x12$.xinyi.ledger.v1.GetStatementRequest\x1a\x1a.xinyi.ledger.v1.Statementb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1cxinyi/ledger/v1/ledger.proto\x12\x0fxinyi.ledger.v1\"b\n\x07\x41\x63\x63ount\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x0f\n\x07name_zh\x18\x03 \x01(\t\x12*\n\x04type\x18\x04 \x01(\x0e\x32\x1c.xinyi.ledger.v1.AccountType\"0\n\x19GetChartOfAccountsRequest\x12\x13\n\x0b\x65state_code\x18\x01 \x01(\t\"\xb2\x01\n\x0f\x43hartOfAccounts\x12\x13\n\x0b\x65state_code\x18\x01 \x01(\t\x12*\n\x08\x61\x63\x63ounts\x18\x02 \x03(\x0b\x32\x18.xinyi.ledger.v1.Account\x12\"\n\x1a\x66\x65\x65_rate_fen_per_sqm_month\x18\x03 \x01(\t\x12\x1e\n\x16remuneration_share_bps\x18\x04 \x01(\x05\x12\x1a\n\x12\x64onation_share_bps\x18\x05 \x01(\x05\"H\n\x0bPostingLine\x12\x0f\n\x07\x61\x63\x63ount\x18\x01 \x01(\t\x12\x12\n\namount_fen\x18\x02 \x01(\x03\x12\x14\n\x0chousehold_id\x18\x03 \x01(\t\"\x9d\x01\n\x16PostTransactionRequest\x12\x13\n\x0b\x65state_code\x18\x01 \x01(\t\x12\x0c\n\x04\x62ook\x18\x02 \x01(\t\x12\x17\n\x0fidempotency_key\x18\x03 \x01(\t\x12\x0c\n\x04kind\x18\x04 \x01(\t\x12\x0c\n\x04memo\x18\x05 \x01(\t\x12+\n\x05lines\x18\x06 \x03(\x0b\x32\x1c.xinyi.ledger.v1.PostingLine\"M\n\x11PostedTransaction\x12\x16\n\x0etransaction_id\x18\x01 \x01(\t\x12\x0e\n\x06period\x18\x02 \x01(\t\x12\x10\n\x08replayed\x18\x03 \x01(\x08\"x\n\x17PostTransactionsRequest\x12\x13\n\x0b\x65state_code\x18\x01 \x01(\t\x12\x0c\n\x04\x62ook\x18\x02 \x01(\t\x12:\n\x0ctransactions\x18\x03 \x03(\x0b\x32$.xinyi.ledger.v1.PostTransactionItem\"w\n\x13PostTransactionItem\x12\x17\n\x0fidempotency_key\x18\x01 \x01(\t\x12\x0c\n\x04kind\x18\x02 \x01(\t\x12\x0c\n\x04memo\x18\x03 \x01(\t\x12+\n\x05lines\x18\x04 \x03(\x0b\x32\x1c.xinyi.ledger.v1.PostingLine\"\x94\x01\n\x15PostTransactionResult\x12\x17\n\x0fidempotency_key\x18\x01 \x01(\t\x12\x16\n\x0etransaction_id\x18\x02 \x01(\t\x12\x0e\n\x06period\x18\x03 \x01(\t\x12\x10\n\x08replayed\x18\x04 \x01(\x08\x12\x12\n\nerror_code\x18\x05 \x01(\t\x12\x14\n\x0c\x65rror_reason\x18\x06 \x01(\t\"\x86\x01\n\x18PostTransactionsResponse\x12\x37\n\x07results\x18\x01 \x03(\x0b\x32&.xinyi.ledger.v1.PostTransactionResult\x12\x0e\n\x06posted\x18\x02 \x01(\x05\x12\x10\n\x08replayed\x18\x03 \x01(\x05\x12\x0f\n\x07refused\x18\x04 \x01(\x05\"7\n\x12GetBalancesRequest\x12\x13\n\x0b\x65state_code\x18\x01 \x01(\t\x12\x0c\n\x04\x62ook\x18\x02 \x01(\t\"/\n\x07\x42\x61lance\x12\x0f\n\x07\x61\x63\x63ount\x18\x01 \x01(\t\x12\x13\n\x0b\x62\x61lance_fen\x18\x02 \x01(\x03\"6\n\x08\x42\x61lances\x12*\n\x08\x62\x61lances\x18\x01 \x03(\x0b\x32\x18.xinyi.ledger.v1.Balance\":\n\x13GetStatementRequest\x12\x13\n\x0b\x65state_code\x18\x01 \x01(\t\x12\x0e\n\x06period\x18\x02 \x01(\t\"\xc0\x04\n\tStatement\x12\x13\n\x0b\x65state_code\x18\x01 \x01(\t\x12\x0e\n\x06period\x18\x02 \x01(\t\x12\x0e\n\x06\x63losed\x18\x03 \x01(\x08\x12\x1b\n\x13opening_balance_fen\x18\x04 \x01(\x03\x12\x17\n\x0f\x66\x65\x65s_billed_fen\x18\x05 \x01(\x03\x12\x1a\n\x12\x66\x65\x65s_collected_fen\x18\x06 \x01(\x03\x12\x1b\n\x13\x63ollection_rate_bps\x18\x07 \x01(\x05\x12Q\n\x15\x63ommon_income_by_kind\x18\x08 \x03(\x0b\x32\x32.xinyi.ledger.v1.Statement.CommonIncomeByKindEntry\x12U\n\x17\x65xpenses_by_budget_line\x18\t \x03(\x0b\x32\x34.xinyi.ledger.v1.Statement.ExpensesByBudgetLineEntry\x12\x18\n\x10remuneration_fen\x18\n \x01(\x03\x12\x14\n\x0c\x64onation_fen\x18\x0b \x01(\x03\x12\x1b\n\x13\x63losing_balance_fen\x18\x0c \x01(\x03\x12 \n\x18surplus_year_to_date_fen\x18\r \x01(\x03\x1a\x39\n\x17\x43ommonIncomeByKindEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x03:\x02\x38\x01\x1a;\n\x19\x45xpensesByBudgetLineEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x03:\x02\x38\x01*\xab\x01\n\x0b\x41\x63\x63ountType\x12\x1c\n\x18\x41\x43\x43OUNT_TYPE_UNSPECIFIED\x10\x00\x12\x16\n\x12\x41\x43\x43OUNT_TYPE_ASSET\x10\x01\x12\x1a\n\x16\x41\x43\x43OUNT_TYPE_LIABILITY\x10\x02\x12\x17\n\x13\x41\x43\x43OUNT_TYPE_EQUITY\x10\x03\x12\x17\n\x13\x41\x43\x43OUNT_TYPE_INCOME\x10\x04\x12\x18\n\x14\x41\x43\x43OUNT_TYPE_EXPENSE\x10\x05\x32\xdd\x03\n\rLedgerService\x12\x62\n\x12GetChartOfAccounts\x12*.xinyi.ledger.v1.GetChartOfAccountsRequest\x1a .xinyi.ledger.v1.ChartOfAccounts\x12^\n\x0fPostTransaction\x12\'.xinyi.ledger.v1.PostTransactionRequest\x1a\".xinyi.ledger.v1.PostedTransaction\x12g\n\x10PostTransactions\x12(.xinyi.ledger.v1.PostTransactionsRequest\x1a).xinyi.ledger.v1.PostTransactionsResponse\x12M\n\x0bGetBalances\x12#.xinyi.ledger.v1.GetBalancesRequest\x1a\x19.xinyi.ledger.v1.Balances\x12P\n\x0cGetStatement\x12$.xinyi.ledger.v1.GetStatementRequest\x1a\x1a.xinyi.ledger.v1.Statementb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -35,8 +35,8 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_STATEMENT_COMMONINCOMEBYKINDENTRY']._serialized_options = b'8\001'
   _globals['_STATEMENT_EXPENSESBYBUDGETLINEENTRY']._loaded_options = None
   _globals['_STATEMENT_EXPENSESBYBUDGETLINEENTRY']._serialized_options = b'8\001'
-  _globals['_ACCOUNTTYPE']._serialized_start=1495
-  _globals['_ACCOUNTTYPE']._serialized_end=1666
+  _globals['_ACCOUNTTYPE']._serialized_start=2026
+  _globals['_ACCOUNTTYPE']._serialized_end=2197
   _globals['_ACCOUNT']._serialized_start=49
   _globals['_ACCOUNT']._serialized_end=147
   _globals['_GETCHARTOFACCOUNTSREQUEST']._serialized_start=149
@@ -49,20 +49,28 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_POSTTRANSACTIONREQUEST']._serialized_end=612
   _globals['_POSTEDTRANSACTION']._serialized_start=614
   _globals['_POSTEDTRANSACTION']._serialized_end=691
-  _globals['_GETBALANCESREQUEST']._serialized_start=693
-  _globals['_GETBALANCESREQUEST']._serialized_end=748
-  _globals['_BALANCE']._serialized_start=750
-  _globals['_BALANCE']._serialized_end=797
-  _globals['_BALANCES']._serialized_start=799
-  _globals['_BALANCES']._serialized_end=853
-  _globals['_GETSTATEMENTREQUEST']._serialized_start=855
-  _globals['_GETSTATEMENTREQUEST']._serialized_end=913
-  _globals['_STATEMENT']._serialized_start=916
-  _globals['_STATEMENT']._serialized_end=1492
-  _globals['_STATEMENT_COMMONINCOMEBYKINDENTRY']._serialized_start=1374
-  _globals['_STATEMENT_COMMONINCOMEBYKINDENTRY']._serialized_end=1431
-  _globals['_STATEMENT_EXPENSESBYBUDGETLINEENTRY']._serialized_start=1433
-  _globals['_STATEMENT_EXPENSESBYBUDGETLINEENTRY']._serialized_end=1492
-  _globals['_LEDGERSERVICE']._serialized_start=1669
-  _globals['_LEDGERSERVICE']._serialized_end=2041
+  _globals['_POSTTRANSACTIONSREQUEST']._serialized_start=693
+  _globals['_POSTTRANSACTIONSREQUEST']._serialized_end=813
+  _globals['_POSTTRANSACTIONITEM']._serialized_start=815
+  _globals['_POSTTRANSACTIONITEM']._serialized_end=934
+  _globals['_POSTTRANSACTIONRESULT']._serialized_start=937
+  _globals['_POSTTRANSACTIONRESULT']._serialized_end=1085
+  _globals['_POSTTRANSACTIONSRESPONSE']._serialized_start=1088
+  _globals['_POSTTRANSACTIONSRESPONSE']._serialized_end=1222
+  _globals['_GETBALANCESREQUEST']._serialized_start=1224
+  _globals['_GETBALANCESREQUEST']._serialized_end=1279
+  _globals['_BALANCE']._serialized_start=1281
+  _globals['_BALANCE']._serialized_end=1328
+  _globals['_BALANCES']._serialized_start=1330
+  _globals['_BALANCES']._serialized_end=1384
+  _globals['_GETSTATEMENTREQUEST']._serialized_start=1386
+  _globals['_GETSTATEMENTREQUEST']._serialized_end=1444
+  _globals['_STATEMENT']._serialized_start=1447
+  _globals['_STATEMENT']._serialized_end=2023
+  _globals['_STATEMENT_COMMONINCOMEBYKINDENTRY']._serialized_start=1905
+  _globals['_STATEMENT_COMMONINCOMEBYKINDENTRY']._serialized_end=1962
+  _globals['_STATEMENT_EXPENSESBYBUDGETLINEENTRY']._serialized_start=1964
+  _globals['_STATEMENT_EXPENSESBYBUDGETLINEENTRY']._serialized_end=2023
+  _globals['_LEDGERSERVICE']._serialized_start=2200
+  _globals['_LEDGERSERVICE']._serialized_end=2677
 # @@protoc_insertion_point(module_scope)

@@ -90,6 +90,56 @@ class PostedTransaction(_message.Message):
     replayed: bool
     def __init__(self, transaction_id: _Optional[str] = ..., period: _Optional[str] = ..., replayed: _Optional[bool] = ...) -> None: ...
 
+class PostTransactionsRequest(_message.Message):
+    __slots__ = ("estate_code", "book", "transactions")
+    ESTATE_CODE_FIELD_NUMBER: _ClassVar[int]
+    BOOK_FIELD_NUMBER: _ClassVar[int]
+    TRANSACTIONS_FIELD_NUMBER: _ClassVar[int]
+    estate_code: str
+    book: str
+    transactions: _containers.RepeatedCompositeFieldContainer[PostTransactionItem]
+    def __init__(self, estate_code: _Optional[str] = ..., book: _Optional[str] = ..., transactions: _Optional[_Iterable[_Union[PostTransactionItem, _Mapping]]] = ...) -> None: ...
+
+class PostTransactionItem(_message.Message):
+    __slots__ = ("idempotency_key", "kind", "memo", "lines")
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    MEMO_FIELD_NUMBER: _ClassVar[int]
+    LINES_FIELD_NUMBER: _ClassVar[int]
+    idempotency_key: str
+    kind: str
+    memo: str
+    lines: _containers.RepeatedCompositeFieldContainer[PostingLine]
+    def __init__(self, idempotency_key: _Optional[str] = ..., kind: _Optional[str] = ..., memo: _Optional[str] = ..., lines: _Optional[_Iterable[_Union[PostingLine, _Mapping]]] = ...) -> None: ...
+
+class PostTransactionResult(_message.Message):
+    __slots__ = ("idempotency_key", "transaction_id", "period", "replayed", "error_code", "error_reason")
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    TRANSACTION_ID_FIELD_NUMBER: _ClassVar[int]
+    PERIOD_FIELD_NUMBER: _ClassVar[int]
+    REPLAYED_FIELD_NUMBER: _ClassVar[int]
+    ERROR_CODE_FIELD_NUMBER: _ClassVar[int]
+    ERROR_REASON_FIELD_NUMBER: _ClassVar[int]
+    idempotency_key: str
+    transaction_id: str
+    period: str
+    replayed: bool
+    error_code: str
+    error_reason: str
+    def __init__(self, idempotency_key: _Optional[str] = ..., transaction_id: _Optional[str] = ..., period: _Optional[str] = ..., replayed: _Optional[bool] = ..., error_code: _Optional[str] = ..., error_reason: _Optional[str] = ...) -> None: ...
+
+class PostTransactionsResponse(_message.Message):
+    __slots__ = ("results", "posted", "replayed", "refused")
+    RESULTS_FIELD_NUMBER: _ClassVar[int]
+    POSTED_FIELD_NUMBER: _ClassVar[int]
+    REPLAYED_FIELD_NUMBER: _ClassVar[int]
+    REFUSED_FIELD_NUMBER: _ClassVar[int]
+    results: _containers.RepeatedCompositeFieldContainer[PostTransactionResult]
+    posted: int
+    replayed: int
+    refused: int
+    def __init__(self, results: _Optional[_Iterable[_Union[PostTransactionResult, _Mapping]]] = ..., posted: _Optional[int] = ..., replayed: _Optional[int] = ..., refused: _Optional[int] = ...) -> None: ...
+
 class GetBalancesRequest(_message.Message):
     __slots__ = ("estate_code", "book")
     ESTATE_CODE_FIELD_NUMBER: _ClassVar[int]

@@ -44,6 +44,11 @@ class LedgerServiceStub:
                 request_serializer=xinyi_dot_ledger_dot_v1_dot_ledger__pb2.PostTransactionRequest.SerializeToString,
                 response_deserializer=xinyi_dot_ledger_dot_v1_dot_ledger__pb2.PostedTransaction.FromString,
                 _registered_method=True)
+        self.PostTransactions = channel.unary_unary(
+                '/xinyi.ledger.v1.LedgerService/PostTransactions',
+                request_serializer=xinyi_dot_ledger_dot_v1_dot_ledger__pb2.PostTransactionsRequest.SerializeToString,
+                response_deserializer=xinyi_dot_ledger_dot_v1_dot_ledger__pb2.PostTransactionsResponse.FromString,
+                _registered_method=True)
         self.GetBalances = channel.unary_unary(
                 '/xinyi.ledger.v1.LedgerService/GetBalances',
                 request_serializer=xinyi_dot_ledger_dot_v1_dot_ledger__pb2.GetBalancesRequest.SerializeToString,
@@ -76,6 +81,14 @@ class LedgerServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def PostTransactions(self, request, context):
+        """Errors for the whole call: INVALID_ARGUMENT for an empty or oversized batch, NOT_FOUND,
+        PERMISSION_DENIED, UNAUTHENTICATED as above; each transaction's own refusal is in its result.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def GetBalances(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -100,6 +113,11 @@ def add_LedgerServiceServicer_to_server(servicer, server):
                     servicer.PostTransaction,
                     request_deserializer=xinyi_dot_ledger_dot_v1_dot_ledger__pb2.PostTransactionRequest.FromString,
                     response_serializer=xinyi_dot_ledger_dot_v1_dot_ledger__pb2.PostedTransaction.SerializeToString,
+            ),
+            'PostTransactions': grpc.unary_unary_rpc_method_handler(
+                    servicer.PostTransactions,
+                    request_deserializer=xinyi_dot_ledger_dot_v1_dot_ledger__pb2.PostTransactionsRequest.FromString,
+                    response_serializer=xinyi_dot_ledger_dot_v1_dot_ledger__pb2.PostTransactionsResponse.SerializeToString,
             ),
             'GetBalances': grpc.unary_unary_rpc_method_handler(
                     servicer.GetBalances,
@@ -166,6 +184,33 @@ class LedgerService:
             '/xinyi.ledger.v1.LedgerService/PostTransaction',
             xinyi_dot_ledger_dot_v1_dot_ledger__pb2.PostTransactionRequest.SerializeToString,
             xinyi_dot_ledger_dot_v1_dot_ledger__pb2.PostedTransaction.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def PostTransactions(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/xinyi.ledger.v1.LedgerService/PostTransactions',
+            xinyi_dot_ledger_dot_v1_dot_ledger__pb2.PostTransactionsRequest.SerializeToString,
+            xinyi_dot_ledger_dot_v1_dot_ledger__pb2.PostTransactionsResponse.FromString,
             options,
             channel_credentials,
             insecure,

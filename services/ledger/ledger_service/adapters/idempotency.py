@@ -1,0 +1,59 @@
+"""Idempotency keys: claimed at the start of a write, answered at its end, in its transaction."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from xinyi_shared.errors import Conflict
+
+
+def request_fingerprint(body: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(body, sort_keys=True, default=str, ensure_ascii=False).encode()).hexdigest()
+
+
+class IdempotencyKeys:
+    def __init__(self, session: Session, estate_code: str) -> None:
+        self.session = session
+        self.estate = estate_code
+
+    def claim(self, key: str, body: dict[str, Any]) -> dict[str, Any] | None:
+        """Claim ``key`` for this request: None when it is new (the caller does the work and calls
+        :meth:`answer`), else the first answer of the same request. A request racing the first one
+        waits on the key's unique index until that one commits or rolls back. Conflict when the key
+        was used for another request."""
+        fingerprint = request_fingerprint(body)
+        claimed = self.session.execute(
+            text(
+                "INSERT INTO idempotency_keys (estate_code, key, request_hash) VALUES (:estate, :key, :hash) "
+                "ON CONFLICT DO NOTHING RETURNING true"
+            ),
+            {"estate": self.estate, "key": key, "hash": fingerprint},
+        ).first()
+        if claimed is not None:
+            return None
+        return self.stored(key, fingerprint)
+
+    def stored(self, key: str, fingerprint: str) -> dict[str, Any] | None:
+        row = self.session.execute(
+            text("SELECT request_hash, response FROM idempotency_keys WHERE estate_code = :estate AND key = :key"),
+            {"estate": self.estate, "key": key},
+        ).first()
+        if row is None:
+            return None
+        if row.request_hash != fingerprint:
+            raise Conflict("this idempotency key was already used for a different request")
+        return dict(row.response) if row.response is not None else None
+
+    def answer(self, key: str, response: dict[str, Any]) -> None:
+        self.session.execute(
+            text(
+                "UPDATE idempotency_keys SET response = CAST(:response AS jsonb) "
+                "WHERE estate_code = :estate AND key = :key"
+            ),
+            {"estate": self.estate, "key": key, "response": json.dumps(response, default=str)},
+        )

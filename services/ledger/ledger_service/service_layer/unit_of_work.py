@@ -1,0 +1,67 @@
+"""The ledger's unit of work: one estate's transaction with its repositories and its outbox."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from sqlalchemy.orm import Session
+
+from ledger_service.adapters.books import BooksRepository
+from ledger_service.adapters.idempotency import IdempotencyKeys
+from ledger_service.adapters.journal import JournalRepository
+from ledger_service.adapters.rules import RulesRepository
+from ledger_service.adapters.tenant_mirror import TenantMirror
+from xinyi_shared.db import Database
+from xinyi_shared.kafka_topics import LEDGER_EVENTS
+from xinyi_shared.unit_of_work import EstateUnitOfWork
+
+EVENT_SOURCE = "xinyi/ledger"
+
+
+class AccrualQueue(Protocol):
+    def touch(self, estate_code: str, period: str) -> None: ...
+
+
+class LedgerUnitOfWork(EstateUnitOfWork):
+    journal: JournalRepository
+    keys: IdempotencyKeys
+    rules: RulesRepository
+    books: BooksRepository
+    mirror: TenantMirror
+
+    def __init__(self, database: Database, estate_code: str, accruals: AccrualQueue | None = None) -> None:
+        super().__init__(database, estate_code, topic=LEDGER_EVENTS, source=EVENT_SOURCE)
+        self._accruals = accruals
+
+    def basis_moved(self, period: str) -> None:
+        """Fees the firm's remuneration is based on moved in ``period``: accrue it soon after commit."""
+        accruals = self._accruals
+        if accruals is not None:
+            estate = self.estate_code
+            self.after_commit(lambda: accruals.touch(estate, period))
+
+    def bind(self, session: Session) -> None:
+        self.journal = JournalRepository(session, self.estate_code)
+        self.keys = IdempotencyKeys(session, self.estate_code)
+        self.rules = RulesRepository(session, self.estate_code)
+        self.books = BooksRepository(session)
+        self.mirror = TenantMirror(session)
+
+    def savepoint(self) -> Savepoint:
+        return Savepoint(self.session)
+
+
+class Savepoint:
+    """A nested transaction: one item of a batch is all or nothing without undoing the others."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def __enter__(self) -> None:
+        self._nested = self._session.begin_nested()
+
+    def __exit__(self, exc_type: object, exc: object, traceback: object) -> None:
+        if exc_type is None:
+            self._nested.commit()
+        else:
+            self._nested.rollback()
