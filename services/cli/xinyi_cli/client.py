@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
@@ -46,6 +46,7 @@ class ApiResponse:
     data: Any  # the decoded JSON body, None when there is none
     text: str
     request_id: str
+    headers: httpx.Headers = field(default_factory=httpx.Headers)
 
 
 def segment(value: str) -> str:
@@ -92,7 +93,7 @@ def send(
         ) from error
     body = _decode(response)
     if response.is_success:
-        return ApiResponse(response.status_code, body, response.text, request_id)
+        return ApiResponse(response.status_code, body, response.text, request_id, response.headers)
     raise _error(response, body, request_id)
 
 

@@ -1,7 +1,11 @@
-"""`xinyi` — the platform team's command line: estates, households and ballots over the services' HTTP APIs."""
+"""`xinyi` — the platform team's command line: estates, households, ballots and billing runs over the
+services' HTTP APIs."""
 
 import os
+import re
 import sys
+import time
+import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -17,8 +21,11 @@ from rich.console import Console
 from rich.progress import (
     BarColumn,
     DownloadColumn,
+    MofNCompleteColumn,
     Progress,
+    TaskID,
     TextColumn,
+    TimeElapsedColumn,
     TimeRemainingColumn,
     TransferSpeedColumn,
 )
@@ -31,6 +38,7 @@ from xinyi_cli.upload import CONTENT_TYPES, MultipartFile, content_type_of
 
 DEFAULT_KEYCLOAK_URL = "http://127.0.0.1:18080"
 DEFAULT_TENANT_URL = "http://127.0.0.1:8101"
+DEFAULT_LEDGER_URL = "http://127.0.0.1:8102"
 CHINA_STANDARD_TIME = timezone(timedelta(hours=8), "CST")  # no daylight saving since 1991
 UPLOAD_TIMEOUT = httpx.Timeout(300.0, connect=5.0)  # a large sheet is validated before the service answers
 
@@ -44,15 +52,18 @@ app = typer.Typer(
 estates_app = typer.Typer(help="Onboard, list, suspend and resume estates.", no_args_is_help=True)
 households_app = typer.Typer(help="Households of an estate.", no_args_is_help=True)
 ballots_app = typer.Typer(help="Owners' ballots (one household, one vote).", no_args_is_help=True)
+billing_app = typer.Typer(help="Monthly billing runs of the trust books (ledger).", no_args_is_help=True)
 app.add_typer(estates_app, name="estates")
 app.add_typer(households_app, name="households")
 app.add_typer(ballots_app, name="ballots")
+app.add_typer(billing_app, name="billing")
 
 
 @dataclass(frozen=True)
 class Settings:
     keycloak_url: str
     tenant_url: str
+    ledger_url: str = DEFAULT_LEDGER_URL
 
 
 class Threshold(StrEnum):
@@ -107,22 +118,34 @@ def _cell(value: Any) -> Text:
 def _settings(ctx: typer.Context) -> Settings:
     settings = ctx.find_object(Settings)
     if settings is None:  # a sub-app invoked on its own, without the main callback
-        return Settings(DEFAULT_KEYCLOAK_URL, DEFAULT_TENANT_URL)
+        return Settings(DEFAULT_KEYCLOAK_URL, DEFAULT_TENANT_URL, DEFAULT_LEDGER_URL)
     return settings
 
 
 @contextmanager
-def _tenant(ctx: typer.Context) -> Iterator[ApiClient]:
-    """The tenant service's API with the current token; failures end the command with a clean message."""
+def _service(ctx: typer.Context, base_url: str, service: str) -> Iterator[ApiClient]:
+    """A service's API with the current token; failures end the command with a clean message."""
     settings = _settings(ctx)
     try:
         with client.make_http_client() as http:
             tokens = auth.TokenProvider(http, settings.keycloak_url, auth.token_path())
-            yield ApiClient(http, settings.tenant_url, tokens, service="the tenant service")
+            yield ApiClient(http, base_url, tokens, service=service)
     except auth.NotLoggedIn as error:
         _fail(str(error))
     except ApiError as error:
         _fail_api(error)
+
+
+@contextmanager
+def _tenant(ctx: typer.Context) -> Iterator[ApiClient]:
+    with _service(ctx, _settings(ctx).tenant_url, "the tenant service") as api:
+        yield api
+
+
+@contextmanager
+def _ledger(ctx: typer.Context) -> Iterator[ApiClient]:
+    with _service(ctx, _settings(ctx).ledger_url, "the ledger service") as api:
+        yield api
 
 
 def _json_object(response: ApiResponse) -> dict[str, Any]:
@@ -208,9 +231,14 @@ def main(
     tenant_url: Annotated[
         str, typer.Option("--tenant-url", envvar="XINYI_TENANT_URL", metavar="URL", help="The tenant service.")
     ] = DEFAULT_TENANT_URL,
+    ledger_url: Annotated[
+        str, typer.Option("--ledger-url", envvar="XINYI_LEDGER_URL", metavar="URL", help="The ledger service.")
+    ] = DEFAULT_LEDGER_URL,
 ) -> None:
     """Xinyi 信义 platform tool. Log in first with `xinyi login --username NAME`; XINYI_TOKEN overrides."""
-    ctx.obj = Settings(keycloak_url=keycloak_url.rstrip("/"), tenant_url=tenant_url.rstrip("/"))
+    ctx.obj = Settings(
+        keycloak_url=keycloak_url.rstrip("/"), tenant_url=tenant_url.rstrip("/"), ledger_url=ledger_url.rstrip("/")
+    )
 
 
 @app.command()
@@ -533,3 +561,197 @@ def _print_result(result: Mapping[str, Any]) -> None:
     out.print(Text(f"quorum met: {'yes' if quorum else 'no' if quorum is not None else '?'}"))
     adopted = result.get("adopted_option")
     out.print(Text(f"adopted option: {adopted if adopted is not None else 'none'}"))
+
+
+# ---------------------------------------------------------------- billing
+
+PERIOD_PATTERN = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
+IDEMPOTENCY_KEY_LENGTH = (8, 128)  # what the ledger accepts
+POLL_INTERVAL_SECONDS = 0.5
+POLL_RETRIES = 5  # consecutive polls without an answer (or 502/503/504) tolerated before giving up
+RUNNING = frozenset({"queued", "running"})
+
+
+def format_fen(fen: int) -> str:
+    """Integer fen as yuan with two decimals (exact, no float): 1234567 → '12,345.67', -5 → '-0.05'."""
+    yuan, cents = divmod(abs(fen), 100)
+    return f"{'-' if fen < 0 else ''}{yuan:,}.{cents:02d}"
+
+
+def _period(value: str) -> str:
+    if not PERIOD_PATTERN.fullmatch(value):
+        raise typer.BadParameter(f"{value!r} is not a month as YYYY-MM, e.g. 2026-05")
+    return value
+
+
+def _check_key(key: str) -> str:
+    low, high = IDEMPOTENCY_KEY_LENGTH
+    if not (low <= len(key) <= high and key.isascii() and key.isprintable() and key == key.strip()):
+        raise typer.BadParameter(f"the key must be {low} to {high} printable ASCII characters", param_hint="--key")
+    return key
+
+
+def _count(job: Mapping[str, Any], key: str) -> int | None:
+    value = job.get(key)
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _job(response: ApiResponse) -> dict[str, Any]:
+    job = _json_object(response)
+    if not isinstance(job.get("job_id"), str) or not job["job_id"]:
+        _fail("the ledger did not say which billing job it is", request_id=response.request_id)
+    return job
+
+
+def _running(job: Mapping[str, Any]) -> bool:
+    return job.get("status") in RUNNING if isinstance(job.get("status"), str) else False
+
+
+def _transient(error: ApiError) -> bool:
+    return error.status is None or error.status in (502, 503, 504)
+
+
+def _show_progress(progress: Progress, households: TaskID, estates: TaskID, job: Mapping[str, Any]) -> None:
+    progress.update(households, completed=_count(job, "households_done") or 0, total=_count(job, "households_total"))
+    progress.update(estates, completed=_count(job, "estates_done") or 0, total=_count(job, "estates_total"))
+
+
+def _follow_job(api: ApiClient, job: dict[str, Any], timeout: float) -> dict[str, Any]:
+    """Poll the job every POLL_INTERVAL_SECONDS until it is done or failed (or `timeout` passed), with a
+    progress bar of households and estates on stderr."""
+    job_id = str(job["job_id"])
+    deadline = time.monotonic() + timeout
+    progress = Progress(
+        TextColumn("[bold]{task.description:<10}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=_stderr(),
+    )
+    with progress:
+        households = progress.add_task("households", total=None)
+        estates = progress.add_task("estates", total=None)
+        _show_progress(progress, households, estates, job)
+        failed_polls = 0
+        while _running(job) and time.monotonic() < deadline:
+            time.sleep(POLL_INTERVAL_SECONDS)
+            try:
+                job = _job(api.get(f"/v1/billing-jobs/{segment(job_id)}"))
+            except ApiError as error:
+                failed_polls += 1
+                if not _transient(error) or failed_polls > POLL_RETRIES:
+                    raise
+                continue
+            failed_polls = 0
+            _show_progress(progress, households, estates, job)
+    if _running(job):
+        _fail(
+            f"billing job {job_id} is still {job.get('status')} after {timeout:g} s; the ledger carries on with it",
+            hint=f"follow it with `xinyi billing status {job_id}`",
+        )
+    return job
+
+
+def _print_job(job: Mapping[str, Any]) -> None:
+    """The job's summary on stdout, its failures as a table on stderr."""
+    out = _stdout()
+    if job.get("scope") == "district" or (job.get("district_code") and not job.get("estate_code")):
+        scope = f"district {job.get('district_code', '?')}"
+    else:
+        scope = f"estate {job.get('estate_code', '?')}"
+    total = _count(job, "households_total")
+    out.print(Text(f"billing job {job['job_id']}: {scope}, period {job.get('period', '?')}, {job.get('status', '?')}"))
+    out.print(Text(f"estates: {_count(job, 'estates_done') or 0}/{_count(job, 'estates_total') or 0}"))
+    out.print(
+        Text(
+            f"households: {_count(job, 'households_done') or 0}/{total if total is not None else '?'} processed, "
+            f"{_count(job, 'households_billed') or 0} billed"
+        )
+    )
+    out.print(Text(f"amount billed: ¥{format_fen(_count(job, 'billed_fen') or 0)}"))
+    failures = job.get("failures")
+    if isinstance(failures, list) and failures:
+        table = Table("estate", "reason", title=f"{_estates(len(failures))} not billed")
+        for failure in failures:
+            entry = failure if isinstance(failure, dict) else {"reason": failure}
+            table.add_row(_cell(entry.get("estate_code")), _cell(entry.get("reason")))
+        _stderr().print(table)
+
+
+def _estates(count: int) -> str:
+    return f"{count} estate" if count == 1 else f"{count} estates"
+
+
+def _exit_on_failure(job: Mapping[str, Any]) -> None:
+    failures = job.get("failures")
+    if job.get("status") == "failed":
+        _fail(f"billing job {job['job_id']} failed")
+    if isinstance(failures, list) and failures:
+        _fail(
+            f"billing job {job['job_id']} finished, but {_estates(len(failures))} "
+            f"{'was' if len(failures) == 1 else 'were'} not billed"
+        )
+
+
+@billing_app.command("run")
+def billing_run(
+    ctx: typer.Context,
+    period: Annotated[str, typer.Option("--period", parser=_period, metavar="YYYY-MM", help="The month to bill.")],
+    estate: Annotated[str | None, typer.Option("--estate", metavar="CODE", help="Bill one estate.")] = None,
+    district: Annotated[
+        str | None, typer.Option("--district", metavar="CODE", help="Bill every estate of a district.")
+    ] = None,
+    key: Annotated[
+        str | None,
+        typer.Option("--key", metavar="KEY", help="Idempotency key; give the one printed earlier to retry that run."),
+    ] = None,
+    no_wait: Annotated[bool, typer.Option("--no-wait", help="Print the job id and return at once.")] = False,
+    timeout: Annotated[
+        float, typer.Option("--timeout", min=1, metavar="SECONDS", help="How long to follow the job.")
+    ] = 3600,
+) -> None:
+    """Bill a month for one estate or a whole district, with a progress bar and a summary.
+
+    Exits 1 when the job failed or some estates were not billed."""
+    if (estate is None) == (district is None):
+        raise typer.BadParameter("give one of --estate CODE or --district CODE", param_hint="--estate / --district")
+    if key is None:
+        key = str(uuid.uuid4())
+        _stderr().print(Text(f"idempotency key: {key} (to retry this run: --key {key})"), soft_wrap=True)
+    else:
+        key = _check_key(key)
+    if estate is not None:
+        path = f"/v1/estates/{segment(estate)}/billing-runs"
+    else:
+        path = f"/v1/districts/{segment(district or '')}/billing-runs"
+    with _ledger(ctx) as api:
+        response = api.request("POST", path, json_body={"period": period}, headers={"Idempotency-Key": key})
+        job = _job(response)
+        if response.headers.get("Idempotent-Replayed") == "true":
+            _stderr().print(Text(f"this key started billing job {job['job_id']} before; showing that job"))
+        if no_wait:
+            typer.echo(job["job_id"])
+            _stderr().print(Text(f"follow it with: xinyi billing status {job['job_id']}"), soft_wrap=True)
+            return
+        job = _follow_job(api, job, timeout)
+    _print_job(job)
+    _exit_on_failure(job)
+
+
+@billing_app.command("status")
+def billing_status(
+    ctx: typer.Context,
+    job_id: Annotated[str, typer.Argument(help="The billing job's id (printed by `xinyi billing run`).")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the service's JSON as it came.")] = False,
+) -> None:
+    """Show a billing job: status, progress, amount billed, failures.
+
+    Exits 1 when the job failed or some estates were not billed."""
+    with _ledger(ctx) as api:
+        response = api.get(f"/v1/billing-jobs/{segment(job_id)}")
+    if as_json:
+        typer.echo(response.text)
+    job = _job(response)
+    if not as_json:
+        _print_job(job)
+    _exit_on_failure(job)

@@ -1,17 +1,26 @@
-"""FastAPI application factory: request ids, Prometheus metrics, health endpoints, clear errors."""
+"""FastAPI application factory: request ids, Prometheus metrics, health endpoints, clear errors.
+
+Every error the app gives is JSON ``{"error": code, "reason": text}``: the domain's errors
+(:mod:`xinyi_shared.errors`), malformed requests (422), the framework's own HTTP errors (unknown route,
+wrong method, a body that cannot be parsed) and unexpected exceptions (500, revealing nothing of the
+exception; it is logged by type and SQLSTATE only, never with its message, which for SQL carries the
+statement's parameters)."""
 
 from __future__ import annotations
 
 import logging
 import time
+import traceback
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
+from http import HTTPStatus
 from typing import Annotated, Protocol
 
-from fastapi import Depends, FastAPI, Path, Request, Response
+from fastapi import Depends, FastAPI, Path, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 from starlette.types import ASGIApp
 
@@ -40,6 +49,63 @@ def error_body(code: str, reason: str) -> dict[str, str]:
     return {"error": code, "reason": reason}
 
 
+# The framework's own HTTP errors (Starlette/FastAPI ``HTTPException``) by status, in the codes of
+# :mod:`xinyi_shared.errors`; other statuses get their phrase in snake case (405 → method_not_allowed).
+_HTTP_ERROR_CODES = {
+    400: "invalid_input",  # e.g. a body that cannot be parsed (bad multipart, JSON that is not UTF-8)
+    401: "unauthenticated",
+    403: "permission_denied",
+    404: "not_found",
+    409: "conflict",
+    422: "invalid_input",
+    503: "unavailable",
+}
+
+INTERNAL_ERROR_REASON = "an unexpected error occurred; quote the request id when reporting it"
+
+
+def http_error_code(status: int) -> str:
+    if status in _HTTP_ERROR_CODES:
+        return _HTTP_ERROR_CODES[status]
+    return _phrase(status).lower().replace(" ", "_").replace("-", "_").replace("'", "")
+
+
+def _phrase(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return f"HTTP {status}"
+
+
+def exception_facts(error: BaseException) -> dict[str, object]:
+    """What may be logged about an unexpected exception: its type, the driver error's class and SQLSTATE,
+    and where it was raised, never its message or arguments (SQLAlchemy's carry the statement's
+    parameters, which may be personal data)."""
+    facts: dict[str, object] = {"exception_type": _qualified_name(type(error))}
+    chain: list[str] = []
+    cause: BaseException | None = error.__cause__ or error.__context__
+    while cause is not None and len(chain) < 5:
+        chain.append(_qualified_name(type(cause)))
+        cause = cause.__cause__ or cause.__context__
+    if chain:
+        facts["exception_causes"] = chain
+    orig = getattr(error, "orig", None)  # sqlalchemy.exc.DBAPIError: the driver's exception
+    if isinstance(orig, BaseException):
+        facts["orig_type"] = _qualified_name(type(orig))
+        sqlstate = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+        if isinstance(sqlstate, str):
+            facts["sqlstate"] = sqlstate
+    frames = traceback.extract_tb(error.__traceback__)
+    if frames:
+        last = frames[-1]
+        facts["raised_at"] = f"{last.filename}:{last.lineno} in {last.name}"
+    return facts
+
+
+def _qualified_name(cls: type[BaseException]) -> str:
+    return cls.__qualname__ if cls.__module__ == "builtins" else f"{cls.__module__}.{cls.__qualname__}"
+
+
 class _RequestContextMiddleware(BaseHTTPMiddleware):
     def __init__(self, app: ASGIApp, service: str) -> None:
         super().__init__(app)
@@ -51,7 +117,10 @@ class _RequestContextMiddleware(BaseHTTPMiddleware):
         started = time.perf_counter()
         status = 500
         try:
-            response = await call_next(request)
+            try:
+                response = await call_next(request)
+            except Exception as error:  # noqa: BLE001 - the last line: a JSON 500, never the exception's text
+                response = self._internal_error(request, error, request_id)
             status = response.status_code
             response.headers[REQUEST_ID_HEADER] = request_id
             return response
@@ -72,6 +141,17 @@ class _RequestContextMiddleware(BaseHTTPMiddleware):
                     },
                 )
             request_id_var.reset(token)
+
+    @staticmethod
+    def _internal_error(request: Request, error: Exception, request_id: str) -> Response:
+        route = request.scope.get("route")
+        log.error(
+            "unhandled exception",
+            extra={"method": request.method, "route": getattr(route, "path", "unmatched"), **exception_facts(error)},
+        )
+        return JSONResponse(
+            {**error_body("internal", INTERNAL_ERROR_REASON), "request_id": request_id}, status_code=500
+        )
 
 
 def create_app(
@@ -117,6 +197,19 @@ def create_app(
             {**error_body("invalid_input", problems), "details": jsonable_errors(error)}, status_code=422
         )
 
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(_: Request, error: StarletteHTTPException) -> Response:
+        # The framework's own refusals: unknown route (404), wrong method (405, with Allow), a body that
+        # cannot be parsed (400) …; its details are fixed texts, never the request's content.
+        if error.status_code in (204, 304):  # answers that must not have a body
+            return Response(status_code=error.status_code, headers=error.headers)
+        reason = error.detail if isinstance(error.detail, str) and error.detail else _phrase(error.status_code)
+        return JSONResponse(
+            error_body(http_error_code(error.status_code), reason),
+            status_code=error.status_code,
+            headers=error.headers,
+        )
+
     @app.get("/health/live", tags=["health"], summary="The process is alive")
     def live() -> dict[str, str]:
         return {"status": "alive"}
@@ -152,6 +245,11 @@ def current_principal(request: Request) -> Principal:
 
 # Route signatures read plainly: ``def route(principal: CurrentPrincipal)``.
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+
+# How far a listing may be paged: beyond this an offset is refused (422) rather than handed to the
+# database (PostgreSQL refuses an OFFSET above the bigint range with an error, not an empty page).
+MAX_PAGE_OFFSET = 1_000_000
+PageOffset = Annotated[int, Query(ge=0, le=MAX_PAGE_OFFSET, description=f"Rows to skip (at most {MAX_PAGE_OFFSET})")]
 
 # The estate code (tenant key) as it appears in every service's paths.
 ESTATE_CODE_PATTERN = r"^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$"

@@ -17,9 +17,10 @@ from tenant_service.service_layer.estates import Directory
 from xinyi_shared.auth import ESTATE_ROLES, Principal, Role, require_estate_access
 from xinyi_shared.db import Database
 from xinyi_shared.errors import InvalidInput, NotFound
-from xinyi_shared.http import ESTATE_CODE_PATTERN, CurrentPrincipal, EstateCode
+from xinyi_shared.http import ESTATE_CODE_PATTERN, CurrentPrincipal, EstateCode, PageOffset
 
 MAX_IMPORT_BYTES = 20 * 1024 * 1024
+MAX_PAGE_SIZE = 1000  # households per page of the register
 FIRM = (Role.FIRM_MANAGER, Role.FIRM_STAFF)
 # Who may see the estate's household register (masked): the firm, the supervisor, grid leaders.
 REGISTER_READERS = (*FIRM, Role.SUPERVISOR, Role.GRID_LEADER)
@@ -136,8 +137,8 @@ def build_router(database: Database, directory: Directory) -> APIRouter:
     def list_households(
         code: EstateCode,
         principal: CurrentPrincipal,
-        limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-        offset: Annotated[int, Query(ge=0)] = 0,
+        limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE, description=f"Page size, 1 to {MAX_PAGE_SIZE}")] = 100,
+        offset: PageOffset = 0,
     ) -> dict[str, object]:
         require_register_reader(principal, code)
         total, rows = cases.list_households(database, code, limit, offset)
