@@ -8,12 +8,18 @@ PYTHON="$REPO_DIR/.venv/bin/python"
 RUN_DIR="$XINYI_STATE/services"
 mkdir -p "$RUN_DIR"
 
+# Worker processes per service (XINYI_HTTP_WORKERS, see xinyi_shared.settings), 1 unless set here
+# or in the environment as <SERVICE>_HTTP_WORKERS; the ledger takes the most requests.
+LEDGER_HTTP_WORKERS="${LEDGER_HTTP_WORKERS:-2}"
+
 http_port() { local var="${1^^}_HTTP_PORT"; echo "${!var}"; }
 grpc_port() { local var="${1^^}_GRPC_PORT"; echo "${!var}"; }
+http_workers() { local var="${1^^}_HTTP_WORKERS"; echo "${!var:-1}"; }
 
 service_env() {  # the settings each service reads (see xinyi_shared.settings)
   local svc="$1"
   echo "XINYI_HTTP_PORT=$(http_port "$svc")" "XINYI_GRPC_PORT=$(grpc_port "$svc")" \
+    "XINYI_HTTP_WORKERS=$(http_workers "$svc")" \
     "XINYI_DB_PORT=$POSTGRES_PORT" "XINYI_KAFKA_BOOTSTRAP=127.0.0.1:$KAFKA_PORT" \
     "XINYI_KEYCLOAK_URL=http://127.0.0.1:$KEYCLOAK_PORT" \
     "XINYI_TENANT_GRPC_TARGET=127.0.0.1:$TENANT_GRPC_PORT" "XINYI_LEDGER_GRPC_TARGET=127.0.0.1:$LEDGER_GRPC_PORT"
@@ -32,7 +38,7 @@ migrate() {
 up() {
   for svc in "${SERVICES[@]}"; do
     if pid_alive "$RUN_DIR/$svc.pid" "${svc}_service serve"; then continue; fi
-    log "starting $svc (HTTP :$(http_port "$svc"), gRPC :$(grpc_port "$svc"))"
+    log "starting $svc (HTTP :$(http_port "$svc"), gRPC :$(grpc_port "$svc"), $(http_workers "$svc") worker(s))"
     env $(service_env "$svc") setsid nohup "$PYTHON" -m "${svc}_service" serve \
       >>"$RUN_DIR/$svc.log" 2>&1 </dev/null &
     echo $! >"$RUN_DIR/$svc.pid"
@@ -42,8 +48,30 @@ up() {
   done
 }
 
+# stop_service SVC: SIGTERM to the service's main process, whose uvicorn master stops its workers
+# and waits for them. setsid made that process the leader of its own process group, so whatever
+# is left of the group afterwards (workers of a master that had to be killed) is killed as well.
+stop_service() {
+  local svc="$1" pidfile="$RUN_DIR/$1.pid" pgid=""
+  if pid_alive "$pidfile" "${svc}_service serve"; then
+    local pid; pid="$(cat "$pidfile")"
+    [[ "$(ps -o pgid= -p "$pid" | tr -d ' ')" == "$pid" ]] && pgid="$pid"
+  fi
+  stop_pidfile "$pidfile" "$svc" "${svc}_service serve"
+  [[ -n "$pgid" ]] || return 0
+  local deadline=$((SECONDS + 5))
+  while pgrep -g "$pgid" >/dev/null; do
+    if (( SECONDS >= deadline )); then
+      log "killing what is left of $svc: $(pgrep -g "$pgid" | tr '\n' ' ')"
+      kill -9 -- "-$pgid" 2>/dev/null || true
+      break
+    fi
+    sleep 0.2
+  done
+}
+
 down() {
-  for svc in "${SERVICES[@]}"; do stop_pidfile "$RUN_DIR/$svc.pid" "$svc" "${svc}_service serve"; done
+  for svc in "${SERVICES[@]}"; do stop_service "$svc"; done
 }
 
 status() {

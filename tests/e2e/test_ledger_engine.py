@@ -198,3 +198,19 @@ def test_payments_retried_across_a_killed_ledger_are_recorded_exactly_once(books
     for household, fen, idempotency_key in payments[:5]:
         replay = pay(ledger, household, fen, idempotency_key)
         assert replay.status_code == 201 and replay.headers.get("Idempotent-Replayed") == "true"
+
+
+def test_a_resident_sees_other_households_lines_blinded(books, tenant_api, make_member) -> None:
+    code, ledger, (h1, h2, _) = books
+    assert pay(ledger, h1, 1000).status_code == 201
+    assert pay(ledger, h2, 2000).status_code == 201
+    resident = claim_member(tenant_api, code, make_member(code, "firm_manager")[1], h1, "13600000078")
+    as_resident = httpx.Client(base_url=ledger.base_url, headers=bearer(resident), timeout=30)
+    seen = [line for entry in as_resident.get("/transactions").json() for line in entry["lines"]]
+    households = {line["household_id"] for line in seen if line["household_id"]}
+    assert households == {h1}, "a resident sees only its own household's id"
+    blinded = [line for line in seen if line["blinded"]]
+    assert [line["amount_fen"] for line in blinded] == [-2000], "the other household's amount, without its id"
+    firm_lines = [line for entry in ledger.get("/transactions").json() for line in entry["lines"]]
+    assert {line["household_id"] for line in firm_lines if line["household_id"]} == {h1, h2}
+    assert not any(line["blinded"] for line in firm_lines)

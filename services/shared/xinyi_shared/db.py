@@ -18,13 +18,44 @@ from xinyi_shared.settings import ServiceSettings
 
 ESTATE_SETTING = "xinyi.estate"
 
+# FastAPI runs sync routes in anyio's thread pool: its default limiter, 40 threads per process.
+SYNC_ROUTE_THREADS = 40
+# Background threads that also query as the app role (Kafka consumers, a service's own workers such
+# as the ledger's billing jobs), with room to spare.
+BACKGROUND_THREADS = 8
+# A pooled connection is replaced after this long, so none outlives a server-side timeout or a
+# failover by much; a connection broken earlier invalidates the pool on its first error.
+POOL_RECYCLE_SECONDS = 1800
+
+
+def app_pool_limits(settings: ServiceSettings) -> tuple[int, int]:
+    """``(pool_size, max_overflow)`` of the app engine in one process.
+
+    The pool covers every thread that can query at once (sync routes, gRPC server, consumers), so
+    no request waits on the pool or fails after ``pool_timeout``; we chose that over capping the
+    thread pool to a smaller pool, which would queue health checks, metrics and token checks behind
+    database work. Only ``db_pool_size`` connections stay open: overflow ones close on return.
+    """
+    threads = SYNC_ROUTE_THREADS + settings.grpc_threads + BACKGROUND_THREADS
+    return settings.db_pool_size, max(0, threads - settings.db_pool_size)
+
 
 class Database:
     def __init__(self, settings: ServiceSettings) -> None:
+        pool_size, max_overflow = app_pool_limits(settings)
+        # No pool_pre_ping on the request path (a round trip per checkout): a disconnect error
+        # invalidates the whole pool, so after a database restart one query fails and the next
+        # ones reconnect; pool_recycle retires connections before they grow stale.
         self.app_engine: Engine = create_engine(
-            settings.database_url("app"), pool_size=settings.db_pool_size, pool_pre_ping=True
+            settings.database_url("app"),
+            pool_size=pool_size,
+            max_overflow=max_overflow,
+            pool_recycle=POOL_RECYCLE_SECONDS,
         )
-        self.system_engine: Engine = create_engine(settings.database_url("system"), pool_size=2, pool_pre_ping=True)
+        # The relay and platform listings are rare enough to afford a ping per checkout.
+        self.system_engine: Engine = create_engine(
+            settings.database_url("system"), pool_size=2, pool_pre_ping=True, pool_recycle=POOL_RECYCLE_SECONDS
+        )
         self._app_sessions = sessionmaker(self.app_engine, expire_on_commit=False)
         self._system_sessions = sessionmaker(self.system_engine, expire_on_commit=False)
 
@@ -34,6 +65,11 @@ class Database:
         with self._app_sessions.begin() as session:
             set_estate(session, estate_code)
             yield session
+
+    def new_session(self) -> Session:
+        """A session on the app role that the caller begins, sets the estate on and closes
+        (see :class:`xinyi_shared.unit_of_work.EstateUnitOfWork`)."""
+        return self._app_sessions()
 
     @contextmanager
     def system_session(self) -> Iterator[Session]:

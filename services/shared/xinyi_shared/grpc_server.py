@@ -144,10 +144,14 @@ class GrpcServer:
         verifier: TokenVerifier,
         register: Callable[[grpc.Server], None],
         host: str = "127.0.0.1",
+        threads: int = 16,
     ) -> None:
         self._server = grpc.server(
-            futures.ThreadPoolExecutor(max_workers=16, thread_name_prefix=f"{service}-grpc"),
+            futures.ThreadPoolExecutor(max_workers=threads, thread_name_prefix=f"{service}-grpc"),
             interceptors=[_ServiceInterceptor(service, verifier)],
+            # Every worker process of a service binds the same port; the kernel spreads connections
+            # among them (gRPC's default on Linux, stated here because serving depends on it).
+            options=[("grpc.so_reuseport", 1)],
         )
         register(self._server)
         self._health = health.HealthServicer()

@@ -4,6 +4,11 @@ then relayed to Kafka (acks=all, idempotent producer) by :class:`OutboxRelay`.
 A rolled-back change therefore never emits its event, and an accepted change never loses it: the
 row stays until Kafka acknowledged it. Relaying can repeat an event after a crash between the
 broker's acknowledgement and the row's update; consumers are idempotent on the event id.
+
+Recording an event also notifies the channel ``xinyi_outbox``, which PostgreSQL delivers only when
+the transaction commits (and to listeners of the service's own database only). Every relay — one
+per worker process — listens on it, so an event leaves within milliseconds of its commit, whichever
+process committed it; polling every ``outbox_poll_seconds`` remains as the fallback.
 """
 
 from __future__ import annotations
@@ -11,14 +16,19 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import os
+import select
 import threading
+import time
 import uuid
 import zlib
 
+import psycopg
 from google.protobuf.message import Message
 from kafka import KafkaProducer
 from prometheus_client import Counter, Gauge
-from sqlalchemy import text
+from psycopg.rows import TupleRow
+from sqlalchemy import make_url, text
 from sqlalchemy.orm import Session
 
 from xinyi_shared.db import Database
@@ -35,14 +45,22 @@ OUTBOX_FAILURES = Counter(
 )
 
 BATCH_SIZE = 500
+# Notified by every transaction that records an event; each service has its own database, so the
+# channel reaches that service's relays only.
+OUTBOX_CHANNEL = "xinyi_outbox"
+# The listener reconnects after a lost connection, waiting longer after each failure up to this.
+LISTENER_RETRY_MAX_SECONDS = 30.0
 
 
 def record_event(session: Session, topic: str, event: CloudEvent) -> None:
-    """Add ``event`` to the outbox inside the caller's transaction."""
+    """Add ``event`` to the outbox inside the caller's transaction, and wake the relays on commit."""
+    # RETURNING pg_notify(...) queues the notification in the same statement (no extra round trip);
+    # PostgreSQL sends it only if the transaction commits, once however many events it recorded.
     session.execute(
         text(
             "INSERT INTO outbox (id, estate_code, topic, event_type, attributes, payload) "
-            "VALUES (:id, :estate, :topic, :type, CAST(:attributes AS jsonb), :payload)"
+            "VALUES (:id, :estate, :topic, :type, CAST(:attributes AS jsonb), :payload) "
+            f"RETURNING pg_notify('{OUTBOX_CHANNEL}', '')"
         ),
         {
             "id": uuid.UUID(event.id),
@@ -66,17 +84,33 @@ def _json(value: dict[str, str]) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
+def listener_conninfo(settings: ServiceSettings) -> str:
+    """libpq URL of the system role (the relay's LISTEN connection, plain psycopg, no SQLAlchemy)."""
+    url = make_url(settings.database_url("system")).set(drivername="postgresql")
+    return url.render_as_string(hide_password=False)
+
+
 class OutboxRelay:
-    """Background thread moving outbox rows to Kafka, in order, one relay at a time per service."""
+    """Background thread moving outbox rows to Kafka, in order, one relay at a time per service.
+
+    The thread relays, then sleeps until a commit notifies :data:`OUTBOX_CHANNEL`, :meth:`wake` is
+    called, or ``outbox_poll_seconds`` pass; a burst of notifications becomes one relay round.
+    """
 
     def __init__(self, settings: ServiceSettings, database: Database, topics: list[str]) -> None:
         self._settings = settings
         self._database = database
         self._topics = topics
         self._stop = threading.Event()
-        self._wake = threading.Event()
+        # wake() and stop() write a byte here to end the thread's wait at once.
+        self._wake_read, self._wake_write = os.pipe()
+        os.set_blocking(self._wake_read, False)
+        os.set_blocking(self._wake_write, False)
         self._thread = threading.Thread(target=self._run, name="outbox-relay", daemon=True)
         self._producer: KafkaProducer | None = None
+        self._listener: psycopg.Connection[TupleRow] | None = None
+        self._listener_retry_at = 0.0
+        self._listener_backoff = 0.0
         # One lock id per service: a second replica waits instead of reordering an estate's events.
         self._lock_id = zlib.crc32(f"xinyi-outbox-{settings.service_name}".encode())
 
@@ -85,30 +119,148 @@ class OutboxRelay:
 
     def stop(self) -> None:
         self._stop.set()
-        self._wake.set()
+        self.wake()
         self._thread.join(timeout=15)
         if self._producer is not None:
             self._producer.close(timeout=5)
+        if not self._thread.is_alive():
+            fds, self._wake_read, self._wake_write = (self._wake_read, self._wake_write), -1, -1
+            for fd in fds:
+                with contextlib.suppress(OSError):
+                    os.close(fd)
 
     def wake(self) -> None:
-        """Relay now rather than at the next poll (called after a commit that recorded events)."""
-        self._wake.set()
+        """Relay now rather than at the next notification or poll."""
+        if self._wake_write < 0:
+            return  # stopped
+        with contextlib.suppress(BlockingIOError):  # a full pipe already holds a wake-up
+            os.write(self._wake_write, b"!")
+
+    @property
+    def listening(self) -> bool:
+        """Whether commits wake the relay (else it is polling until the listener reconnects)."""
+        return self._listener is not None
 
     def _run(self) -> None:
-        backoff = self._settings.outbox_poll_seconds
+        try:
+            while not self._stop.is_set():
+                try:
+                    self._loop()
+                except Exception:  # a bug here must not end relaying for the life of the process
+                    log.exception("outbox relay thread failed; restarting it")
+                    self._close_listener()
+                    self._stop.wait(1)
+        finally:
+            self._close_listener()
+
+    def _loop(self) -> None:
+        poll = self._settings.outbox_poll_seconds
+        backoff = poll
         while not self._stop.is_set():
+            # Listening starts before relaying, so a commit during the round still wakes the next wait.
+            self._ensure_listener()
             try:
                 relayed = self.relay_once()
-                backoff = self._settings.outbox_poll_seconds
+                backoff = poll
                 if relayed:
+                    # Notifications of commits up to now are covered by the next round.
+                    self._drain_notifications()
                     continue
+                notified = True
             except Exception as error:  # noqa: BLE001 - the relay must outlive any broker or database outage
                 OUTBOX_FAILURES.labels(self._settings.service_name).inc()
                 log.warning("outbox relay failed; will retry", extra={"error": repr(error)})
                 self._discard_producer()
                 backoff = min(max(backoff * 2, 0.5), 10.0)
-            self._wake.wait(backoff)
-            self._wake.clear()
+                # A failing broker or database is retried after the backoff, not on every commit.
+                notified = False
+            self._wait(backoff, notified)
+
+    def _wait(self, timeout: float, notified: bool) -> None:
+        """Sleep up to ``timeout``; a notification (when ``notified``), wake() or stop() ends it early."""
+        poller = select.poll()
+        poller.register(self._wake_read, select.POLLIN)
+        listener = self._listener if notified else None
+        if listener is not None:
+            poller.register(listener.fileno(), select.POLLIN)
+        elif notified:
+            # Not listening: wake up in time to reconnect, then relay what commits meanwhile left.
+            timeout = max(0.0, min(timeout, self._listener_retry_at - time.monotonic()))
+        try:
+            ready = poller.poll(timeout * 1000)
+        except OSError as error:  # EINTR is retried by Python; anything else: sleep, then relay
+            log.warning("outbox relay wait failed", extra={"error": repr(error)})
+            self._stop.wait(timeout)
+            return
+        for fd, _ in ready:
+            if fd == self._wake_read:
+                with contextlib.suppress(OSError):
+                    while os.read(self._wake_read, 512):
+                        pass
+            else:
+                self._drain_notifications()
+
+    def _ensure_listener(self) -> None:
+        """Connects the LISTEN connection if it is missing and its retry time has come."""
+        if self._listener is not None or time.monotonic() < self._listener_retry_at:
+            return
+        try:
+            listener = psycopg.connect(
+                listener_conninfo(self._settings),
+                autocommit=True,
+                connect_timeout=5,
+                application_name=f"{self._settings.service_name}-outbox-listener",
+                # A peer that vanished without closing the connection is noticed within ~1 minute.
+                keepalives=1,
+                keepalives_idle=30,
+                keepalives_interval=10,
+                keepalives_count=3,
+            )
+        except Exception as error:  # noqa: BLE001 - polling goes on while the database is unreachable
+            self._listener_failed("outbox listener could not connect; polling meanwhile", error)
+            return
+        try:
+            listener.execute(f"LISTEN {OUTBOX_CHANNEL}")
+        except Exception as error:  # noqa: BLE001
+            with contextlib.suppress(Exception):
+                listener.close()
+            self._listener_failed("outbox listener could not LISTEN; polling meanwhile", error)
+            return
+        if self._listener_backoff:
+            log.info("outbox listener reconnected")
+        self._listener = listener
+        self._listener_backoff = 0.0
+
+    def _drain_notifications(self) -> int:
+        """Consumes every notification already received, without waiting; returns how many."""
+        listener = self._listener
+        if listener is None:
+            return 0
+        drained = 0
+        try:
+            while True:
+                # timeout=0: one look at what arrived, then stop (one batch per call).
+                batch = sum(1 for _ in listener.notifies(timeout=0))
+                if not batch:
+                    break
+                drained += batch
+            if listener.broken or listener.closed:
+                raise psycopg.OperationalError("the listener's connection is closed")
+        except Exception as error:  # noqa: BLE001 - e.g. the database restarted: reconnect, poll meanwhile
+            self._listener_failed("outbox listener lost its connection; polling meanwhile", error)
+        return drained
+
+    def _listener_failed(self, message: str, error: Exception) -> None:
+        self._close_listener()
+        self._listener_backoff = min(max(self._listener_backoff * 2, 0.5), LISTENER_RETRY_MAX_SECONDS)
+        self._listener_retry_at = time.monotonic() + self._listener_backoff
+        log.warning(message, extra={"error": repr(error), "retry_in_seconds": self._listener_backoff})
+
+    def _close_listener(self) -> None:
+        listener, self._listener = self._listener, None
+        if listener is not None:
+            with contextlib.suppress(Exception):  # a broken connection may fail to close; it is dropped
+                listener.close()
 
     def _discard_producer(self) -> None:
         if self._producer is not None:

@@ -1,10 +1,19 @@
-"""The command line every service shares: ``serve`` (HTTP + gRPC + background parts) and ``migrate``."""
+"""The command line every service shares: ``serve`` (HTTP + gRPC + background parts) and ``migrate``.
+
+``serve`` runs ``XINYI_HTTP_WORKERS`` uvicorn worker processes behind one master. The master binds
+the HTTP port, starts the workers (spawned, so each builds its own app, pools, gRPC server, outbox
+relay and consumers through :func:`worker_app`), restarts one that dies, and on SIGTERM or SIGINT
+stops them all gracefully before it exits itself.
+"""
 
 from __future__ import annotations
 
 import argparse
+import importlib
+import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import cast
 
 import uvicorn
 from fastapi import FastAPI
@@ -13,16 +22,26 @@ from xinyi_shared.logs import configure_logging
 from xinyi_shared.migrations import upgrade_to_head
 from xinyi_shared.settings import ServiceSettings
 
+SettingsFactory = Callable[[], ServiceSettings]
+AppFactory = Callable[[ServiceSettings], FastAPI]
+
+# How a worker process finds the service's factories: their import paths ("module:qualname"),
+# set by the master before it starts the workers, which inherit its environment.
+SETTINGS_FACTORY_ENV = "_XINYI_SETTINGS_FACTORY"
+APP_FACTORY_ENV = "_XINYI_APP_FACTORY"
+
 
 def service_main(
-    settings_factory: Callable[[], ServiceSettings],
-    app_factory: Callable[[ServiceSettings], FastAPI],
+    settings_factory: SettingsFactory,
+    app_factory: AppFactory,
     migrations_dir: Path,
     argv: list[str] | None = None,
 ) -> None:
     parser = argparse.ArgumentParser(description="Run or migrate a Xinyi service.")
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("serve", help="serve HTTP and gRPC, relay the outbox, run the consumers")
+    commands.add_parser(
+        "serve", help="serve HTTP and gRPC, relay the outbox, run the consumers (XINYI_HTTP_WORKERS processes)"
+    )
     commands.add_parser("migrate", help="upgrade the service's database schema to the latest revision")
     args = parser.parse_args(argv)
 
@@ -31,5 +50,46 @@ def service_main(
     if args.command == "migrate":
         upgrade_to_head(settings, migrations_dir)
         return
-    app = app_factory(settings)
-    uvicorn.run(app, host=settings.http_host, port=settings.http_port, log_config=None, access_log=False)
+    os.environ[SETTINGS_FACTORY_ENV] = import_path(settings_factory)
+    os.environ[APP_FACTORY_ENV] = import_path(app_factory)
+    # One worker runs in this process; several run under uvicorn's master (this process), which
+    # forwards SIGTERM to each and waits for them, so stopping this pid stops the whole service.
+    uvicorn.run(
+        f"{__name__}:{worker_app.__name__}",
+        factory=True,
+        workers=settings.http_workers,
+        host=settings.http_host,
+        port=settings.http_port,
+        log_config=None,
+        access_log=False,
+    )
+
+
+def worker_app() -> FastAPI:
+    """The service's app in one worker process (uvicorn's factory, called in each worker)."""
+    settings_factory = cast(SettingsFactory, load(os.environ[SETTINGS_FACTORY_ENV]))
+    app_factory = cast(AppFactory, load(os.environ[APP_FACTORY_ENV]))
+    settings = settings_factory()
+    configure_logging(settings.service_name, settings.log_level)  # a spawned worker starts unconfigured
+    return app_factory(settings)
+
+
+def import_path(target: object) -> str:
+    """``module:qualname`` of a module-level function or class, checked to import back to ``target``."""
+    module = getattr(target, "__module__", None)
+    qualname = getattr(target, "__qualname__", None)
+    if not isinstance(module, str) or not isinstance(qualname, str) or "<" in qualname or module == "__main__":
+        raise ValueError(f"{target!r} is not importable by name; worker processes need a module-level factory")
+    path = f"{module}:{qualname}"
+    if load(path) is not target:
+        raise ValueError(f"{path} does not import back to {target!r}")
+    return path
+
+
+def load(path: str) -> object:
+    """The object named by ``module:qualname``."""
+    module_name, _, qualname = path.partition(":")
+    found: object = importlib.import_module(module_name)
+    for part in qualname.split("."):
+        found = getattr(found, part)
+    return found

@@ -30,7 +30,14 @@ class ServiceCore:
     def grpc_server(self, register: Callable[[grpc.Server], None] | None = None) -> GrpcServer:
         """The service's gRPC server; without ``register`` it serves only the health service."""
         s = self.settings
-        return GrpcServer(s.service_name, s.grpc_port, self.verifier, register or (lambda _: None), host=s.grpc_host)
+        return GrpcServer(
+            s.service_name,
+            s.grpc_port,
+            self.verifier,
+            register or (lambda _: None),
+            host=s.grpc_host,
+            threads=s.grpc_threads,
+        )
 
     def app(
         self,

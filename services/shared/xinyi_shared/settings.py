@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from typing import Literal
+from urllib.parse import quote
 
-from pydantic import SecretStr, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Development defaults, refused outside development so no deployment runs on them by accident.
@@ -23,13 +24,21 @@ class ServiceSettings(BaseSettings):
     http_port: int
     grpc_host: str = "127.0.0.1"
     grpc_port: int
+    # Worker processes of ``serve`` (XINYI_HTTP_WORKERS): each runs the whole service — HTTP on the
+    # shared port (the uvicorn master's socket), gRPC on the same port (SO_REUSEPORT), its own outbox
+    # relay and Kafka consumers (members of the same consumer groups) and its own database pools.
+    http_workers: int = Field(default=1, ge=1)
+    # Threads of each process's gRPC server (XINYI_GRPC_THREADS); the app database pool covers them.
+    grpc_threads: int = Field(default=16, ge=1)
     log_level: str = "INFO"
 
     db_host: str = "127.0.0.1"
     db_port: int = 55432
     db_name: str = ""
     db_password: SecretStr = SecretStr(DEV_DB_PASSWORD)
-    db_pool_size: int = 10
+    # Connections each process keeps open to the app role; more are opened under load, up to the
+    # number of threads that can query at once (see xinyi_shared.db.app_pool_limits).
+    db_pool_size: int = Field(default=10, ge=1)
 
     kafka_bootstrap: str = "127.0.0.1:19092"
     kafka_topic_partitions: int = 6
@@ -48,7 +57,9 @@ class ServiceSettings(BaseSettings):
     tenant_grpc_target: str = "127.0.0.1:9101"
     ledger_grpc_target: str = "127.0.0.1:9102"
 
-    outbox_poll_seconds: float = 0.2
+    # The relay is woken by a NOTIFY on each commit that recorded events; this poll is the fallback
+    # (a lost listener connection, a notification missed during a reconnect).
+    outbox_poll_seconds: float = Field(default=0.2, gt=0)
 
     @model_validator(mode="after")
     def _fill_defaults_and_refuse_unsafe(self) -> ServiceSettings:
@@ -78,5 +89,5 @@ class ServiceSettings(BaseSettings):
     def database_url(self, role: Literal["owner", "app", "system"]) -> str:
         """URL for one of the service's three database roles (see deploy/postgres.sh)."""
         user = f"{self.db_name}_{role}"
-        password = self.db_password.get_secret_value()
+        password = quote(self.db_password.get_secret_value(), safe="")  # a real secret may hold @ : /
         return f"postgresql+psycopg://{user}:{password}@{self.db_host}:{self.db_port}/{self.db_name}"

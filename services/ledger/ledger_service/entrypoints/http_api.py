@@ -215,7 +215,10 @@ class ArrearsPublic(BaseModel):
 class EntryLinePublic(BaseModel):
     account: str
     amount_fen: int
-    household_id: str | None
+    household_id: str | None = Field(description="The household of a 1100/2000 line; null when blinded")
+    blinded: bool = Field(
+        default=False, description="Another household's line, shown to a resident without its household"
+    )
 
 
 class EntryPublic(BaseModel):
@@ -230,7 +233,17 @@ class EntryPublic(BaseModel):
     lines: list[EntryLinePublic]
 
     @classmethod
-    def of(cls, entry: EntryView) -> EntryPublic:
+    def of(cls, entry: EntryView, visible_households: set[str] | None = None) -> EntryPublic:
+        """``visible_households``: the only households whose lines the caller may see (None: all)."""
+
+        def line(entry_line: EntryLinePublic) -> EntryLinePublic:
+            household = entry_line.household_id
+            if visible_households is None or household is None or household in visible_households:
+                return entry_line
+            return EntryLinePublic(
+                account=entry_line.account, amount_fen=entry_line.amount_fen, household_id=None, blinded=True
+            )
+
         return cls(
             id=entry.id,
             number=entry.number,
@@ -240,7 +253,7 @@ class EntryPublic(BaseModel):
             reverses=entry.reverses,
             posted_at=entry.posted_at,
             posted_by=entry.posted_by,
-            lines=[EntryLinePublic(**vars(line)) for line in entry.lines],
+            lines=[line(EntryLinePublic(**vars(entry_line))) for entry_line in entry.lines],
         )
 
 
@@ -445,7 +458,8 @@ def build_router(database: Database, registry: Registry, membership: Any) -> API
         tags=["trust books"],
         response_model=list[EntryPublic],
         responses=errors(404, 422),
-        summary="The entries of the books, newest first (public to the estate); page with ?before=<number>",
+        summary="The entries of the books, newest first (public to the estate: other households' lines "
+        "blinded for residents); page with ?before=<number>",
     )
     def transactions(
         code: EstateCode,
@@ -456,7 +470,12 @@ def build_router(database: Database, registry: Registry, membership: Any) -> API
             int | None, Query(ge=1, le=MAX_ENTRY_NUMBER, description="Entries numbered below this one")
         ] = None,
     ) -> list[EntryPublic]:
-        return [EntryPublic.of(entry) for entry in views.entries(uow, limit, before)]
+        # The firm and the supervisor see every line; anyone else sees its own households' lines in
+        # full and the others' amounts without their household (docs/access.md).
+        visible = (
+            None if principal.has_role(*OVERSIGHT) else set(membership.households_of_user(code, principal.subject))
+        )
+        return [EntryPublic.of(entry, visible) for entry in views.entries(uow, limit, before)]
 
     @router.get(
         "/balances",

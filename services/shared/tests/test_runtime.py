@@ -1,0 +1,47 @@
+"""What a worker process needs to rebuild the service's app, and the pool sized to its threads."""
+
+from __future__ import annotations
+
+import anyio
+import anyio.to_thread
+import pytest
+
+from xinyi_shared.db import SYNC_ROUTE_THREADS, app_pool_limits
+from xinyi_shared.runtime import import_path, load
+from xinyi_shared.settings import ServiceSettings
+
+
+def test_factories_travel_to_worker_processes_by_import_path() -> None:
+    assert import_path(ServiceSettings) == "xinyi_shared.settings:ServiceSettings"
+    assert load(import_path(app_pool_limits)) is app_pool_limits
+
+
+def test_a_factory_that_cannot_be_imported_by_name_is_refused_at_start() -> None:
+    with pytest.raises(ValueError, match="module-level factory"):
+        import_path(lambda settings: settings)
+
+    def local_factory() -> None: ...
+
+    with pytest.raises(ValueError, match="module-level factory"):
+        import_path(local_factory)
+
+
+def test_the_app_pool_covers_every_thread_that_can_query_at_once() -> None:
+    settings = ServiceSettings(service_name="ledger", http_port=1, grpc_port=2)
+    pool_size, max_overflow = app_pool_limits(settings)
+    assert pool_size == settings.db_pool_size
+    assert pool_size + max_overflow >= SYNC_ROUTE_THREADS + settings.grpc_threads
+    bigger = ServiceSettings(service_name="ledger", http_port=1, grpc_port=2, grpc_threads=64, db_pool_size=5)
+    assert sum(app_pool_limits(bigger)) >= SYNC_ROUTE_THREADS + 64
+    # A pool configured larger than the threads keeps its size and needs no overflow.
+    assert app_pool_limits(ServiceSettings(service_name="ledger", http_port=1, grpc_port=2, db_pool_size=100)) == (
+        100,
+        0,
+    )
+
+
+def test_the_sync_route_threads_are_anyios_default() -> None:
+    async def default_tokens() -> float:
+        return anyio.to_thread.current_default_thread_limiter().total_tokens
+
+    assert anyio.run(default_tokens) == SYNC_ROUTE_THREADS

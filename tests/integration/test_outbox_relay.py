@@ -1,0 +1,118 @@
+"""The outbox relay is woken by the commit itself (PostgreSQL NOTIFY), against real PostgreSQL and
+Kafka: with a poll interval far longer than the test waits, an event can only arrive through the
+notification, and a rolled-back transaction neither wakes the relay for its event nor relays it.
+
+The relay runs in this process on the ticketing database, whose outbox no running service relays
+(ticketing records no events yet), to a topic of its own.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import text
+
+from tests.harness import PORTS, eventually, read_events, unique_code
+from xinyi.tenant.v1 import events_pb2
+from xinyi_shared.db import Database
+from xinyi_shared.events import CloudEvent
+from xinyi_shared.outbox import OutboxRelay, publish
+from xinyi_shared.settings import ServiceSettings
+
+TOPIC = "xinyi.test.outbox-relay.v1"
+POLL_SECONDS = 30.0  # the fallback poll; nothing in these tests waits for it
+WITHIN = 10.0  # how long a test waits for an event: only a notification can deliver it in time
+
+
+class _ObservedRelay(OutboxRelay):
+    """The relay, telling the test when a round found nothing left (so it is waiting)."""
+
+    def __init__(self, settings: ServiceSettings, database: Database) -> None:
+        super().__init__(settings, database, topics=[TOPIC])
+        self.idle = threading.Event()
+
+    def relay_once(self) -> int:
+        relayed = super().relay_once()
+        if not relayed:
+            self.idle.set()
+        return relayed
+
+
+@pytest.fixture(scope="module")
+def database() -> Iterator[Database]:
+    db = Database(settings())
+    yield db
+    db.dispose()
+
+
+@pytest.fixture(scope="module")
+def relay(database: Database) -> Iterator[_ObservedRelay]:
+    relay = _ObservedRelay(settings(), database)
+    relay.start()
+    # The first rounds relay whatever an earlier run left; then the relay waits.
+    assert relay.idle.wait(60), "the relay never finished its first rounds"
+    eventually(lambda: relay.listening or None, timeout=10, what="the relay to listen")
+    yield relay
+    relay.stop()
+
+
+def settings() -> ServiceSettings:
+    return ServiceSettings(
+        service_name="ticketing",
+        http_port=0,
+        grpc_port=0,
+        db_port=PORTS["POSTGRES_PORT"],
+        kafka_bootstrap=f"127.0.0.1:{PORTS['KAFKA_PORT']}",
+        outbox_poll_seconds=POLL_SECONDS,
+    )
+
+
+def record(database: Database, code: str) -> CloudEvent:
+    with database.estate_session(code) as session:
+        return publish(session, TOPIC, "xinyi/test", code, events_pb2.EstateResumed(estate_code=code))
+
+
+def relayed_ids() -> set[str]:
+    return {attributes.get("id", "") for attributes, _ in read_events(TOPIC)}
+
+
+def arrives(event: CloudEvent) -> None:
+    eventually(
+        lambda: True if event.id in relayed_ids() else None,
+        timeout=WITHIN,
+        what=f"event {event.id} to reach Kafka (the relay polls only every {POLL_SECONDS}s)",
+    )
+
+
+def test_a_committed_event_is_relayed_on_its_commit_notification(database: Database, relay: _ObservedRelay) -> None:
+    event = record(database, unique_code("notify"))
+    arrives(event)
+    assert relay.listening
+
+
+def test_events_committed_in_a_burst_all_arrive(database: Database, relay: _ObservedRelay) -> None:
+    events = [record(database, unique_code("burst")) for _ in range(20)]
+    for event in events:
+        arrives(event)
+
+
+def test_a_rolled_back_transaction_relays_nothing(database: Database, relay: _ObservedRelay) -> None:
+    code = unique_code("rollback")
+    recorded: list[CloudEvent] = []
+    with pytest.raises(RuntimeError), database.estate_session(code) as session:
+        recorded.append(publish(session, TOPIC, "xinyi/test", code, events_pb2.EstateResumed(estate_code=code)))
+        raise RuntimeError("the change fails after its event was recorded")
+    with database.system_session() as session:
+        rows = session.execute(
+            text("SELECT count(*) FROM outbox WHERE id = :id"), {"id": uuid.UUID(recorded[0].id)}
+        ).scalar_one()
+    assert rows == 0
+
+    # A later commit wakes the relay; by the time its event arrives, the relay has run a round
+    # after the rollback, and the rolled-back event is not in the topic.
+    marker = record(database, code)
+    arrives(marker)
+    assert recorded[0].id not in relayed_ids()
