@@ -32,6 +32,7 @@ from ledger_service.domain.views import EstateContext, PaymentRecorded, Posted, 
 from ledger_service.service_layer.common import (
     Registry,
     UnitOfWorkFactory,
+    books_of,
     check_amount,
     check_key,
     months,
@@ -235,16 +236,27 @@ def post_transactions(
         raise InvalidInput("each transaction of a batch needs its own idempotency key")
     results: list[tuple[Posted, bool] | XinyiError] = []
     with uow:
-        context = writable(uow.journal.context(), uow.estate_code)
-        opened = uow.journal.open_accounts()
-        period = posting_period(uow, context, context.current_period)
+        context = books_of(uow.journal.context(), uow.estate_code)
+        # A retry is answered whatever the books' state now (as every other money write): the books
+        # and the period are checked for the items that would post, after their keys.
+        refusal: XinyiError | None = None
+        opened: set[str] = set()
+        period = context.current_period
+        try:
+            writable(context, uow.estate_code)
+            opened = uow.journal.open_accounts()
+            period = posting_period(uow, context, context.current_period)
+        except XinyiError as error:
+            refusal = error
         for key, kind, memo, lines in items:
             try:
                 check_key(key)
                 with uow.savepoint():
-                    results.append(_post_one(uow, context, opened, period, key, kind, memo, lines, actor))
+                    results.append(_post_one(uow, context, opened, period, key, kind, memo, lines, actor, refusal))
             except XinyiError as error:
                 results.append(error)
+        if refusal is not None and not any(isinstance(result, tuple) for result in results):
+            raise refusal  # nothing to replay: the whole call is refused
         uow.commit()
     return results
 
@@ -259,10 +271,13 @@ def _post_one(
     memo: str,
     lines: list[tuple[str, int, str | None]],
     actor: str,
+    refusal: XinyiError | None = None,
 ) -> tuple[Posted, bool]:
     stored = uow.keys.claim(key, {"kind": kind, "memo": memo, "lines": lines})
     if stored is not None:
         return Posted(**stored), True
+    if refusal is not None:
+        raise type(refusal)(refusal.reason, refusal.details)
     transaction = _generic_transaction(kind, memo, lines, period)
     missing = sorted({line.account for line in transaction.lines} - opened)
     if missing:

@@ -1,0 +1,982 @@
+"""In-memory fakes of the ledger's unit of work, its repositories and the tenant registry.
+
+The pattern of cosmicpython's ``tests/unit/test_handlers.py``: the use cases of
+``ledger_service.service_layer`` run unchanged against a :class:`FakeLedgerUnitOfWork`, whose
+repositories keep the estates' rows in a shared :class:`FakeBooks` (the ledger's database, as far
+as the use cases can tell). No I/O, no PostgreSQL.
+
+What the fakes keep of the real components (``adapters/*.py`` and the migrations):
+
+* a unit of work commits by keeping its changes and rolls back (explicitly, or by leaving its
+  ``with`` block without a commit) by restoring the state taken at ``__enter__``; savepoints
+  likewise; after-commit hooks run only on commit; ``publish`` writes to an outbox that rolls back
+  with everything else;
+* the journal refuses what the database refuses: an unbalanced transaction or one of fewer than two
+  lines, a zero line, a line on an account the estate has not opened, a transaction in a period
+  without a row (the foreign key), a second reversal of one transaction (``reverses`` is unique),
+  a settlement of 0 fen, a payment by an unknown method; it keeps ``period_totals`` (net fen per
+  period, account and kind) as entries post, and numbers each estate's entries 1, 2, 3… from a
+  sequence that — as in PostgreSQL — a rollback does not give back (a gap);
+* idempotency keys are claimed, answered and replayed as ``adapters/idempotency.py`` does (same
+  request fingerprint; the answer is read back from its JSON, so tuples come back as lists);
+* every read and write is scoped to the unit of work's estate (row-level security).
+
+Units of work run one after the other: opening one while another is open on the same books is
+refused (the fake has no isolation between concurrent transactions).
+
+The repositories subclass the real ones, so a ``FakeLedgerUnitOfWork`` is a ``LedgerUnitOfWork``
+and mypy checks every fake method against the real signature. Only what the use cases call is
+faked; anything else fails loudly (the fakes hold no database session).
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, time
+from decimal import Decimal
+from types import TracebackType
+from typing import Any, Self, cast
+
+from google.protobuf.json_format import MessageToDict
+from google.protobuf.message import Message
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from ledger_service.adapters.books import BooksRepository
+from ledger_service.adapters.idempotency import IdempotencyKeys, request_fingerprint
+from ledger_service.adapters.journal import JournalRepository
+from ledger_service.adapters.rules import RulesRepository, rules_of_json
+from ledger_service.adapters.tenant_client import BillableHousehold, PeriodRules, period_rules
+from ledger_service.adapters.tenant_mirror import TenantMirror
+from ledger_service.domain import trust_books as rules
+from ledger_service.domain.books import STANDARD_CHART, EstateTerms, TrustBooks, open_books
+from ledger_service.domain.money import bill_amount
+from ledger_service.domain.postings import PREPAID, RECEIVABLE, Line, Transaction, check_period
+from ledger_service.domain.trust_books import OpenBill
+from ledger_service.domain.views import (
+    BillView,
+    EntryLine,
+    EntryView,
+    EstateContext,
+    PaymentView,
+    PeriodTotal,
+    PostedRef,
+)
+from ledger_service.service_layer.unit_of_work import EVENT_SOURCE, AccrualQueue, LedgerUnitOfWork, Savepoint
+from xinyi.tenant.v1 import tenant_pb2
+from xinyi_shared.errors import Conflict, InvalidInput, NotFound
+from xinyi_shared.kafka_topics import LEDGER_EVENTS
+
+PAYMENT_METHODS = frozenset({"cash", "bank_transfer", "wechat_pay", "alipay"})  # payments_method_known
+_NO_SESSION = cast(Session, None)  # the fakes' repositories work on FakeBooks, not on a session
+
+
+def refused(what: str) -> IntegrityError:
+    """What the database raises for a row its constraints or triggers refuse."""
+    return IntegrityError(f"-- fake database: {what}", None, Exception(what))
+
+
+def canonical(household_id: str) -> str:
+    """A household id as PostgreSQL's uuid type keeps it (ValueError, like a failed cast, if not one)."""
+    return str(uuid.UUID(household_id))
+
+
+# The tables ---------------------------------------------------------------------------------------
+# Rows are immutable (an update replaces the row), so a snapshot is a copy of the containers.
+
+
+@dataclass(frozen=True)
+class EstateRow:
+    """``trust_books`` (with its terms) and the estate's ``accounts``."""
+
+    estate_code: str
+    name: str
+    community_code: str
+    time_zone: str
+    district_code: str
+    first_period: str
+    status: str
+    terms: EstateTerms
+    accounts: frozenset[str]
+
+
+@dataclass(frozen=True)
+class PeriodRow:
+    status: str = "open"
+    closed_by: str | None = None
+    statement: str | None = None  # JSON, as the jsonb column holds it
+
+
+@dataclass(frozen=True)
+class TransactionRow:
+    id: str
+    estate_code: str
+    number: int
+    transaction: Transaction
+    posted_by: str
+    posted_at: datetime
+
+
+@dataclass(frozen=True)
+class BillRow:
+    id: str
+    estate_code: str
+    household_id: str
+    period: str
+    amount_fen: int
+    area_centi_sqm: int
+    rate_fen_per_sqm_month: Decimal
+    occupied_days: int | None
+    billed_on: date
+    transaction_id: str
+
+
+@dataclass(frozen=True)
+class SettlementRow:
+    estate_code: str
+    bill_id: str
+    transaction_id: str
+    amount_fen: int
+
+
+@dataclass(frozen=True)
+class PaymentRow:
+    id: str
+    estate_code: str
+    household_id: str
+    amount_fen: int
+    method: str
+    reference: str
+    received_on: date
+    transaction_id: str
+
+
+@dataclass(frozen=True)
+class KeyRow:
+    request_hash: str
+    response: str | None  # JSON; None between the claim and the answer
+
+
+@dataclass(frozen=True)
+class OutboxRow:
+    estate_code: str
+    topic: str
+    source: str
+    message: Message
+
+
+@dataclass
+class Tables:
+    """The ledger's database. Keys hold the estate code first, as the real primary keys do."""
+
+    estates: dict[str, EstateRow] = field(default_factory=dict)
+    known_households: dict[tuple[str, str], int | None] = field(default_factory=dict)
+    announced_rules: dict[tuple[str, date], str] = field(default_factory=dict)
+    periods: dict[tuple[str, str], PeriodRow] = field(default_factory=dict)
+    transactions: dict[str, TransactionRow] = field(default_factory=dict)
+    period_totals: dict[tuple[str, str, str, str], int] = field(default_factory=dict)
+    bills: dict[str, BillRow] = field(default_factory=dict)
+    settlements: list[SettlementRow] = field(default_factory=list)
+    payments: dict[str, PaymentRow] = field(default_factory=dict)
+    idempotency_keys: dict[tuple[str, str], KeyRow] = field(default_factory=dict)
+    outbox: list[OutboxRow] = field(default_factory=list)
+
+    def copy(self) -> Tables:
+        return Tables(
+            estates=dict(self.estates),
+            known_households=dict(self.known_households),
+            announced_rules=dict(self.announced_rules),
+            periods=dict(self.periods),
+            transactions=dict(self.transactions),
+            period_totals=dict(self.period_totals),
+            bills=dict(self.bills),
+            settlements=list(self.settlements),
+            payments=dict(self.payments),
+            idempotency_keys=dict(self.idempotency_keys),
+            outbox=list(self.outbox),
+        )
+
+
+class FakeAccrualQueue:
+    """The remuneration accruer as the unit of work sees it: what was touched (after commits)."""
+
+    def __init__(self) -> None:
+        self.touched: list[tuple[str, str]] = []
+
+    def touch(self, estate_code: str, period: str) -> None:
+        self.touched.append((estate_code, period))
+
+
+def estate_rules(
+    effective_from: str = "2026-03-01",
+    *,
+    rate: str = "35",
+    remuneration_share_bps: int = 1500,
+    donation_share_bps: int = 3000,
+    basis: str = "collected",
+    billing_day: int = 1,
+) -> tenant_pb2.EstateRules:
+    """Rules as the tenant service states them (``GetEstateRules``)."""
+    return tenant_pb2.EstateRules(
+        effective_from=effective_from,
+        fee_rate_fen_per_sqm_month=rate,
+        remuneration_share_bps=remuneration_share_bps,
+        donation_share_bps=donation_share_bps,
+        remuneration_basis=(
+            tenant_pb2.REMUNERATION_BASIS_BILLED if basis == "billed" else tenant_pb2.REMUNERATION_BASIS_COLLECTED
+        ),
+        billing_day=billing_day,
+    )
+
+
+def _rules_json(message: tenant_pb2.EstateRules) -> str:
+    return json.dumps(MessageToDict(message, preserving_proto_field_name=True))
+
+
+# The shared state --------------------------------------------------------------------------------
+
+
+class FakeBooks:
+    """The ledger's database and clock, shared by every unit of work opened on it.
+
+    ``today`` is the estates' calendar day (what ``now() AT TIME ZONE time_zone`` gives); set it to
+    move time. ``accruals`` records the (estate, period) pairs committed units of work touched."""
+
+    def __init__(self, today: date) -> None:
+        self.today = today
+        self.tables = Tables()
+        self.accruals = FakeAccrualQueue()
+        self.sequences: dict[str, int] = {}  # estate_seq_<estate>: not transactional
+        self.active: FakeLedgerUnitOfWork | None = None
+
+    # Set-up (outside any unit of work) ------------------------------------------------------------
+
+    def _setting_up(self) -> Tables:
+        if self.active is not None:
+            raise RuntimeError("set the books up between units of work, not inside one")
+        return self.tables
+
+    def open_estate(
+        self,
+        estate_code: str,
+        *,
+        first_period: str,
+        rules: tenant_pb2.EstateRules | None = None,
+        households: Mapping[str, int | None] | None = None,
+        status: str = "active",
+        name: str = "金河绿洲",
+        community_code: str = "jinhe",
+        time_zone: str = "Asia/Shanghai",
+        district_code: str = "shuangliu",
+        budget_lines: Iterable[str] = (),
+    ) -> None:
+        """Books as ``open_trust_books`` leaves them (with ``rules`` in the mirror when given) and
+        the ``households`` the mirror learned from the tenant service's events (id → area)."""
+        tables = self._setting_up()
+        check_period(first_period)
+        message = rules or estate_rules(f"{first_period}-01")
+        terms = EstateTerms(
+            estate_code,
+            Decimal(message.fee_rate_fen_per_sqm_month),
+            message.remuneration_share_bps,
+            message.donation_share_bps,
+        )
+        tables.estates[estate_code] = EstateRow(
+            estate_code=estate_code,
+            name=name,
+            community_code=community_code,
+            time_zone=time_zone,
+            district_code=district_code,
+            first_period=first_period,
+            status=status,
+            terms=terms,
+            accounts=frozenset(a.code for a in STANDARD_CHART) | frozenset(budget_lines),
+        )
+        self.sequences.setdefault(estate_code, 0)
+        if rules is not None:
+            tables.announced_rules[(estate_code, date.fromisoformat(rules.effective_from))] = _rules_json(rules)
+        for household_id, area in (households or {}).items():
+            tables.known_households[(estate_code, canonical(household_id))] = area
+
+    def open_accounts(self, estate_code: str, *codes: str) -> None:
+        """Budget lines an adopted budget opens."""
+        tables = self._setting_up()
+        row = tables.estates[estate_code]
+        tables.estates[estate_code] = replace(row, accounts=row.accounts | frozenset(codes))
+
+    def set_status(self, estate_code: str, status: str) -> None:
+        tables = self._setting_up()
+        tables.estates[estate_code] = replace(tables.estates[estate_code], status=status)
+
+    def uow(self, estate_code: str) -> FakeLedgerUnitOfWork:
+        return FakeLedgerUnitOfWork(self, estate_code)
+
+    def bill(
+        self,
+        estate_code: str,
+        household_id: str,
+        period: str,
+        amount_fen: int | None = None,
+        *,
+        billed_on: date | None = None,
+        area_centi_sqm: int | None = None,
+    ) -> str:
+        """A household's bill of ``period`` as a billing run posts it (the billing use case is not in
+        the service layer yet): Dr 1100[h] / Cr 4000, the household's prepaid credit applied to
+        it, the bill's row, in one committed unit of work. ``amount_fen`` defaults to area × the
+        rate in force on the period's first day. Returns the bill's id."""
+        household_id = canonical(household_id)
+        uow = self.uow(estate_code)
+        with uow:
+            tables = uow.tables
+            in_force = uow.rules.in_force(date(int(period[:4]), int(period[5:]), 1))
+            if area_centi_sqm is None:
+                area_centi_sqm = tables.known_households.get((estate_code, household_id)) or 0
+            if amount_fen is None:
+                if in_force is None:
+                    raise NotFound(f"no rules in force in {period} to bill by: give amount_fen")
+                amount_fen = bill_amount(area_centi_sqm, in_force.fee_rate_fen_per_sqm_month)
+            rate = in_force.fee_rate_fen_per_sqm_month if in_force else Decimal(0)
+            billing_day = in_force.billing_day if in_force else 1
+            bill_id = str(uuid.uuid4())
+            uow.journal.hold_period(period, households=[household_id])
+            credit = -uow.journal.household_balances(household_id).get(PREPAID, 0)
+            transactions = rules.bill_household(
+                period,
+                household_id,
+                amount_fen,
+                rules.Remuneration(),  # the terms matter only to accrue, which billing leaves to the accruer
+                prepaid_credit_fen=credit,
+                reference={"bill_id": bill_id},
+            )
+            posted = uow.journal.post(transactions, "ledger:billing")
+            if any(
+                (b.estate_code, b.household_id, b.period) == (estate_code, household_id, period)
+                for b in tables.bills.values()
+            ):
+                raise refused("bills_once_per_household_and_period")
+            tables.bills[bill_id] = BillRow(
+                id=bill_id,
+                estate_code=estate_code,
+                household_id=household_id,
+                period=period,
+                amount_fen=amount_fen,
+                area_centi_sqm=area_centi_sqm,
+                rate_fen_per_sqm_month=rate,
+                occupied_days=None,
+                billed_on=billed_on or date(int(period[:4]), int(period[5:]), billing_day),
+                transaction_id=posted[0].transaction_id,
+            )
+            if len(posted) > 1:  # the prepaid credit applied settles part of the bill
+                uow.journal.settle([(bill_id, posted[1].transaction_id, transactions[1].amount_on(PREPAID))])
+            uow.basis_moved(period)
+            uow.commit()
+        return bill_id
+
+    # Reads for assertions ---------------------------------------------------------------------------
+
+    def entries_of(self, estate_code: str) -> list[TransactionRow]:
+        """The estate's committed entries in number order."""
+        rows = [row for row in self.tables.transactions.values() if row.estate_code == estate_code]
+        return sorted(rows, key=lambda row: row.number)
+
+    def published(self, estate_code: str | None = None) -> list[Message]:
+        return [row.message for row in self.tables.outbox if estate_code in (None, row.estate_code)]
+
+    def period_statuses(self, estate_code: str) -> dict[str, str]:
+        return {period: row.status for (estate, period), row in self.tables.periods.items() if estate == estate_code}
+
+    def balance(self, estate_code: str, account: str, period: str | None = None) -> int:
+        """Net fen on ``account`` (in ``period`` when given), from the period totals."""
+        return sum(
+            fen
+            for (estate, posted, code, _), fen in self.tables.period_totals.items()
+            if estate == estate_code and code == account and period in (None, posted)
+        )
+
+    def check_consistency(self) -> None:
+        """The invariants the database and the use cases keep together (AssertionError if broken):
+        every entry balances; the period totals are the sums of the postings; entry numbers rise
+        per estate; a household's receivable is what its bills still owe (0 ≤ due ≤ amount) and its
+        prepaid credit is never negative."""
+        tables = self.tables
+        totals: dict[tuple[str, str, str, str], int] = {}
+        receivable: dict[tuple[str, str], int] = {}
+        prepaid: dict[tuple[str, str], int] = {}
+        by_estate: dict[str, list[int]] = {}
+        for row in tables.transactions.values():
+            t = row.transaction
+            assert sum(line.amount_fen for line in t.lines) == 0, row
+            by_estate.setdefault(row.estate_code, []).append(row.number)
+            for line in t.lines:
+                key = (row.estate_code, t.period, line.account, t.kind)
+                totals[key] = totals.get(key, 0) + line.amount_fen
+                if line.household_id is not None:
+                    sub = receivable if line.account == RECEIVABLE else prepaid
+                    h = (row.estate_code, line.household_id)
+                    sub[h] = sub.get(h, 0) + line.amount_fen
+        assert totals == tables.period_totals
+        for estate, numbers in by_estate.items():
+            assert len(set(numbers)) == len(numbers), estate
+            assert numbers == sorted(numbers), estate  # posted in number order
+        owed: dict[tuple[str, str], int] = {}
+        for bill in tables.bills.values():
+            due = bill.amount_fen - sum(s.amount_fen for s in tables.settlements if s.bill_id == bill.id)
+            assert 0 <= due <= bill.amount_fen, bill
+            h = (bill.estate_code, bill.household_id)
+            owed[h] = owed.get(h, 0) + due
+        assert {h: fen for h, fen in receivable.items() if fen} == {h: fen for h, fen in owed.items() if fen}
+        assert all(fen <= 0 for fen in prepaid.values()), prepaid
+
+
+# The unit of work ---------------------------------------------------------------------------------
+
+
+class _Connection:
+    """One unit of work's hold on the books: repositories refuse to work once it is closed."""
+
+    def __init__(self, books: FakeBooks) -> None:
+        self.books = books
+        self.open = True
+
+    @property
+    def tables(self) -> Tables:
+        if not self.open:
+            raise RuntimeError("the unit of work is used outside its 'with' block")
+        return self.books.tables
+
+
+class FakeLedgerUnitOfWork(LedgerUnitOfWork):
+    """A ``LedgerUnitOfWork`` on :class:`FakeBooks`.
+
+    ``basis_moves`` lists the periods ``basis_moved`` was told of (committed or not); the
+    accrual queue (``books.accruals`` unless given) hears of them only after a commit."""
+
+    def __init__(self, books: FakeBooks, estate_code: str, accruals: AccrualQueue | None = None) -> None:
+        # Not EstateUnitOfWork.__init__: it wants a Database. The same attributes, without one.
+        self.estate_code = estate_code
+        self.topic = LEDGER_EVENTS
+        self.source = EVENT_SOURCE
+        self._session = None
+        self._after_commit = []
+        self._accruals = accruals if accruals is not None else books.accruals
+        self.fake_books = books
+        self._connection: _Connection | None = None
+        self._snapshot: Tables | None = None
+        self.basis_moves: list[str] = []
+        self.commits = 0
+
+    @property
+    def tables(self) -> Tables:
+        return self._open().tables
+
+    def _open(self) -> _Connection:
+        if self._connection is None or not self._connection.open:
+            raise RuntimeError("the unit of work is used outside its 'with' block")
+        return self._connection
+
+    def __enter__(self) -> Self:
+        books = self.fake_books
+        if books.active is not None:
+            raise RuntimeError("another unit of work is open on these books: the fake runs one at a time")
+        books.active = self
+        self._connection = _Connection(books)
+        self._snapshot = books.tables.copy()
+        self._after_commit = []
+        self.bind(_NO_SESSION)
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, traceback: TracebackType | None
+    ) -> None:
+        connection, self._connection = self._connection, None
+        if connection is None:
+            return
+        books = self.fake_books
+        if self._snapshot is not None:  # what was not committed is rolled back
+            books.tables = self._snapshot
+        self._snapshot = None
+        connection.open = False
+        books.active = None
+
+    def bind(self, session: Session) -> None:
+        connection = self._open()
+        self.fake_journal = FakeJournal(connection, self.estate_code)  # typed for tests: .held
+        self.journal = self.fake_journal
+        self.keys = FakeIdempotencyKeys(connection, self.estate_code)
+        self.rules = FakeRules(connection, self.estate_code)
+        self.books = FakeBooksRepository(connection)
+        self.mirror = FakeTenantMirror(connection)
+
+    def commit(self) -> None:
+        self._open()
+        self._snapshot = self.fake_books.tables.copy()
+        self.commits += 1
+        hooks, self._after_commit = self._after_commit, []
+        for hook in hooks:
+            hook()
+
+    def rollback(self) -> None:
+        self._open()
+        assert self._snapshot is not None
+        self.fake_books.tables = self._snapshot.copy()
+        self._after_commit = []
+
+    def savepoint(self) -> Savepoint:
+        return FakeSavepoint(self)
+
+    def publish(self, message: Message) -> None:
+        kept = type(message)()
+        kept.CopyFrom(message)
+        self.tables.outbox.append(OutboxRow(self.estate_code, self.topic, self.source, kept))
+
+    def basis_moved(self, period: str) -> None:
+        self.basis_moves.append(period)
+        super().basis_moved(period)
+
+
+class FakeSavepoint(Savepoint):
+    def __init__(self, uow: FakeLedgerUnitOfWork) -> None:
+        self._uow = uow
+        self._state: Tables | None = None
+
+    def __enter__(self) -> None:
+        self._state = self._uow.tables.copy()
+
+    def __exit__(self, exc_type: object, exc: object, traceback: object) -> None:
+        if exc_type is not None and self._state is not None:
+            self._uow.fake_books.tables = self._state
+        self._state = None
+
+
+# The repositories ---------------------------------------------------------------------------------
+
+
+class FakeJournal(JournalRepository):
+    def __init__(self, connection: _Connection, estate_code: str) -> None:
+        self._connection = connection
+        self.estate = estate_code
+        self.held: list[tuple[str, tuple[str, ...]]] = []  # (period, households locked) per hold
+
+    @property
+    def _t(self) -> Tables:
+        return self._connection.tables
+
+    # The estate -----------------------------------------------------------------------------------
+
+    def context(self, household_id: str | None = None) -> EstateContext | None:
+        row = self._t.estates.get(self.estate)
+        if row is None:
+            return None
+        knows = household_id is not None and (self.estate, canonical(household_id)) in self._t.known_households
+        return EstateContext(
+            estate_code=self.estate,
+            status=row.status,
+            time_zone=row.time_zone,
+            estate_name=row.name,
+            community_code=row.community_code,
+            first_period=row.first_period,
+            today=self._connection.books.today,
+            knows_household=knows,
+        )
+
+    def open_accounts(self) -> set[str]:
+        row = self._t.estates.get(self.estate)
+        return set(row.accounts) if row else set()
+
+    # Periods ----------------------------------------------------------------------------------------
+
+    def _insert_period(self, period: str) -> PeriodRow:
+        try:
+            check_period(period)
+        except InvalidInput as error:  # the table's check constraint
+            raise refused(f"periods_period_format: {period!r}") from error
+        return self._t.periods.setdefault((self.estate, period), PeriodRow())
+
+    def period_status(self, period: str) -> str | None:
+        row = self._t.periods.get((self.estate, period))
+        return row.status if row else None
+
+    def hold_period(self, period: str, *, households: Sequence[str] = ()) -> str:
+        self.held.append((period, tuple(sorted({canonical(h) for h in households}))))
+        return self._insert_period(period).status
+
+    def lock_period_for_close(self, period: str) -> str | None:
+        return self._insert_period(period).status
+
+    def lock_period_for_accrual(self, period: str, *, wait: bool) -> str | None:
+        return self.period_status(period)
+
+    def close_period(self, period: str, closed_by: str, statement: dict[str, Any]) -> None:
+        key = (self.estate, period)
+        if key in self._t.periods:  # an UPDATE: nothing when there is no row
+            self._t.periods[key] = PeriodRow("closed", closed_by, json.dumps(statement))
+
+    def closed_statement(self, period: str) -> dict[str, Any] | None:
+        row = self._t.periods.get((self.estate, period))
+        if row is None or row.status != "closed" or row.statement is None:
+            return None
+        return dict(json.loads(row.statement))
+
+    def periods_with_status(self) -> dict[str, str]:
+        return {period: row.status for (estate, period), row in self._t.periods.items() if estate == self.estate}
+
+    # Totals ----------------------------------------------------------------------------------------
+
+    def totals(self, first_period: str, last_period: str) -> list[PeriodTotal]:
+        return [
+            PeriodTotal(period, account, kind, fen)
+            for (estate, period, account, kind), fen in sorted(self._t.period_totals.items())
+            if estate == self.estate and first_period <= period <= last_period and fen != 0
+        ]
+
+    def cash_before(self, period: str) -> int:
+        return sum(
+            fen
+            for (estate, posted, account, _), fen in self._t.period_totals.items()
+            if estate == self.estate and account == "1000" and posted < period
+        )
+
+    def balances(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for (estate, _, account, _), fen in self._t.period_totals.items():
+            if estate == self.estate:
+                out[account] = out.get(account, 0) + fen
+        return out
+
+    # Transactions ----------------------------------------------------------------------------------
+
+    def post(self, transactions: Sequence[Transaction], posted_by: str) -> list[PostedRef]:
+        if not transactions:
+            return []
+        tables = self._t
+        accounts = tables.estates[self.estate].accounts if self.estate in tables.estates else frozenset()
+        reversed_in_statement: set[str] = set()
+        for transaction in transactions:  # the checks of one INSERT statement, all before any row
+            lines = transaction.lines
+            if len(lines) < 2 or sum(line.amount_fen for line in lines) != 0:
+                raise refused("check_violation: a transaction does not balance or has fewer than two lines")
+            if (self.estate, transaction.period) not in tables.periods:
+                raise refused(f"foreign key: no period {transaction.period} (hold it first)")
+            for line in lines:
+                if line.amount_fen == 0:
+                    raise refused("postings_amount_not_zero")
+                if line.account not in accounts:
+                    raise refused(f"foreign key: account {line.account} is not open in {self.estate}")
+                if line.household_id is not None:
+                    canonical(line.household_id)
+            if transaction.reverses is not None:
+                target = tables.transactions.get(canonical(transaction.reverses))
+                if target is None:
+                    raise refused("foreign key: reverses an unknown transaction")
+                already = any(row.transaction.reverses == target.id for row in tables.transactions.values())
+                if already or target.id in reversed_in_statement:
+                    raise refused("unique: the transaction is already reversed")
+                reversed_in_statement.add(target.id)
+        posted: list[PostedRef] = []
+        for transaction in transactions:
+            number = self._connection.books.sequences.get(self.estate, 0) + 1
+            self._connection.books.sequences[self.estate] = number
+            transaction_id = str(uuid.uuid4())
+            tables.transactions[transaction_id] = TransactionRow(
+                id=transaction_id,
+                estate_code=self.estate,
+                number=number,
+                transaction=replace(transaction),  # its own copy of the reference
+                posted_by=posted_by,
+                posted_at=datetime.combine(self._connection.books.today, time(12), tzinfo=UTC),
+            )
+            for line in transaction.lines:
+                key = (self.estate, transaction.period, line.account, str(transaction.kind))
+                tables.period_totals[key] = tables.period_totals.get(key, 0) + line.amount_fen
+            posted.append(PostedRef(transaction_id, number))
+        return posted
+
+    def _row(self, transaction_id: uuid.UUID | str) -> TransactionRow | None:
+        row = self._t.transactions.get(str(transaction_id))
+        return row if row is not None and row.estate_code == self.estate else None
+
+    def transaction(self, transaction_id: uuid.UUID) -> tuple[Transaction, bool] | None:
+        row = self._row(transaction_id)
+        if row is None:
+            return None
+        reversed_already = any(
+            other.transaction.reverses == row.id
+            for other in self._t.transactions.values()
+            if other.estate_code == self.estate
+        )
+        return replace(row.transaction), reversed_already
+
+    def entries(self, limit: int, before: int | None) -> list[EntryView]:
+        rows = sorted(
+            (
+                row
+                for row in self._t.transactions.values()
+                if row.estate_code == self.estate and (before is None or row.number < before)
+            ),
+            key=lambda row: row.number,
+            reverse=True,
+        )[:limit]
+        return [
+            EntryView(
+                id=row.id,
+                number=row.number,
+                period=row.transaction.period,
+                kind=row.transaction.kind,
+                memo=row.transaction.memo,
+                reverses=row.transaction.reverses,
+                posted_at=row.posted_at,
+                posted_by=row.posted_by,
+                lines=[EntryLine(line.account, line.amount_fen, line.household_id) for line in row.transaction.lines],
+            )
+            for row in rows
+        ]
+
+    def _lines_of(self, household_id: str) -> Iterable[Line]:
+        wanted = canonical(household_id)
+        for row in self._t.transactions.values():
+            if row.estate_code == self.estate:
+                yield from (line for line in row.transaction.lines if line.household_id == wanted)
+
+    def household_balances(self, household_id: str) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for line in self._lines_of(household_id):
+            out[line.account] = out.get(line.account, 0) + line.amount_fen
+        return out
+
+    def has_entries_of(self, household_id: str) -> bool:
+        return any(True for _ in self._lines_of(household_id))
+
+    # Bills and payments -----------------------------------------------------------------------------
+
+    def _due(self, bill: BillRow) -> int:
+        return bill.amount_fen - sum(s.amount_fen for s in self._t.settlements if s.bill_id == bill.id)
+
+    def _bills(self, household_id: str | None = None) -> list[BillRow]:
+        wanted = canonical(household_id) if household_id is not None else None
+        return sorted(
+            (
+                bill
+                for bill in self._t.bills.values()
+                if bill.estate_code == self.estate and wanted in (None, bill.household_id)
+            ),
+            key=lambda bill: (bill.period, bill.billed_on, bill.id),
+        )
+
+    def _open_bill(self, bill: BillRow) -> OpenBill:
+        return OpenBill(bill.id, bill.period, self._due(bill), bill.billed_on)
+
+    def open_bills(self, household_id: str) -> list[OpenBill]:
+        return [self._open_bill(bill) for bill in self._bills(household_id) if self._due(bill) > 0]
+
+    def open_bills_page(self, limit: int, after_household: str | None) -> list[tuple[str, OpenBill]]:
+        after = uuid.UUID(after_household) if after_household is not None else None
+        owing = [
+            bill
+            for bill in self._bills()
+            if self._due(bill) > 0 and (after is None or uuid.UUID(bill.household_id) > after)
+        ]
+        households = sorted({bill.household_id for bill in owing}, key=uuid.UUID)[:limit]
+        chosen = set(households)
+        return [
+            (bill.household_id, self._open_bill(bill))
+            for bill in sorted(owing, key=lambda b: uuid.UUID(b.household_id))
+            if bill.household_id in chosen
+        ]
+
+    def all_open_bills(self) -> list[OpenBill]:
+        return [self._open_bill(bill) for bill in self._bills() if self._due(bill) > 0]
+
+    def settle(self, settlements: Iterable[tuple[str, str, int]]) -> None:
+        items = list(settlements)
+        for bill_id, transaction_id, fen in items:
+            if fen == 0:
+                raise refused("bill_settlements_amount_not_zero")
+            if bill_id not in self._t.bills or transaction_id not in self._t.transactions:
+                raise refused("foreign key: a settlement of an unknown bill or transaction")
+        self._t.settlements.extend(SettlementRow(self.estate, b, t, fen) for b, t, fen in items)
+
+    def add_payment(
+        self, household_id: str, amount_fen: int, method: str, reference: str, received_on: date, transaction_id: str
+    ) -> str:
+        if amount_fen <= 0 or method not in PAYMENT_METHODS:
+            raise refused("payments_amount_positive / payments_method_known")
+        if transaction_id not in self._t.transactions:
+            raise refused("foreign key: a payment of an unknown transaction")
+        payment_id = str(uuid.uuid4())
+        self._t.payments[payment_id] = PaymentRow(
+            payment_id, self.estate, canonical(household_id), amount_fen, method, reference, received_on, transaction_id
+        )
+        return payment_id
+
+    def bill_of_transaction(self, transaction_id: uuid.UUID) -> tuple[str, int] | None:
+        for bill in self._bills():
+            if bill.transaction_id == str(transaction_id):
+                return bill.id, self._due(bill)
+        return None
+
+    def settlements_of(self, transaction_id: uuid.UUID) -> list[tuple[str, int]]:
+        return [
+            (s.bill_id, s.amount_fen)
+            for s in self._t.settlements
+            if s.estate_code == self.estate and s.transaction_id == str(transaction_id)
+        ]
+
+    def bills_of(self, household_id: str) -> list[BillView]:
+        return [
+            BillView(
+                id=bill.id,
+                period=bill.period,
+                amount_fen=bill.amount_fen,
+                billed_on=bill.billed_on,
+                area_centi_sqm=bill.area_centi_sqm,
+                rate=format(bill.rate_fen_per_sqm_month.quantize(Decimal("0.0001")), "f"),  # numeric(12, 4)::text
+                occupied_days=bill.occupied_days,
+                due_fen=self._due(bill),
+            )
+            for bill in self._bills(household_id)
+        ]
+
+    def payments_of(self, household_id: str) -> list[PaymentView]:
+        wanted = canonical(household_id)
+        rows = sorted(
+            (p for p in self._t.payments.values() if p.estate_code == self.estate and p.household_id == wanted),
+            key=lambda p: (p.received_on, p.id),
+        )
+        return [PaymentView(p.id, p.amount_fen, p.method, p.reference, p.received_on, p.transaction_id) for p in rows]
+
+
+class FakeIdempotencyKeys(IdempotencyKeys):
+    def __init__(self, connection: _Connection, estate_code: str) -> None:
+        self._connection = connection
+        self.estate = estate_code
+
+    def claim(self, key: str, body: dict[str, Any]) -> dict[str, Any] | None:
+        fingerprint = request_fingerprint(body)
+        keys = self._connection.tables.idempotency_keys
+        if (self.estate, key) not in keys:
+            keys[(self.estate, key)] = KeyRow(fingerprint, None)
+            return None
+        return self.stored(key, fingerprint)
+
+    def stored(self, key: str, fingerprint: str) -> dict[str, Any] | None:
+        row = self._connection.tables.idempotency_keys.get((self.estate, key))
+        if row is None:
+            return None
+        if row.request_hash != fingerprint:
+            raise Conflict("this idempotency key was already used for a different request")
+        return dict(json.loads(row.response)) if row.response is not None else None
+
+    def answer(self, key: str, response: dict[str, Any]) -> None:
+        keys = self._connection.tables.idempotency_keys
+        row = keys.get((self.estate, key))
+        if row is not None:  # an UPDATE
+            keys[(self.estate, key)] = replace(row, response=json.dumps(response, default=str))
+
+
+class FakeRules(RulesRepository):
+    def __init__(self, connection: _Connection, estate_code: str) -> None:
+        self._connection = connection
+        self.estate = estate_code
+
+    def in_force(self, day: date) -> PeriodRules | None:
+        started = [
+            (effective_from, stored)
+            for (estate, effective_from), stored in self._connection.tables.announced_rules.items()
+            if estate == self.estate and effective_from <= day
+        ]
+        return rules_of_json(json.loads(max(started)[1])) if started else None
+
+    def record(self, rules: tenant_pb2.EstateRules, source: str) -> None:
+        key = (self.estate, date.fromisoformat(rules.effective_from))
+        self._connection.tables.announced_rules[key] = _rules_json(rules)
+
+
+class FakeTenantMirror(TenantMirror):
+    def __init__(self, connection: _Connection) -> None:
+        self._connection = connection
+
+    def learn_households(self, estate_code: str, households: list[tuple[str, int | None]]) -> None:
+        known = self._connection.tables.known_households
+        for household_id, area in households:
+            key = (estate_code, canonical(household_id))
+            known[key] = area if area is not None else known.get(key)
+
+    def knows_household(self, estate_code: str, household_id: str) -> bool:
+        return (estate_code, canonical(household_id)) in self._connection.tables.known_households
+
+    def record_rules(self, estate_code: str, rules: tenant_pb2.EstateRules, event_id: str) -> None:
+        key = (estate_code, date.fromisoformat(rules.effective_from))
+        self._connection.tables.announced_rules[key] = _rules_json(rules)
+
+
+class FakeBooksRepository(BooksRepository):
+    def __init__(self, connection: _Connection) -> None:
+        self._connection = connection
+
+    def get(self, estate_code: str) -> TrustBooks | None:
+        row = self._connection.tables.estates.get(estate_code)
+        return open_books(row.terms) if row else None
+
+    def profile(self, estate_code: str) -> dict[str, str] | None:
+        row = self._connection.tables.estates.get(estate_code)
+        if row is None:
+            return None
+        return {
+            "estate_name": row.name,
+            "community_code": row.community_code,
+            "time_zone": row.time_zone,
+            "status": row.status,
+        }
+
+    def set_status(self, estate_code: str, status: str) -> None:
+        estates = self._connection.tables.estates
+        if estate_code in estates:
+            estates[estate_code] = replace(estates[estate_code], status=status)
+
+
+# The tenant service ------------------------------------------------------------------------------
+
+
+class FakeRegistry:
+    """The tenant service as the ledger's use cases ask it (``common.Registry``); ``calls`` lists
+    what it was asked, so a test can tell when the ledger's own mirror sufficed."""
+
+    def __init__(self) -> None:
+        self.rules: dict[str, list[tenant_pb2.EstateRules]] = {}
+        self.households: dict[str, dict[str, BillableHousehold]] = {}
+        self.calls: list[tuple[str, str, str]] = []
+
+    def add_rules(self, estate_code: str, *messages: tenant_pb2.EstateRules) -> None:
+        self.rules.setdefault(estate_code, []).extend(messages)
+
+    def add_household(
+        self,
+        estate_code: str,
+        household_id: str,
+        area_centi_sqm: int,
+        occupied_from: date | None = None,
+        occupied_until: date | None = None,
+    ) -> None:
+        household = BillableHousehold(canonical(household_id), area_centi_sqm, occupied_from, occupied_until)
+        self.households.setdefault(estate_code, {})[household.id] = household
+
+    def rules_message(self, estate_code: str, day: date) -> tenant_pb2.EstateRules:
+        self.calls.append(("rules_message", estate_code, day.isoformat()))
+        started = [m for m in self.rules.get(estate_code, []) if date.fromisoformat(m.effective_from) <= day]
+        if not started:
+            raise NotFound(f"no rules of estate {estate_code!r} in force on {day}")
+        return max(started, key=lambda m: m.effective_from)
+
+    def rules_on(self, estate_code: str, day: date) -> PeriodRules:
+        return period_rules(self.rules_message(estate_code, day))
+
+    def household(self, estate_code: str, household_id: str) -> BillableHousehold:
+        self.calls.append(("household", estate_code, household_id))
+        found = self.households.get(estate_code, {}).get(canonical(household_id))
+        if found is None:
+            raise NotFound("no such household in this estate")
+        return found
