@@ -51,10 +51,15 @@ class Database:
             pool_size=pool_size,
             max_overflow=max_overflow,
             pool_recycle=POOL_RECYCLE_SECONDS,
+            hide_parameters=True,  # a failed statement's error never carries its values (names, phones)
         )
         # The relay and platform listings are rare enough to afford a ping per checkout.
         self.system_engine: Engine = create_engine(
-            settings.database_url("system"), pool_size=2, pool_pre_ping=True, pool_recycle=POOL_RECYCLE_SECONDS
+            settings.database_url("system"),
+            pool_size=2,
+            pool_pre_ping=True,
+            pool_recycle=POOL_RECYCLE_SECONDS,
+            hide_parameters=True,
         )
         self._app_sessions = sessionmaker(self.app_engine, expire_on_commit=False)
         self._system_sessions = sessionmaker(self.system_engine, expire_on_commit=False)

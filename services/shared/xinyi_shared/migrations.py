@@ -87,7 +87,7 @@ def run_env(target_metadata: sa.MetaData | None = None) -> None:
     url = context.config.attributes.get("url")
     if url is None:
         raise RuntimeError("run migrations through the service's 'migrate' command")
-    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool, hide_parameters=True)
     with engine.connect() as connection:
         context.configure(connection=connection, target_metadata=target_metadata)
         with context.begin_transaction():

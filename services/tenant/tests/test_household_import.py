@@ -10,6 +10,7 @@ from openpyxl import Workbook
 from tenant_service.domain.household_import import (
     AREA_REASON,
     COLUMNS,
+    CONTROL_REASON,
     HouseholdRow,
     ImportResult,
     RowError,
@@ -316,6 +317,39 @@ def test_no_reason_repeats_a_name_or_a_phone_from_the_file() -> None:
     for error in result.errors:
         for secret in secrets:
             assert secret not in error.reason
+
+
+def test_control_characters_are_refused_per_row_and_column() -> None:
+    rows = [
+        ["楼栋", "单元", "房号", "面积", "业主姓名", "电话", "网格", "入住日期"],
+        ["1", "1", "101", "90", "张\x00三", "13812345678", "", ""],
+        ["1", "1", "102", "90", "李四", "138\x011234567", "", ""],
+        ["1\x7f", "1", "103", "90", "王五", "", "", ""],
+        ["1", "1", "104", "90\t", "赵六\r\n", "", "G\x1f", "2024-01-31\x0b"],
+        ["1", "1", "105", "90", "孙七", "", "", ""],
+    ]
+
+    result = parse_household_file("list.csv", csv_bytes(rows))
+
+    assert reasons_by_cell(result) == [
+        (2, "业主姓名", CONTROL_REASON),
+        (3, "电话", CONTROL_REASON),
+        (4, "楼栋", CONTROL_REASON),
+        (5, "面积", CONTROL_REASON),
+        (5, "业主姓名", CONTROL_REASON),
+        (5, "网格", CONTROL_REASON),
+        (5, "入住日期", CONTROL_REASON),
+    ]
+    assert [row.line for row in result.rows] == [6]
+    assert not result.ok
+
+
+def test_a_line_break_inside_an_xlsx_cell_is_refused() -> None:
+    content = xlsx_bytes([["楼栋", "房号", "面积", "业主姓名"], [1, 101, 90, "张\n三"], [1, 102, 90, "李四"]])
+
+    result = parse_household_file("list.xlsx", content)
+
+    assert reasons_by_cell(result) == [(2, "业主姓名", CONTROL_REASON)]
 
 
 def test_duplicates_compare_normalised_dwellings() -> None:

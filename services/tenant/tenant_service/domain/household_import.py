@@ -33,6 +33,9 @@ EARLIEST_YEAR, LATEST_YEAR = 1900, 2100
 
 AREA_REASON = "area must be a positive number of m² with at most 2 decimals"
 DATE_REASON = "move-in date must be a date like 2024-01-31"
+CONTROL_REASON = (
+    "the cell holds a control character (U+0000–U+001F or U+007F, such as NUL, a tab or a line break); remove it"
+)
 
 _HEADER_BRACKETS = re.compile(r"[(\[【][^)\]】]*[)\]】]")  # "面积（㎡）", "area (m2)", "房号【必填】"
 _HEADER_NOISE = re.compile(r"[\s_\-.:：*]+")
@@ -46,6 +49,7 @@ _ROOM_FLOOR = re.compile(r"(\d{1,2})\d{2}")  # "1502" -> 15, "301" -> 3
 _AREA_UNIT = re.compile(r"(?:m2|平方米|平米|平)$")
 _AREA = re.compile(r"\d+(?:\.\d+)?")
 _DATE = re.compile(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?(?:[ t]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _XLSX_MAGIC = b"PK\x03\x04"
 _XLS_MAGIC = b"\xd0\xcf\x11\xe0"
 
@@ -335,6 +339,9 @@ class _RowReader:
     def read(self, key: str, parse: Callable[[object], _T]) -> _T | None:
         index, header = self.positions.get(key, (-1, ""))
         raw = self.cells[index] if 0 <= index < len(self.cells) else None
+        if isinstance(raw, str) and _CONTROL.search(raw):  # before any trimming: the database refuses NUL
+            self.errors.append(RowError(self.line, header, CONTROL_REASON))
+            return None
         try:
             return parse(raw)
         except _CellError as error:
