@@ -4,14 +4,21 @@ Every error the app gives is JSON ``{"error": code, "reason": text}``: the domai
 (:mod:`xinyi_shared.errors`), malformed requests (422), the framework's own HTTP errors (unknown route,
 wrong method, a body that cannot be parsed) and unexpected exceptions (500, revealing nothing of the
 exception; it is logged by type and SQLSTATE only, never with its message, which for SQL carries the
-statement's parameters)."""
+statement's parameters).
+
+Limits at the door: :class:`RequestLimits`, the outermost middleware, refuses oversized header blocks
+(431) and bodies over the route's limit (413: at once when ``Content-Length`` says so, else as soon as
+the bytes received pass it, never reading the rest), before routing, authentication and parsing."""
 
 from __future__ import annotations
 
+import ipaddress
+import json
 import logging
+import re
 import time
 import traceback
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from http import HTTPStatus
 from typing import Annotated, Protocol
@@ -22,16 +29,31 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
-from starlette.types import ASGIApp
+from starlette.routing import compile_path
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from xinyi_shared.auth import Principal, TokenVerifier, bearer_token
 from xinyi_shared.errors import XinyiError
 from xinyi_shared.logs import REQUEST_ID_HEADER, new_request_id, request_id_var
+from xinyi_shared.rate_limits import RateLimited
 
 log = logging.getLogger(__name__)
 
 HTTP_REQUESTS = Counter("xinyi_http_requests_total", "HTTP requests", ["service", "method", "route", "status"])
 HTTP_LATENCY = Histogram("xinyi_http_request_duration_seconds", "HTTP request latency", ["service", "method", "route"])
+HTTP_REFUSED = Counter(
+    "xinyi_http_refused_total", "Requests refused at the door (oversized headers or body)", ["service", "status"]
+)
+
+KIB = 1024
+MIB = 1024 * KIB
+# A request body's limit unless the service declares another for the route (uploads).
+DEFAULT_BODY_LIMIT = 1 * MIB
+# The request's header fields together (names and values); more is refused with 431.
+MAX_HEADER_BYTES = 16 * KIB
+# What uvicorn (h11) buffers of an incomplete request head before it gives up with its own plain-text
+# 400 and closes: the server's hard stop, above MAX_HEADER_BYTES so that the JSON 431 is the usual refusal.
+SERVER_MAX_HEAD_BYTES = 64 * KIB
 
 
 class Component(Protocol):
@@ -57,7 +79,10 @@ _HTTP_ERROR_CODES = {
     403: "permission_denied",
     404: "not_found",
     409: "conflict",
+    413: "payload_too_large",
     422: "invalid_input",
+    429: "rate_limited",
+    431: "headers_too_large",
     503: "unavailable",
 }
 
@@ -154,6 +179,197 @@ class _RequestContextMiddleware(BaseHTTPMiddleware):
         )
 
 
+class _BodyTooLarge(Exception):
+    """Raised to the app by the limited ``receive`` once a body has passed its limit."""
+
+
+class RequestLimits:
+    """Pure ASGI middleware, placed outermost, that refuses what no route should have to read.
+
+    - header fields over ``max_header_bytes`` together: 431;
+    - a ``Content-Length`` over the route's body limit: 413 at once, before the app runs, so neither
+      authentication nor parsing ever sees the request (and an ``Expect: 100-continue`` client never
+      sends the body);
+    - a body without a length (chunked) or longer than it said: its bytes are counted as the app reads
+      them, and the first chunk past the limit ends the request with 413; the rest is never read by the
+      app (uvicorn discards what the client still sends, without buffering it).
+
+    The body limit is ``default_body_limit`` unless ``body_limits`` declares one for the route's full
+    path template (``{"/v1/estates/{code}/households/import": 20 * MIB + 64 * KIB}``). Not a
+    ``BaseHTTPMiddleware``, which would hand the body on in one piece. (Starlette's own
+    ``RequestBodyLimitMiddleware`` checks ``Content-Length`` only once the app reads the body, takes
+    per-route limits only after routing, and answers in plain text.)
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        service: str,
+        default_body_limit: int = DEFAULT_BODY_LIMIT,
+        body_limits: Mapping[str, int] | None = None,
+        max_header_bytes: int = MAX_HEADER_BYTES,
+    ) -> None:
+        self.app = app
+        self.service = service
+        self.default_body_limit = default_body_limit
+        self.max_header_bytes = max_header_bytes
+        self.routes = [(template, compile_path(template)[0], limit) for template, limit in (body_limits or {}).items()]
+
+    def body_limit(self, path: str) -> tuple[str, int]:
+        """The declared path template that ``path`` matches ("default" if none) and its body limit."""
+        for template, pattern, limit in self.routes:
+            if pattern.match(path):
+                return template, limit
+        return "default", self.default_body_limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers: list[tuple[bytes, bytes]] = scope["headers"]
+        header_bytes = sum(len(name) + len(value) for name, value in headers)
+        if header_bytes > self.max_header_bytes:
+            await self._refuse(
+                scope, send, 431, f"the request's header fields exceed {_size(self.max_header_bytes)} together"
+            )
+            return
+        template, limit = self.body_limit(_route_path(scope))
+        too_large = f"the request body exceeds {_size(limit)}, the limit of this route"
+        declared = _content_length(headers)
+        if declared is not None and declared > limit:
+            await self._refuse(scope, send, 413, too_large, template)
+            return
+
+        received = 0
+        exceeded = refused = started = False
+
+        async def limited_receive() -> Message:
+            nonlocal received, exceeded
+            if exceeded:
+                raise _BodyTooLarge
+            message = await receive()
+            # Once the answer has started, what is read is a disconnect listener draining the request.
+            if message["type"] == "http.request" and not started:
+                received += len(message.get("body", b""))
+                if received > limit:
+                    exceeded = True
+                    raise _BodyTooLarge
+            return message
+
+        async def guarded_send(message: Message) -> None:
+            nonlocal refused, started
+            if exceeded and not started:
+                # Whatever the app made of the cut-off body (a 400 from the parser, a 500 from a
+                # middleware), the answer is ours, once.
+                if not refused:
+                    refused = True
+                    await self._refuse(scope, send, 413, too_large, template)
+                return
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, guarded_send)
+        except Exception:
+            if not exceeded or started:
+                raise
+            # Raised by (or because of) the cut-off body: a refusal, not a failure.
+        if exceeded and not refused and not started:
+            refused = True
+            await self._refuse(scope, send, 413, too_large, template)
+
+    async def _refuse(self, scope: Scope, send: Send, status: int, reason: str, route: str = "default") -> None:
+        HTTP_REFUSED.labels(self.service, str(status)).inc()
+        request_id = _request_id(scope) or new_request_id()
+        token = request_id_var.set(request_id)
+        try:
+            log.info("http request refused", extra={"status": status, "route": route, "reason": reason})
+        finally:
+            request_id_var.reset(token)
+        body = json.dumps(error_body(http_error_code(status), reason)).encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(body)).encode()),
+                    (REQUEST_ID_HEADER.encode(), request_id.encode()),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
+
+
+def _route_path(scope: Scope) -> str:
+    path: str = scope["path"]
+    root: str = scope.get("root_path", "")
+    return path[len(root) :] if root and path.startswith(root) else path
+
+
+def _content_length(headers: Iterable[tuple[bytes, bytes]]) -> int | None:
+    for name, value in headers:
+        if name.lower() == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return None  # the server (h11) refuses a malformed length before we see it
+    return None
+
+
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+
+
+def _request_id(scope: Scope) -> str | None:
+    """The caller's request id, if it has one of a sane shape."""
+    wanted = REQUEST_ID_HEADER.encode()
+    for key, value in scope["headers"]:
+        if key.lower() == wanted:
+            text = value.decode("latin-1")
+            return text if _REQUEST_ID.match(text) else None
+    return None
+
+
+def _size(limit: int) -> str:
+    if limit >= MIB:
+        return f"{round(limit / MIB, 2):g} MiB"
+    if limit >= KIB:
+        return f"{round(limit / KIB, 2):g} KiB"
+    return f"{limit} bytes"
+
+
+def client_address(
+    request: Request, trusted_proxies: Sequence[ipaddress.IPv4Network | ipaddress.IPv6Network] = ()
+) -> str:
+    """The caller's address: the socket peer, or, when the peer is one of ``trusted_proxies``, the
+    rightmost address of ``X-Forwarded-For`` that is not a trusted proxy (entries further left are the
+    client's own say and could be forged)."""
+    peer = request.client.host if request.client else ""
+    if not trusted_proxies or not _is_trusted(peer, trusted_proxies):
+        return peer or "unknown"
+    forwarded = [
+        hop.strip() for value in request.headers.getlist("x-forwarded-for") for hop in value.split(",") if hop.strip()
+    ]
+    for hop in reversed(forwarded):
+        try:
+            address = ipaddress.ip_address(hop)
+        except ValueError:
+            return peer  # a hop that is no address: the chain cannot be trusted beyond the peer
+        if not any(address in network for network in trusted_proxies):
+            return str(address)
+    return str(ipaddress.ip_address(forwarded[0])) if forwarded else peer
+
+
+def _is_trusted(host: str, trusted_proxies: Sequence[ipaddress.IPv4Network | ipaddress.IPv6Network]) -> bool:
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return any(address in network for network in trusted_proxies)
+
+
 def create_app(
     *,
     service: str,
@@ -163,7 +379,13 @@ def create_app(
     readiness_checks: dict[str, ReadinessCheck],
     components: Sequence[Component] = (),
     on_shutdown: Callable[[], None] | None = None,
+    body_limits: Mapping[str, int] | None = None,
+    default_body_limit: int = DEFAULT_BODY_LIMIT,
+    max_header_bytes: int = MAX_HEADER_BYTES,
 ) -> FastAPI:
+    """The service's app. ``body_limits`` declares routes (full path templates, as in the OpenAPI
+    document) that take bodies larger than ``default_body_limit``, such as uploads."""
+
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         for component in components:
@@ -179,10 +401,21 @@ def create_app(
     app = FastAPI(title=title, description=description, version="1.0.0", lifespan=lifespan)
     app.state.verifier = verifier
     app.add_middleware(_RequestContextMiddleware, service=service)
+    # Added last, so it runs first: nothing inside (request context, routing, authentication, parsing)
+    # sees a request over the limits.
+    app.add_middleware(
+        RequestLimits,
+        service=service,
+        default_body_limit=default_body_limit,
+        body_limits=body_limits,
+        max_header_bytes=max_header_bytes,
+    )
 
     @app.exception_handler(XinyiError)
     async def _domain_error(_: Request, error: XinyiError) -> JSONResponse:
         headers = {"WWW-Authenticate": "Bearer"} if error.http_status == 401 else None
+        if isinstance(error, RateLimited):
+            headers = {"Retry-After": str(error.retry_after)}
         return JSONResponse(
             {**error_body(error.code, error.reason), **error.details}, status_code=error.http_status, headers=headers
         )

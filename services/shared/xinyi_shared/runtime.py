@@ -18,6 +18,7 @@ from typing import cast
 import uvicorn
 from fastapi import FastAPI
 
+from xinyi_shared.http import SERVER_MAX_HEAD_BYTES
 from xinyi_shared.logs import configure_logging
 from xinyi_shared.migrations import upgrade_to_head
 from xinyi_shared.settings import ServiceSettings
@@ -62,6 +63,8 @@ def service_main(
         port=settings.http_port,
         log_config=None,
         access_log=False,
+        # The request line and headers the server buffers at most (see xinyi_shared.http.RequestLimits).
+        h11_max_incomplete_event_size=SERVER_MAX_HEAD_BYTES,
     )
 
 

@@ -3,7 +3,7 @@ standard readiness checks, and a gRPC server on the configured address."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import grpc
@@ -47,7 +47,10 @@ class ServiceCore:
         components: Sequence[Component],
         routers: Sequence[APIRouter],
         on_shutdown: Callable[[], None] | None = None,
+        body_limits: Mapping[str, int] | None = None,
     ) -> FastAPI:
+        """``body_limits``: routes (path templates) that take bodies over the default 1 MiB (uploads)."""
+
         def shutdown() -> None:
             if on_shutdown is not None:
                 on_shutdown()
@@ -61,6 +64,7 @@ class ServiceCore:
             readiness_checks={"database": self.database.ping, "kafka": KafkaProbe(self.settings)},
             components=components,
             on_shutdown=shutdown,
+            body_limits=body_limits,
         )
         for router in routers:
             app.include_router(router)

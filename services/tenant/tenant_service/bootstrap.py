@@ -9,14 +9,26 @@ from tenant_service.adapters.keycloak_directory import KeycloakDirectory
 from tenant_service.entrypoints import grpc_api, http_api, http_ballots, http_households
 from tenant_service.service_layer.ballots import BallotCloser
 from tenant_service.settings import TenantSettings
+from xinyi_shared.http import KIB
 from xinyi_shared.kafka_topics import TENANT_EVENTS
 from xinyi_shared.outbox import OutboxRelay
+from xinyi_shared.rate_limits import RateLimiter
 from xinyi_shared.service import ServiceCore
+
+# Bodies over the shared 1 MiB default, refused (413) before authentication and parsing beyond these:
+# the household file plus its multipart envelope.
+BODY_LIMITS = {"/v1/estates/{code}/households/import": http_households.MAX_IMPORT_BYTES + 64 * KIB}
 
 
 def build_app(settings: TenantSettings) -> FastAPI:
     core = ServiceCore.from_settings(settings)
     directory = KeycloakDirectory(settings)
+    claim_limits = http_households.ClaimLimits(
+        RateLimiter(core.database.app_engine),
+        per_address=settings.claim_rate_per_address,
+        per_estate=settings.claim_rate_per_estate,
+        trusted_proxies=settings.trusted_proxies,
+    )
     return core.app(
         title="Xinyi tenant service",
         description=(
@@ -30,7 +42,8 @@ def build_app(settings: TenantSettings) -> FastAPI:
         ],
         routers=[
             http_api.build_router(core.database, directory),
-            http_households.build_router(core.database, directory),
+            http_households.build_router(core.database, directory, claim_limits),
             http_ballots.build_router(core.database),
         ],
+        body_limits=BODY_LIMITS,
     )

@@ -1,3 +1,7 @@
+from ipaddress import IPv4Network, IPv6Network
+
+from pydantic import Field
+
 from xinyi_shared.settings import ServiceSettings
 
 
@@ -5,3 +9,12 @@ class TenantSettings(ServiceSettings):
     service_name: str = "tenant"
     http_port: int = 8101
     grpc_port: int = 9101
+
+    # Invitation claims (the one route without log-in) per minute, counted in the database so that the
+    # limits hold across every worker and replica: per client address (XINYI_CLAIM_RATE_PER_ADDRESS)
+    # and per estate named in the claim (XINYI_CLAIM_RATE_PER_ESTATE).
+    claim_rate_per_address: int = Field(default=20, ge=1)
+    claim_rate_per_estate: int = Field(default=100, ge=1)
+    # Reverse proxies whose X-Forwarded-For is believed (XINYI_TRUSTED_PROXIES, a JSON list of addresses
+    # or networks, e.g. '["10.0.0.0/8"]'); none by default: the client is the socket's peer.
+    trusted_proxies: list[IPv4Network | IPv6Network] = Field(default_factory=list)

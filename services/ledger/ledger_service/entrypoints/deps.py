@@ -14,7 +14,7 @@ from ledger_service.service_layer.common import IDEMPOTENCY_KEY
 from ledger_service.service_layer.unit_of_work import LedgerUnitOfWork
 from xinyi_shared.auth import ESTATE_ROLES, Principal, Role, require_estate_access
 from xinyi_shared.errors import InvalidInput
-from xinyi_shared.http import CurrentPrincipal
+from xinyi_shared.http import CurrentPrincipal, EstateCode
 
 FIRM = (Role.FIRM_MANAGER, Role.FIRM_STAFF)
 OVERSIGHT = (Role.FIRM_MANAGER, Role.FIRM_STAFF, Role.SUPERVISOR)
@@ -41,7 +41,7 @@ IdempotencyKey = Annotated[str, Depends(idempotency_key)]
 def estate_member(*roles: str) -> Callable[[str, Principal], Principal]:
     """A dependency: the caller belongs to the path's estate with one of ``roles`` (else 403)."""
 
-    def check(code: str, principal: CurrentPrincipal) -> Principal:
+    def check(code: EstateCode, principal: CurrentPrincipal) -> Principal:
         require_estate_access(principal, code, *roles)
         return principal
 
@@ -54,7 +54,7 @@ FirmManager = Annotated[Principal, Depends(estate_member(Role.FIRM_MANAGER))]
 Overseer = Annotated[Principal, Depends(estate_member(*OVERSIGHT))]
 
 
-def estate_unit_of_work(code: str, request: Request) -> LedgerUnitOfWork:
+def estate_unit_of_work(code: EstateCode, request: Request) -> LedgerUnitOfWork:
     factory: Callable[[str], LedgerUnitOfWork] = request.app.state.ledger_uow_factory
     return factory(code)
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
+from ipaddress import IPv4Network, IPv6Network
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, File, Query, Response, UploadFile, status
+from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFile, status
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
@@ -17,7 +19,8 @@ from tenant_service.service_layer.estates import Directory
 from xinyi_shared.auth import ESTATE_ROLES, Principal, Role, require_estate_access
 from xinyi_shared.db import Database
 from xinyi_shared.errors import InvalidInput, NotFound
-from xinyi_shared.http import ESTATE_CODE_PATTERN, CurrentPrincipal, EstateCode, PageOffset
+from xinyi_shared.http import ESTATE_CODE_PATTERN, CurrentPrincipal, EstateCode, PageOffset, client_address
+from xinyi_shared.rate_limits import Quota, RateLimiter
 
 MAX_IMPORT_BYTES = 20 * 1024 * 1024
 MAX_PAGE_SIZE = 1000  # households per page of the register
@@ -105,6 +108,29 @@ class ClaimBody(BaseModel):
     last_name: str = Field(min_length=1, max_length=100)
 
 
+class ClaimLimits:
+    """How many claims a minute, per client address and per estate named (known or not, so that a 429
+    tells no more than a 404), counted in the database across every worker and replica."""
+
+    def __init__(
+        self,
+        limiter: RateLimiter,
+        per_address: int,
+        per_estate: int,
+        trusted_proxies: Sequence[IPv4Network | IPv6Network] = (),
+    ) -> None:
+        self.limiter = limiter
+        self.address = Quota("claim:address", per_address, 60, "too many claims from this address; try again later")
+        self.estate = Quota("claim:estate", per_estate, 60, "too many claims for this estate; try again later")
+        self.trusted_proxies = tuple(trusted_proxies)
+
+    def count_address(self, request: Request) -> None:
+        self.limiter.hit(self.address, client_address(request, self.trusted_proxies))
+
+    def count_estate(self, estate_code: str) -> None:
+        self.limiter.hit(self.estate, estate_code)
+
+
 def _normalize_contact(contact: str) -> str:
     return normalize_email(contact) if "@" in contact else normalize_phone(contact)
 
@@ -113,8 +139,12 @@ def require_register_reader(principal: Principal, code: str) -> None:
     require_estate_access(principal, code, *REGISTER_READERS)
 
 
-def build_router(database: Database, directory: Directory) -> APIRouter:
+def build_router(database: Database, directory: Directory, claim_limits: ClaimLimits) -> APIRouter:
     router = APIRouter(prefix="/v1", tags=["households"])
+
+    def count_claim_address(request: Request) -> None:
+        # A dependency: counted before the body is validated, so malformed claims count as well.
+        claim_limits.count_address(request)
 
     @router.post(
         "/estates/{code}/households/import",
@@ -230,8 +260,15 @@ def build_router(database: Database, directory: Directory) -> APIRouter:
         status_code=201,
         tags=["memberships"],
         summary="Claim a household with an invitation code: creates the resident's account (no token needed)",
+        dependencies=[Depends(count_claim_address)],
+        responses={
+            404: {"description": "No such invitation for this estate (the same answer for an unknown estate)"},
+            413: {"description": "Body over 1 MiB"},
+            429: {"description": "Too many claims from this address or for this estate; see `Retry-After`"},
+        },
     )
     def claim(body: ClaimBody) -> dict[str, str]:
+        claim_limits.count_estate(body.estate_code)
         email = normalize_email(body.email)
         cases.claim_invitation(
             database,

@@ -13,7 +13,7 @@ from tenant_service.domain.household_import import ImportResult, RowError, parse
 from tenant_service.domain.households import Household, Person, Relation
 from tenant_service.domain.invitations import Invitation, hash_code, validate_username
 from tenant_service.domain.personal_data import mask_name, mask_phone
-from tenant_service.service_layer.estates import EVENT_SOURCE, Directory, writable_estate
+from tenant_service.service_layer.estates import EVENT_SOURCE, Directory, visible_estate, writable_estate
 from xinyi.tenant.v1 import events_pb2, tenant_pb2
 from xinyi_shared.auth import Role
 from xinyi_shared.db import Database
@@ -258,6 +258,10 @@ def invite(
     return invitation, claim_code
 
 
+# The one answer to a claim whose estate or code is not known.
+CLAIM_REFUSED = "no such invitation for this estate"
+
+
 def claim_invitation(database: Database, directory: Directory, code: str, claim_code: str, claim: Claim) -> str:
     """The invitee creates an account that carries the estate and the resident role, and joins the
     household (as the invited owner's person when the contact matches, else as a new member)."""
@@ -265,11 +269,19 @@ def claim_invitation(database: Database, directory: Directory, code: str, claim_
     if len(claim.password) < 12:
         raise InvalidInput("password must be at least 12 characters")
     with database.estate_session(code) as session:
-        estate = writable_estate(EstateRepository(session), code)
+        estates = EstateRepository(session)
         repository = HouseholdRepository(session)
+        # The same look-ups and the same answer whether the estate is unknown or the code wrong, so that
+        # a claim does not tell a known estate from an unknown one; only the code's holder learns more
+        # (a suspended estate, a claimed or expired invitation).
         invitation = repository.invitation_by_code_hash(hash_code(claim_code))
+        try:
+            estate = visible_estate(estates, code)
+        except NotFound:
+            raise NotFound(CLAIM_REFUSED) from None
         if invitation is None:
-            raise NotFound("no such invitation for this estate")
+            raise NotFound(CLAIM_REFUSED)
+        estate.require_writable()
         invitation.check_claimable(datetime.now(UTC))
         user_id = directory.create_user(
             username, claim.email, claim.first_name, claim.last_name, claim.password, Role.RESIDENT
