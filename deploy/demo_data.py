@@ -71,8 +71,17 @@ def main() -> None:
         timeout=120,
     )
     billing.raise_for_status()
+    job = billing.json()
+    deadline = time.monotonic() + 300
+    while job["status"] not in ("done", "failed"):  # billing is a background job: follow it
+        if time.monotonic() > deadline:
+            sys.exit(f"the demo estate's billing job {job['job_id']} did not finish")
+        time.sleep(0.5)
+        job = httpx.get(f"{http_url('ledger')}/v1/billing-jobs/{job['job_id']}", headers=manager, timeout=30).json()
+    if job["status"] != "done":
+        sys.exit(f"the demo estate's billing job failed: {job['failures']}")
     households = tenant_total(code, manager)
-    billed = int(billing.json()["billed_fen"])
+    billed = int(job["billed_fen"])
     print(
         f"demo estate {code} ({DEMO_ESTATE['name']}): {len(books.json()['accounts'])} trust accounts, "
         f"{households} households, {period} billed ({billed // 100:,}.{billed % 100:02d} CNY in this run)"

@@ -288,3 +288,32 @@ def claim_member(tenant_api, code: str, manager: str, household_id: str, contact
     )
     assert claimed.status_code == 201, claimed.text
     return user_token(username, "a-long-password-1")
+
+
+def run_billing(
+    client: httpx.Client, path: str, period: str, idempotency_key: str, timeout: float = 300
+) -> dict[str, object]:
+    """POST a billing run (``path``: an estate's or a district's ``…/billing-runs``, relative to the
+    client's base URL or absolute) and wait for its job to finish; returns the finished job."""
+    started = client.post(path, json={"period": period}, headers={"Idempotency-Key": idempotency_key})
+    assert started.status_code == 202, started.text
+    job_url = f"{http_url('ledger')}/v1/billing-jobs/{started.json()['job_id']}"
+
+    def finished() -> dict[str, object] | None:
+        job = client.get(job_url).json()
+        return job if job["status"] in ("done", "failed") else None
+
+    return eventually(finished, timeout=timeout, what="the billing job to finish")
+
+
+def settled_balances(ledger: httpx.Client) -> dict[str, int]:
+    """An estate's balances once the background remuneration accrual has caught up with the last
+    write (it posts within moments of a payment): two reads in a row that agree."""
+    balances: dict[str, int] = ledger.get("/balances").json()
+    for _ in range(50):
+        time.sleep(0.2)
+        again: dict[str, int] = ledger.get("/balances").json()
+        if again == balances:
+            return balances
+        balances = again
+    raise AssertionError("the balances kept moving")

@@ -14,7 +14,7 @@ import grpc
 import httpx
 import pytest
 
-from tests.e2e.test_ledger import PERIOD, TODAY, books, key, pay  # noqa: F401 - the books fixture
+from tests.e2e.test_ledger import PERIOD, TODAY, key, pay
 from tests.harness import (
     REPO_DIR,
     STATE_DIR,
@@ -23,7 +23,6 @@ from tests.harness import (
     connect,
     eventually,
     grpc_target,
-    http_url,
     service_token,
 )
 from xinyi.ledger.v1 import ledger_pb2, ledger_pb2_grpc
@@ -31,7 +30,7 @@ from xinyi.ledger.v1 import ledger_pb2, ledger_pb2_grpc
 
 def ledger_rows(code: str, table: str) -> int:
     with connect("ledger", "system") as connection, connection.cursor() as cursor:
-        cursor.execute(f"SELECT count(*) FROM {table} WHERE estate_code = %s", (code,))  # noqa: S608 - fixed names
+        cursor.execute(f"SELECT count(*) FROM {table} WHERE estate_code = %s", (code,))
         return int(cursor.fetchone()[0])
 
 
@@ -91,7 +90,7 @@ def test_paging_parameters_are_bounded(books, query) -> None:
 
 
 def test_entries_are_numbered_per_estate_and_paged_by_number(books) -> None:
-    code, ledger, (h1, h2, h3) = books
+    _, ledger, (h1, h2, h3) = books
     for household in (h1, h2, h3, h1):
         assert pay(ledger, household, 100).status_code == 201
     first_page = ledger.get("/transactions?limit=2").json()

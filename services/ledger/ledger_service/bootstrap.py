@@ -6,7 +6,8 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from ledger_service.adapters.tenant_client import TenantClient
-from ledger_service.entrypoints import consumers, grpc_api, http_api
+from ledger_service.entrypoints import consumers, grpc_api, http_api, http_billing
+from ledger_service.service_layer.billing import BillingWorker
 from ledger_service.service_layer.remuneration import RemunerationAccruer
 from ledger_service.service_layer.unit_of_work import LedgerUnitOfWork
 from ledger_service.settings import LedgerSettings
@@ -26,6 +27,16 @@ def build_app(settings: LedgerSettings) -> FastAPI:
         return LedgerUnitOfWork(core.database, estate_code, accruer)
 
     accruer = RemunerationAccruer(core.database, tenant, unit_of_work)
+    biller = BillingWorker(
+        core.database,
+        tenant,
+        unit_of_work,
+        chunk=settings.billing_chunk,
+        parallel=settings.billing_workers,
+        max_jobs=settings.billing_jobs,
+        lease_seconds=settings.billing_lease_seconds,
+        poll_seconds=settings.billing_poll_seconds,
+    )
     app = core.app(
         title="Xinyi ledger service",
         description="The estates' trust books (信托账本): double-entry, in fen, public to each estate.",
@@ -33,9 +44,13 @@ def build_app(settings: LedgerSettings) -> FastAPI:
             OutboxRelay(settings, core.database, topics=[LEDGER_EVENTS]),
             IdempotentConsumer(settings, core.database, consumers.tenant_subscription(tenant)),
             accruer,
+            biller,  # after the accruer, so it stops first
             core.grpc_server(grpc_api.register(core.database, unit_of_work)),
         ],
-        routers=[http_api.build_router(core.database, tenant, tenant)],
+        routers=[
+            http_api.build_router(core.database, tenant, tenant),
+            http_billing.build_billing_router(core.database, unit_of_work, biller.wake),
+        ],
         on_shutdown=tenant.close,
     )
     app.state.ledger_uow_factory = unit_of_work

@@ -10,11 +10,13 @@ import uuid
 import zlib
 from collections.abc import Iterable, Sequence
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from ledger_service.domain.billing import NewBill
 from ledger_service.domain.postings import Line, Transaction
 from ledger_service.domain.trust_books import OpenBill
 from ledger_service.domain.views import (
@@ -452,4 +454,76 @@ class JournalRepository:
                 {"estate": self.estate, "household": uuid.UUID(household_id)},
             ).first()
             is not None
+        )
+
+    # Billing jobs ------------------------------------------------------------------------------------
+
+    def billed_in_period(self, period: str, household_ids: Sequence[str], job_id: str) -> dict[str, tuple[bool, int]]:
+        """Which of ``household_ids`` have their bill of ``period`` already, in one statement:
+        household → (billed by job ``job_id``, the bill's amount)."""
+        if not household_ids:
+            return {}
+        rows = self.session.execute(
+            text(
+                "SELECT b.household_id, b.billing_job_id IS NOT DISTINCT FROM CAST(:job AS uuid) AS ours, b.amount_fen "
+                "FROM bills b WHERE b.estate_code = :estate AND b.period = :period "
+                "AND b.household_id = ANY(CAST(:households AS uuid[]))"
+            ),
+            {
+                "estate": self.estate,
+                "period": period,
+                "job": uuid.UUID(job_id),
+                "households": [uuid.UUID(h) for h in household_ids],
+            },
+        ).all()
+        return {str(r.household_id): (bool(r.ours), int(r.amount_fen)) for r in rows}
+
+    def prepaid_credits(self, household_ids: Sequence[str]) -> dict[str, int]:
+        """The prepaid credit (credit balance of 2000, > 0) of those of ``household_ids`` that have one."""
+        if not household_ids:
+            return {}
+        rows = self.session.execute(
+            text(
+                "SELECT household_id, -sum(amount_fen)::bigint AS credit FROM postings "
+                "WHERE estate_code = :estate AND account = '2000' AND household_id = ANY(CAST(:households AS uuid[])) "
+                "GROUP BY household_id HAVING sum(amount_fen) < 0"
+            ),
+            {"estate": self.estate, "households": [uuid.UUID(h) for h in household_ids]},
+        ).all()
+        return {str(r.household_id): int(r.credit) for r in rows}
+
+    def add_bills(
+        self,
+        period: str,
+        billed_on: date,
+        rate_fen_per_sqm_month: Decimal,
+        bills: Sequence[NewBill],
+        billing_job_id: str | None = None,
+    ) -> None:
+        """Record ``bills`` of ``period`` in one statement (a household's second bill of a month is
+        refused by the table's unique constraint)."""
+        if not bills:
+            return
+        self.session.execute(
+            text(
+                "INSERT INTO bills (id, estate_code, household_id, period, amount_fen, area_centi_sqm, "
+                "rate_fen_per_sqm_month, occupied_days, billed_on, transaction_id, billing_job_id) "
+                "SELECT id, :estate, household, :period, amount, area, :rate, days, :billed_on, tx, "
+                "CAST(:job AS uuid) FROM unnest(CAST(:ids AS uuid[]), CAST(:households AS uuid[]), "
+                "CAST(:amounts AS bigint[]), CAST(:areas AS bigint[]), CAST(:days AS integer[]), CAST(:txs AS uuid[])) "
+                "AS b(id, household, amount, area, days, tx)"
+            ),
+            {
+                "estate": self.estate,
+                "period": period,
+                "rate": rate_fen_per_sqm_month,
+                "billed_on": billed_on,
+                "job": uuid.UUID(billing_job_id) if billing_job_id else None,
+                "ids": [uuid.UUID(b.bill_id) for b in bills],
+                "households": [uuid.UUID(b.household_id) for b in bills],
+                "amounts": [b.amount_fen for b in bills],
+                "areas": [b.area_centi_sqm for b in bills],
+                "days": [b.occupied_days for b in bills],
+                "txs": [uuid.UUID(b.transaction_id) for b in bills],
+            },
         )
