@@ -198,7 +198,8 @@ class JournalRepository:
         rows = self.session.execute(
             text(
                 "WITH tx AS (INSERT INTO transactions (id, estate_code, period, kind, memo, reverses, reference, "
-                "posted_by) SELECT id, :estate, period, kind, memo, reverses, reference, :by FROM unnest("
+                "posted_by, estate_seq) SELECT id, :estate, period, kind, memo, reverses, reference, :by, "
+                "nextval((SELECT estate_sequence(:estate))) FROM unnest("
                 "CAST(:ids AS uuid[]), CAST(:periods AS text[]), CAST(:kinds AS text[]), CAST(:memos AS text[]), "
                 "CAST(:reverses AS uuid[]), CAST(:references AS jsonb[])) "
                 "WITH ORDINALITY AS t(id, period, kind, memo, reverses, reference, n) ORDER BY n "
