@@ -32,6 +32,11 @@ ROUTES = [
     ("POST", f"/transactions/{uuid.uuid4()}/reversal", {"reason": "x"}, {"firm_manager"}),
     ("POST", f"/periods/{PERIOD}/close", {}, {"firm_manager"}),
 ]
+# A household's account: the firm and the supervisor read any household's; the estate's other people
+# only their own (another household is 404); anyone else is refused (403).
+ACCOUNT = "/households/{household}/account"
+ACCOUNT_READERS = FIRM | {"supervisor"}
+ACCOUNT_OWN_ONLY = EVERYONE - ACCOUNT_READERS
 
 
 @pytest.fixture(scope="module")
@@ -80,10 +85,10 @@ def test_each_role_family_reaches_only_its_ledger_routes(estate, family: str) ->
             assert status != 403, f"{family} refused on {method} {path}"
         else:
             assert status == 403, f"{family} allowed on {method} {path} ({status})"
-    account = call(estate, "GET", f"/households/{estate['household']}/account", None, estate["tokens"][family])
-    if family in FIRM | {"supervisor"}:
+    account = call(estate, "GET", ACCOUNT.format(household=estate["household"]), None, estate["tokens"][family])
+    if family in ACCOUNT_READERS:
         assert account.status_code == 200
-    elif family in EVERYONE:
+    elif family in ACCOUNT_OWN_ONLY:
         assert account.status_code == 404, "not the caller's household: nothing to see, not even that it exists"
     else:
         assert account.status_code == 403

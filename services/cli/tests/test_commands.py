@@ -539,7 +539,8 @@ def test_ballots_show(tenant: FakeTenant) -> None:
         "options": ["续聘", "不续聘"],
         "status": "closed",
         "closes_at": "2026-05-15T20:00:00+08:00",
-        **RESULT,
+        "own_votes": {"11111111-1111-4111-8111-111111111111": "续聘"},
+        "result": {**RESULT, "audit": {"续聘": ["0123456789abcdef"]}},
     }
     tenant.on("GET", "/v1/estates/jinhe-lvzhou/ballots/b-7f3a", httpx.Response(200, json=ballot))
 
@@ -552,8 +553,20 @@ def test_ballots_show(tenant: FakeTenant) -> None:
     assert "是否续聘物业公司？" in question
     options = next(line for line in shown.stdout.splitlines() if "options" in line)
     assert "续聘, 不续聘" in options
+    assert table_rows(shown.stdout)[-len(TALLY) :] == [[option, str(votes)] for option, votes in TALLY.items()]
+    assert "votes cast: 42 / electorate: 60" in shown.stdout
     assert "adopted option: 续聘" in shown.stdout
     assert json.loads(raw.stdout) == ballot
+
+
+def test_ballots_show_an_open_ballot_has_no_result(tenant: FakeTenant) -> None:
+    ballot = {"id": "b-7f3a", "question": "Q", "options": ["A", "B"], "status": "open", "result": None}
+    tenant.on("GET", "/v1/estates/jinhe-lvzhou/ballots/b-7f3a", httpx.Response(200, json=ballot))
+
+    shown = invoke("ballots", "show", "jinhe-lvzhou", "b-7f3a")
+
+    assert shown.exit_code == 0, shown.output
+    assert "adopted option" not in shown.stdout
 
 
 def test_ballots_show_unknown_ballot(tenant: FakeTenant) -> None:

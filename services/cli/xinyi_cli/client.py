@@ -107,14 +107,11 @@ def _decode(response: httpx.Response) -> Any:
 
 
 def _error(response: httpx.Response, body: Any, request_id: str) -> ApiError:
-    """Our services answer {"error", "reason"}; Keycloak {"error", "error_description"}; anything else by status."""
+    """Our services answer {"error", "reason"} (their declared ErrorBody); Keycloak {"error", "error_description"};
+    anything else (a proxy's page) by status."""
     payload: Mapping[str, Any] = body if isinstance(body, dict) else {}
     reason = next(
-        (
-            payload[key]
-            for key in ("reason", "error_description", "detail", "error")
-            if isinstance(payload.get(key), str)
-        ),
+        (payload[key] for key in ("reason", "error_description", "error") if isinstance(payload.get(key), str)),
         None,
     )
     if reason is None:

@@ -503,8 +503,7 @@ def ballots_open(
     }
     with _tenant(ctx) as api:
         response = api.post(f"/v1/estates/{segment(code)}/ballots", body)
-    ballot = _json_object(response)
-    ballot_id = ballot.get("id", ballot.get("ballot_id"))
+    ballot_id = _json_object(response).get("id")
     if ballot_id is None:
         _fail("the service did not say which ballot it opened", request_id=response.request_id)
     typer.echo(ballot_id)
@@ -536,16 +535,21 @@ def ballots_show(
         typer.echo(response.text)
         return
     ballot = _json_object(response)
-    result_keys = {"tally", "votes_cast", "electorate_size", "quorum_met", "adopted_option"}
     details = Table("field", "value", show_header=False)
     for key, value in ballot.items():
-        if key in result_keys:
+        if key == "result":  # the count once closed (BallotResultPublic), shown below
             continue
-        shown = ", ".join(map(str, value)) if isinstance(value, list) else value
+        if isinstance(value, list):
+            shown: object = ", ".join(map(str, value))
+        elif isinstance(value, dict):  # own_votes: household → its current choice
+            shown = ", ".join(f"{k}: {v if v is not None else '-'}" for k, v in value.items())
+        else:
+            shown = value
         details.add_row(Text(key), _cell(shown))
     _stdout().print(details)
-    if isinstance(ballot.get("tally"), dict):
-        _print_result(ballot)
+    result = ballot.get("result")
+    if isinstance(result, dict):
+        _print_result(result)
 
 
 def _print_result(result: Mapping[str, Any]) -> None:
@@ -655,10 +659,10 @@ def _follow_job(api: ApiClient, job: dict[str, Any], timeout: float) -> dict[str
 def _print_job(job: Mapping[str, Any]) -> None:
     """The job's summary on stdout, its failures as a table on stderr."""
     out = _stdout()
-    if job.get("scope") == "district" or (job.get("district_code") and not job.get("estate_code")):
-        scope = f"district {job.get('district_code', '?')}"
+    if job.get("scope") == "district":
+        scope = f"district {job.get('district_code') or '?'}"
     else:
-        scope = f"estate {job.get('estate_code', '?')}"
+        scope = f"estate {job.get('estate_code') or '?'}"
     total = _count(job, "households_total")
     out.print(Text(f"billing job {job['job_id']}: {scope}, period {job.get('period', '?')}, {job.get('status', '?')}"))
     out.print(Text(f"estates: {_count(job, 'estates_done') or 0}/{_count(job, 'estates_total') or 0}"))

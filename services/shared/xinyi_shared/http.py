@@ -21,11 +21,12 @@ import traceback
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from http import HTTPStatus
-from typing import Annotated, Protocol
+from typing import Annotated, Any, Protocol
 
 from fastapi import Depends, FastAPI, Path, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
@@ -33,6 +34,7 @@ from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from xinyi_shared.auth import Principal, TokenVerifier, bearer_token
+from xinyi_shared.codes import AREA_CODE_PATTERN, ESTATE_CODE_PATTERN
 from xinyi_shared.errors import XinyiError
 from xinyi_shared.logs import REQUEST_ID_HEADER, new_request_id, request_id_var
 from xinyi_shared.rate_limits import RateLimited
@@ -424,7 +426,7 @@ def create_app(
     async def _invalid_request(_: Request, error: RequestValidationError) -> JSONResponse:
         problems = "; ".join(
             f"{'.'.join(str(part) for part in issue['loc'] if part != 'body')}: {issue['msg']}"
-            for issue in error.errors()
+            for issue in jsonable_errors(error)
         )
         return JSONResponse(
             {**error_body("invalid_input", problems), "details": jsonable_errors(error)}, status_code=422
@@ -467,11 +469,30 @@ def create_app(
     return app
 
 
-def jsonable_errors(error: RequestValidationError) -> list[dict[str, object]]:
-    return [{"loc": list(issue["loc"]), "msg": issue["msg"], "type": issue["type"]} for issue in error.errors()]
+def jsonable_errors(error: RequestValidationError) -> list[dict[str, Any]]:
+    """The validation's problems, each once: a path parameter checked by a route and by its dependencies
+    (the estate code of ``estate_member``) is reported once."""
+    problems: list[dict[str, Any]] = []
+    for issue in error.errors():
+        problem = {"loc": list(issue["loc"]), "msg": issue["msg"], "type": issue["type"]}
+        if problem not in problems:
+            problems.append(problem)
+    return problems
 
 
-def current_principal(request: Request) -> Principal:
+# Declares the required ``Authorization: Bearer <token>`` header in the OpenAPI documents (a security
+# scheme on every route that authenticates); the header itself is read and refused by ``bearer_token``,
+# whose 401 names what is wrong.
+_BEARER = HTTPBearer(
+    bearerFormat="JWT",
+    description="Required: an access token of the realm (Keycloak), `Authorization: Bearer <token>`",
+    auto_error=False,
+)
+
+
+def current_principal(
+    request: Request, _: Annotated[HTTPAuthorizationCredentials | None, Depends(_BEARER)] = None
+) -> Principal:
     verifier: TokenVerifier = request.app.state.verifier
     return verifier.verify(bearer_token(request.headers.get("authorization")))
 
@@ -484,6 +505,9 @@ CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 MAX_PAGE_OFFSET = 1_000_000
 PageOffset = Annotated[int, Query(ge=0, le=MAX_PAGE_OFFSET, description=f"Rows to skip (at most {MAX_PAGE_OFFSET})")]
 
-# The estate code (tenant key) as it appears in every service's paths.
-ESTATE_CODE_PATTERN = r"^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$"
+# The estate code (tenant key) and the codes of the hierarchy's areas as they appear in every service's
+# paths, from their one definition in xinyi_shared.codes.
 EstateCode = Annotated[str, Path(description="The estate's code (tenant key)", pattern=ESTATE_CODE_PATTERN)]
+AreaCode = Annotated[
+    str, Path(description="The code of a district, sub-district or community", pattern=AREA_CODE_PATTERN)
+]

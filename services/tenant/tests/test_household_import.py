@@ -7,6 +7,7 @@ from datetime import date, datetime
 import pytest
 from openpyxl import Workbook
 
+from tenant_service.adapters.household_files import parse_household_file
 from tenant_service.domain.household_import import (
     AREA_REASON,
     COLUMNS,
@@ -15,7 +16,7 @@ from tenant_service.domain.household_import import (
     ImportResult,
     RowError,
     header_key,
-    parse_household_file,
+    parse_household_table,
 )
 from xinyi_shared.errors import InvalidInput
 
@@ -632,3 +633,21 @@ def test_english_synonyms_read_a_whole_file() -> None:
     )
     [row] = parse_household_file("list.csv", content).rows
     assert row == HouseholdRow(2, "B", "2", "7", "702", 6660, "Zhang San", "13812341234", "g-2", date(2020, 2, 2))
+
+
+def test_the_parser_reads_cells_not_files() -> None:
+    """The domain's parser takes a sheet's cells as a spreadsheet gives them (numbers, dates, text);
+    decoding files is the adapter's (tenant_service.adapters.household_files)."""
+    table: list[Sequence[object]] = [
+        ("金河绿洲业主名单",),
+        tuple(CHINESE_HEADER),
+        ("3栋", "2单元", 1502, 90.5, "张三", "138 1234 1234", None, datetime(2024, 1, 31)),
+        (None, None, None),
+    ]
+
+    result = parse_household_table(table)
+
+    assert result.ok, result.errors
+    [row] = result.rows
+    assert (row.line, row.building, row.unit, row.floor, row.room) == (3, "3", "2", "15", "1502")
+    assert (row.area_centi_sqm, row.owner_phone, row.occupied_from) == (9050, "13812341234", date(2024, 1, 31))

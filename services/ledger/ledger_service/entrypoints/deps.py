@@ -12,9 +12,10 @@ from fastapi import Depends, Header, Request
 
 from ledger_service.service_layer.common import IDEMPOTENCY_KEY
 from ledger_service.service_layer.unit_of_work import LedgerUnitOfWork
-from xinyi_shared.auth import ESTATE_ROLES, Principal, Role, require_estate_access
+from xinyi_shared.api import estate_member
+from xinyi_shared.auth import ESTATE_ROLES, Principal, Role
 from xinyi_shared.errors import InvalidInput
-from xinyi_shared.http import CurrentPrincipal, EstateCode
+from xinyi_shared.http import EstateCode
 
 FIRM = (Role.FIRM_MANAGER, Role.FIRM_STAFF)
 OVERSIGHT = (Role.FIRM_MANAGER, Role.FIRM_STAFF, Role.SUPERVISOR)
@@ -36,16 +37,6 @@ def idempotency_key(
 
 
 IdempotencyKey = Annotated[str, Depends(idempotency_key)]
-
-
-def estate_member(*roles: str) -> Callable[[str, Principal], Principal]:
-    """A dependency: the caller belongs to the path's estate with one of ``roles`` (else 403)."""
-
-    def check(code: EstateCode, principal: CurrentPrincipal) -> Principal:
-        require_estate_access(principal, code, *roles)
-        return principal
-
-    return check
 
 
 AnyMember = Annotated[Principal, Depends(estate_member(*ESTATE_ROLES))]

@@ -30,6 +30,7 @@ from ledger_service.entrypoints.deps import (
 from ledger_service.service_layer import postings, views
 from ledger_service.service_layer.books import chart_of_accounts
 from ledger_service.service_layer.common import Registry
+from xinyi_shared.api import errors
 from xinyi_shared.auth import ESTATE_ROLES, require_estate_access
 from xinyi_shared.db import Database
 from xinyi_shared.errors import NotFound
@@ -39,22 +40,6 @@ PERIOD_PATTERN = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
 Period = Annotated[str, Path(description="A month, YYYY-MM", pattern=PERIOD_PATTERN)]
 Fen = Annotated[StrictInt, Field(gt=0, le=MAX_ENTRY_FEN, description=f"Integer fen, 1 to {MAX_ENTRY_FEN}")]
 MAX_ENTRY_NUMBER = 2**62
-
-
-class ErrorBody(BaseModel):
-    error: str = Field(examples=["invalid_input"])
-    reason: str = Field(examples=["a payment must be between 1 and 10000000000 fen"])
-
-
-def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    described = {
-        401: "No valid token",
-        403: "The token's roles or estates do not allow this",
-        404: "No such estate's books, period, household or entry",
-        409: "Refused by the state of the books (closed period, reused idempotency key, read-only books)",
-        422: "Invalid input",
-    }
-    return {status: {"model": ErrorBody, "description": described[status]} for status in (401, 403, *statuses)}
 
 
 class AccountPublic(BaseModel):

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from tenant_service.domain.estate import validate_estate_code
+from xinyi_shared.codes import validate_estate_code
 from xinyi_shared.errors import Conflict, InvalidInput, PermissionDenied
 
 MIN_OPTIONS = 2

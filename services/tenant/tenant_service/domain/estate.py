@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import asdict, dataclass, replace
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -10,9 +9,9 @@ from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from xinyi_shared.codes import validate_estate_code
 from xinyi_shared.errors import Conflict, InvalidInput
 
-ESTATE_CODE_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{1,61}[a-z0-9])$")
 DEFAULT_FEE_RATE_FEN_PER_SQM_MONTH = Decimal("35")  # 0.35 CNY per m² per month
 DEFAULT_REMUNERATION_SHARE_BPS = 1500  # 15% of property fees
 DEFAULT_DONATION_SHARE_BPS = 3000  # 30% of the remuneration
@@ -31,15 +30,6 @@ class EstateStatus(StrEnum):
     ACTIVE = "active"
     SUSPENDED = "suspended"
     OFFBOARDED = "offboarded"
-
-
-def validate_estate_code(code: str) -> str:
-    if not ESTATE_CODE_PATTERN.match(code):
-        raise InvalidInput(
-            "estate code must be 3-63 characters of lower-case letters, digits and hyphens, "
-            "starting and ending with a letter or digit"
-        )
-    return code
 
 
 def parse_fee_rate(value: str | Decimal) -> Decimal:

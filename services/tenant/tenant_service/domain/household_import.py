@@ -1,33 +1,27 @@
-"""户 list import — a firm's household list (CSV or XLSX) read into validated household rows.
+"""户 list import — a firm's household list, as the cells of its sheet, read into validated household rows.
 
-Pure: file bytes in, rows and row errors out; the caller imports nothing unless ``ImportResult.ok``.
-Reasons never quote a cell, so names and phones from the file cannot leak through them."""
+Pure: cells in (strings, numbers, dates, as a CSV or spreadsheet gives them; the file itself is decoded by
+``tenant_service.adapters.household_files``), rows and row errors out; the caller imports nothing unless
+``ImportResult.ok``. Reasons never quote a cell, so names and phones from the file cannot leak through them."""
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 import unicodedata
-import zipfile
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from pathlib import PurePath
 from typing import TypeVar
 
-import openpyxl
-
 from tenant_service.domain.personal_data import normalize_phone
-from xinyi_shared.errors import InvalidInput, XinyiError
+from xinyi_shared.errors import InvalidInput
 
 MAX_AREA_SQM = 100000
 MAX_OWNER_NAME_LENGTH = 50
 MAX_PLACE_LENGTH = 20  # building, unit, floor and room
 MAX_GRID_CODE_LENGTH = 32
 MAX_HOUSEHOLD_ROWS = 20000
-MAX_XLSX_UNCOMPRESSED_BYTES = 64 * 1024 * 1024  # a 20,000-row list is a few MB; more is a damaged file or a zip bomb
 HEADER_SEARCH_ROWS = 10  # a title row such as "金河绿洲业主名单" may sit above the header
 EARLIEST_YEAR, LATEST_YEAR = 1900, 2100
 
@@ -50,8 +44,6 @@ _AREA_UNIT = re.compile(r"(?:m2|平方米|平米|平)$")
 _AREA = re.compile(r"\d+(?:\.\d+)?")
 _DATE = re.compile(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?(?:[ t]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-_XLSX_MAGIC = b"PK\x03\x04"
-_XLS_MAGIC = b"\xd0\xcf\x11\xe0"
 
 _T = TypeVar("_T")
 
@@ -165,96 +157,14 @@ class _CellError(Exception):
         self.reason = reason
 
 
-def parse_household_file(filename: str, content: bytes) -> ImportResult:
-    """Read a household list; every problem of every row comes back as a RowError.
-
-    Raises InvalidInput when the file as a whole cannot be read (type, encoding, damage, no header)."""
-    suffix = PurePath(filename.strip()).suffix.lower()
-    if suffix not in (".csv", ".xlsx"):
-        shown = f'"{suffix[:10]}"' if suffix else "(no extension)"
-        raise InvalidInput(f"unsupported file type {shown}; upload .csv or .xlsx")
-    if not content.strip():
-        raise InvalidInput("the file is empty")
-    table = _read_csv(content) if suffix == ".csv" else _read_xlsx(content)
-    return _parse_table(table)
-
-
-# Reading ------------------------------------------------------------------------------------------
-
-
-def _read_csv(content: bytes) -> list[Sequence[object]]:
-    if content.startswith(_XLSX_MAGIC) or content.startswith(_XLS_MAGIC):
-        raise InvalidInput("the file is an Excel workbook named .csv; upload it as .xlsx or export it as CSV")
-    text = _decode(content)
-    try:
-        return _collect(csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text)))
-    except csv.Error as error:
-        raise InvalidInput("the CSV file is malformed; export it again from the spreadsheet") from error
-
-
-def _delimiter(text: str) -> str:
-    """Comma, tab or semicolon, whichever the first lines (title and header) use most; comma when none."""
-    lines = [line for line in text[:65536].splitlines() if line.strip()][:HEADER_SEARCH_ROWS]
-    counts = {delimiter: sum(line.count(delimiter) for line in lines) for delimiter in (",", "\t", ";")}
-    return max(counts, key=lambda d: counts[d]) if any(counts.values()) else ","
-
-
-def _decode(content: bytes) -> str:
-    if content.startswith((b"\xff\xfe", b"\xfe\xff")):  # Excel's "Unicode text" export
-        encodings: tuple[str, ...] = ("utf-16",)
-    else:
-        encodings = ("utf-8-sig", "gb18030")
-    for encoding in encodings:
-        try:
-            return content.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise InvalidInput("the CSV file is neither UTF-8 nor GB18030 (GBK) text")
-
-
-def _read_xlsx(content: bytes) -> list[Sequence[object]]:
-    if content.startswith(_XLS_MAGIC):
-        raise InvalidInput("the file is an old .xls workbook; save it as .xlsx in Excel or WPS and upload again")
-    damaged = "the .xlsx file cannot be read; it may be damaged, open it in Excel or WPS, save it and upload again"
-    try:
-        with zipfile.ZipFile(io.BytesIO(content)) as archive:
-            unpacked = sum(member.file_size for member in archive.infolist())
-    except (zipfile.BadZipFile, OSError, ValueError) as error:
-        raise InvalidInput(damaged) from error
-    if unpacked > MAX_XLSX_UNCOMPRESSED_BYTES:
-        raise InvalidInput("the .xlsx file is too large for a household list")
-    try:
-        workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True, keep_links=False)
-        try:
-            if not workbook.worksheets:
-                raise InvalidInput("the workbook has no worksheet")
-            sheet = workbook.worksheets[0]
-            sheet.reset_dimensions()  # some exporters state wrong dimensions; read what is there
-            return _collect(sheet.iter_rows(values_only=True))
-        finally:
-            workbook.close()
-    except XinyiError:
-        raise
-    except Exception as error:  # a damaged workbook fails in zipfile, XML or openpyxl in many ways
-        raise InvalidInput(damaged) from error
-
-
-def _collect(rows: Iterable[Sequence[object]]) -> list[Sequence[object]]:
-    table: list[Sequence[object]] = []
-    filled = 0
-    for cells in rows:
-        table.append(cells)
-        if not _is_blank_row(cells):
-            filled += 1
-            if filled > MAX_HOUSEHOLD_ROWS + HEADER_SEARCH_ROWS:
-                raise InvalidInput(f"the file has more than {MAX_HOUSEHOLD_ROWS} rows; split it")
-    return table
-
-
 # Header ------------------------------------------------------------------------------------------
 
 
-def _parse_table(table: list[Sequence[object]]) -> ImportResult:
+def parse_household_table(table: Sequence[Sequence[object]]) -> ImportResult:
+    """Read a household list's cells, row by row (the first rows may hold a title above the header);
+    every problem of every row comes back as a RowError.
+
+    Raises InvalidInput when the list as a whole cannot be read (no header row, too many rows)."""
     header_index = _find_header(table)
     if header_index is None:
         raise InvalidInput("the file has no header row")
@@ -268,7 +178,7 @@ def _parse_table(table: list[Sequence[object]]) -> ImportResult:
     data_rows = 0
     for index in range(header_index + 1, len(table)):
         cells = table[index]
-        if _is_blank_row(cells):
+        if is_blank_row(cells):
             continue
         data_rows += 1
         if data_rows > MAX_HOUSEHOLD_ROWS:
@@ -285,12 +195,12 @@ def _parse_table(table: list[Sequence[object]]) -> ImportResult:
     return ImportResult(rows=rows, errors=errors)
 
 
-def _find_header(table: list[Sequence[object]]) -> int | None:
+def _find_header(table: Sequence[Sequence[object]]) -> int | None:
     """The first row naming at least two known columns among the first non-blank rows, else the first non-blank row."""
     first: int | None = None
     looked = 0
     for index, cells in enumerate(table):
-        if _is_blank_row(cells):
+        if is_blank_row(cells):
             continue
         if first is None:
             first = index
@@ -484,7 +394,7 @@ def _occupied_from(raw: object) -> date | None:
 # Cells -------------------------------------------------------------------------------------------
 
 
-def _is_blank_row(cells: Sequence[object]) -> bool:
+def is_blank_row(cells: Sequence[object]) -> bool:
     return all(cell is None or (isinstance(cell, str) and not cell.strip()) for cell in cells)
 
 

@@ -1,18 +1,27 @@
-"""gRPC API of the registry for the other services (no personal data crosses it)."""
+"""gRPC API of the registry for the other services (no personal data crosses it): check the request's
+estate code (INVALID_ARGUMENT when malformed) and the caller's access, call the service layer, answer
+the contract's messages (entrypoints/grpc_mappers.py)."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Iterator
-from datetime import date
 
 import grpc
 
-from tenant_service.domain.estate import validate_estate_code
+from tenant_service.entrypoints.grpc_mappers import (
+    day_of,
+    estate_to_proto,
+    grid_to_proto,
+    household_id_of,
+    household_to_proto,
+    membership_to_proto,
+    rules_to_proto,
+)
 from tenant_service.service_layer import estates as estate_cases
 from tenant_service.service_layer import households as household_cases
 from xinyi.tenant.v1 import tenant_pb2, tenant_pb2_grpc
 from xinyi_shared.auth import ESTATE_ROLES, Role, require_estate_access
+from xinyi_shared.codes import validate_estate_code
 from xinyi_shared.db import Database
 from xinyi_shared.errors import InvalidInput
 from xinyi_shared.grpc_server import current_principal
@@ -22,25 +31,10 @@ READERS = (Role.SERVICE, Role.FIRM_MANAGER, Role.FIRM_STAFF, Role.SUPERVISOR, Ro
 
 
 def _authorised(code: str, *roles: str) -> str:
+    """The request's estate code, once it is well formed and the caller may act on it with ``roles``."""
     validate_estate_code(code)
     require_estate_access(current_principal(), code, *roles)
     return code
-
-
-def _household_id(value: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(value)
-    except ValueError as error:
-        raise InvalidInput("household_id must be a UUID") from error
-
-
-def _date(value: str) -> date | None:
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError as error:
-        raise InvalidInput("rules_on must be an ISO date (YYYY-MM-DD)") from error
 
 
 class TenantServicer(tenant_pb2_grpc.TenantServiceServicer):
@@ -49,15 +43,15 @@ class TenantServicer(tenant_pb2_grpc.TenantServiceServicer):
 
     def GetEstate(self, request: tenant_pb2.GetEstateRequest, context: grpc.ServicerContext) -> tenant_pb2.Estate:
         code = _authorised(request.estate_code, Role.SERVICE, *ESTATE_ROLES)
-        estate, rules, _ = estate_cases.get_estate_with_rules(self._database, code, _date(request.rules_on))
-        return estate_cases.estate_to_proto(estate, rules)
+        estate, rules, _ = estate_cases.get_estate_with_rules(self._database, code, day_of(request.rules_on))
+        return estate_to_proto(estate, rules)
 
     def GetEstateRules(
         self, request: tenant_pb2.GetEstateRequest, context: grpc.ServicerContext
     ) -> tenant_pb2.EstateRules:
         code = _authorised(request.estate_code, Role.SERVICE, *ESTATE_ROLES)
-        _, rules, effective_from = estate_cases.get_estate_with_rules(self._database, code, _date(request.rules_on))
-        return estate_cases.rules_to_proto(rules, effective_from)
+        _, rules, effective_from = estate_cases.get_estate_with_rules(self._database, code, day_of(request.rules_on))
+        return rules_to_proto(rules, effective_from)
 
     def ListHouseholds(
         self, request: tenant_pb2.ListHouseholdsRequest, context: grpc.ServicerContext
@@ -65,19 +59,19 @@ class TenantServicer(tenant_pb2_grpc.TenantServiceServicer):
         code = _authorised(request.estate_code, *READERS)
         estate_cases.get_estate(self._database, code)
         for household in household_cases.stream_households(self._database, code):
-            yield household_cases.household_to_proto(household)
+            yield household_to_proto(household)
 
     def GetHousehold(
         self, request: tenant_pb2.GetHouseholdRequest, context: grpc.ServicerContext
     ) -> tenant_pb2.Household:
         code = _authorised(request.estate_code, *READERS)
-        household = household_cases.get_household(self._database, code, _household_id(request.household_id))
-        return household_cases.household_to_proto(household)
+        household = household_cases.get_household(self._database, code, household_id_of(request.household_id))
+        return household_to_proto(household)
 
     def ResolveGrid(self, request: tenant_pb2.ResolveGridRequest, context: grpc.ServicerContext) -> tenant_pb2.Grid:
         code = _authorised(request.estate_code, *READERS)
-        grid = household_cases.resolve_grid(self._database, code, _household_id(request.household_id))
-        return tenant_pb2.Grid(estate_code=code, code=grid["code"], name=grid["name"], leader_usernames=grid["leaders"])
+        grid = household_cases.resolve_grid(self._database, code, household_id_of(request.household_id))
+        return grid_to_proto(code, grid)
 
     def CheckMembership(
         self, request: tenant_pb2.CheckMembershipRequest, context: grpc.ServicerContext
@@ -85,8 +79,7 @@ class TenantServicer(tenant_pb2_grpc.TenantServiceServicer):
         code = _authorised(request.estate_code, Role.SERVICE)
         if not request.user_id:
             raise InvalidInput("user_id is required")
-        households = household_cases.households_of(self._database, code, request.user_id)
-        return tenant_pb2.Membership(member=bool(households), household_ids=[str(h.id) for h in households])
+        return membership_to_proto(household_cases.households_of(self._database, code, request.user_id))
 
 
 def register(database: Database) -> Callable[[grpc.Server], None]:

@@ -1,14 +1,16 @@
-"""HTTP API of the registry: hierarchy, estates, rules, lifecycle (thin: parse, authorise, call the
-service layer, shape the output). Households and ballots have routers of their own."""
+"""HTTP API of the registry: hierarchy, estates, rules, lifecycle (thin: parse, authorise through typed
+dependencies, call the service layer, shape the output). Households and ballots have routers of their own.
+
+Every route declares its response model and the errors it can give (``xinyi_shared.api.errors``)."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated
+from typing import Any
 from uuid import UUID
 
-from fastapi import APIRouter, Path, Response, status
+from fastapi import APIRouter, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from tenant_service.domain.estate import (
@@ -22,26 +24,52 @@ from tenant_service.domain.estate import (
     RuleChange,
 )
 from tenant_service.domain.hierarchy import Area
+from tenant_service.entrypoints.deps import EstateAdmin, EstateReader, HierarchyReader, PlatformAdmin
 from tenant_service.service_layer import estates as estate_cases
 from tenant_service.service_layer import hierarchy as hierarchy_cases
 from tenant_service.service_layer.estates import Directory, FirstAccount
-from xinyi_shared.auth import ESTATE_ROLES, Principal, Role, require_estate_access, require_role
+from xinyi_shared.api import errors
+from xinyi_shared.codes import AREA_CODE_PATTERN, ESTATE_CODE_PATTERN
 from xinyi_shared.db import Database
-from xinyi_shared.http import CurrentPrincipal, EstateCode
+from xinyi_shared.http import AreaCode, EstateCode
 
-AreaCode = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")]
-
-
-def require_reader(principal: Principal, code: str) -> None:
-    """The estate's own people, or the platform team."""
-    if not principal.has_role(Role.PLATFORM_ADMIN):
-        require_estate_access(principal, code, *ESTATE_ROLES)
+# The domain checks a code in a body and names the problem in its reason; the schema documents the pattern.
+SHA256_PATTERN = r"^[0-9a-f]{64}$"
 
 
 class AreaCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    code: str = Field(examples=["shuangliu"])
+    code: str = Field(examples=["shuangliu"], json_schema_extra={"pattern": AREA_CODE_PATTERN})
     name: str = Field(min_length=1, max_length=200, examples=["双流区"])
+
+
+class AreaPublic(BaseModel):
+    code: str
+    name: str
+
+
+class EstateNode(BaseModel):
+    code: str
+    name: str
+    status: str
+
+
+class CommunityNode(BaseModel):
+    code: str
+    name: str
+    estates: list[EstateNode]
+
+
+class SubDistrictNode(BaseModel):
+    code: str
+    name: str
+    communities: list[CommunityNode]
+
+
+class DistrictNode(BaseModel):
+    code: str
+    name: str
+    sub_districts: list[SubDistrictNode]
 
 
 class AccountCreate(BaseModel):
@@ -58,7 +86,11 @@ class AccountCreate(BaseModel):
 class EstateCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    code: str = Field(description="Immutable code, e.g. 'jinhe-lvzhou'", examples=["jinhe-lvzhou"])
+    code: str = Field(
+        description="Immutable code, e.g. 'jinhe-lvzhou'",
+        examples=["jinhe-lvzhou"],
+        json_schema_extra={"pattern": ESTATE_CODE_PATTERN},
+    )
     name: str = Field(min_length=1, max_length=200, examples=["金河绿洲"])
     district_code: str = Field(min_length=1, max_length=64, examples=["shuangliu"])
     sub_district_code: str = Field(default="", max_length=64, examples=["dongsheng"])
@@ -146,9 +178,20 @@ class RulesChange(BaseModel):
     reason: str = Field(min_length=1, max_length=500, description="Why (e.g. the owners' resolution)")
 
 
+class RuleChangePublic(BaseModel):
+    """One entry of the audited rules history."""
+
+    effective_from: date
+    rules: RulesPublic
+    previous: RulesPublic | None = Field(description="The rules this change replaced; null for the first")
+    reason: str
+    changed_by: str
+    changed_at: datetime
+
+
 class RulesView(BaseModel):
     in_force: RulesPublic | None
-    history: list[dict[str, object]]
+    history: list[RuleChangePublic]
 
 
 class SuspendBody(BaseModel):
@@ -165,7 +208,14 @@ class ArchivePublic(BaseModel):
 
 class OffboardBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    archive_sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    archive_sha256: str = Field(pattern=SHA256_PATTERN)
+
+
+def _rules_view(history: list[dict[str, object]], in_force: EstateRules | None) -> RulesView:
+    return RulesView(
+        in_force=RulesPublic.of(in_force) if in_force else None,
+        history=[RuleChangePublic.model_validate(entry) for entry in history],
+    )
 
 
 def build_router(database: Database, directory: Directory) -> APIRouter:
@@ -173,41 +223,60 @@ def build_router(database: Database, directory: Directory) -> APIRouter:
 
     # Hierarchy ------------------------------------------------------------------------------
 
-    def register(kind: str, body: AreaCreate, parent: str, principal: Principal, response: Response) -> dict[str, str]:
-        require_role(principal, Role.PLATFORM_ADMIN)
+    def register(kind: str, body: AreaCreate, parent: str, response: Response) -> AreaPublic:
         created = hierarchy_cases.register_area(database, Area(kind, body.code, body.name, parent))
         response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
-        return {"code": body.code, "name": body.name}
+        return AreaPublic(code=body.code, name=body.name)
 
-    @router.post("/districts", tags=["hierarchy"], status_code=201, summary="Register a district (区)")
-    def create_district(body: AreaCreate, principal: CurrentPrincipal, response: Response) -> dict[str, str]:
-        return register("district", body, "", principal, response)
+    already_registered: dict[int | str, dict[str, Any]] = {
+        200: {"model": AreaPublic, "description": "Already registered with these details"}
+    }
+
+    @router.post(
+        "/districts",
+        tags=["hierarchy"],
+        status_code=201,
+        response_model=AreaPublic,
+        responses={**already_registered, **errors(409, 413, 422)},
+        summary="Register a district (区)",
+    )
+    def create_district(body: AreaCreate, principal: PlatformAdmin, response: Response) -> AreaPublic:
+        return register("district", body, "", response)
 
     @router.post(
         "/districts/{district}/sub-districts",
         tags=["hierarchy"],
         status_code=201,
+        response_model=AreaPublic,
+        responses={**already_registered, **errors(404, 409, 413, 422)},
         summary="Register a sub-district (街道)",
     )
     def create_sub_district(
-        district: AreaCode, body: AreaCreate, principal: CurrentPrincipal, response: Response
-    ) -> dict[str, str]:
-        return register("sub-district", body, district, principal, response)
+        district: AreaCode, body: AreaCreate, principal: PlatformAdmin, response: Response
+    ) -> AreaPublic:
+        return register("sub-district", body, district, response)
 
     @router.post(
         "/sub-districts/{sub_district}/communities",
         tags=["hierarchy"],
         status_code=201,
+        response_model=AreaPublic,
+        responses={**already_registered, **errors(404, 409, 413, 422)},
         summary="Register a community (社区)",
     )
     def create_community(
-        sub_district: AreaCode, body: AreaCreate, principal: CurrentPrincipal, response: Response
-    ) -> dict[str, str]:
-        return register("community", body, sub_district, principal, response)
+        sub_district: AreaCode, body: AreaCreate, principal: PlatformAdmin, response: Response
+    ) -> AreaPublic:
+        return register("community", body, sub_district, response)
 
-    @router.get("/hierarchy", tags=["hierarchy"], summary="Districts → sub-districts → communities → estates")
-    def get_hierarchy(principal: CurrentPrincipal) -> list[dict[str, object]]:
-        require_role(principal, Role.PLATFORM_ADMIN, Role.GOVERNANCE_OBSERVER)
+    @router.get(
+        "/hierarchy",
+        tags=["hierarchy"],
+        response_model=list[DistrictNode],
+        responses=errors(),
+        summary="Districts → sub-districts → communities → estates",
+    )
+    def get_hierarchy(principal: HierarchyReader) -> list[dict[str, object]]:
         return hierarchy_cases.hierarchy(database)
 
     # Estates --------------------------------------------------------------------------------
@@ -219,12 +288,11 @@ def build_router(database: Database, directory: Directory) -> APIRouter:
         status_code=status.HTTP_201_CREATED,
         summary="Onboard an estate with its first accounts (platform_admin); repeating the request returns it",
         responses={
-            200: {"description": "Already onboarded with these details"},
-            409: {"description": "Code taken by other details"},
+            200: {"model": EstateOnboardedPublic, "description": "Already onboarded with these details"},
+            **errors(409, 413, 422, 503, described={409: "Code taken by other details"}),
         },
     )
-    def create_estate(body: EstateCreate, principal: CurrentPrincipal, response: Response) -> EstateOnboardedPublic:
-        require_role(principal, Role.PLATFORM_ADMIN)
+    def create_estate(body: EstateCreate, principal: PlatformAdmin, response: Response) -> EstateOnboardedPublic:
         profile = EstateProfile(**body.model_dump(exclude={"firm_manager", "supervisor"}))
         onboarding = estate_cases.onboard_estate(
             database,
@@ -244,20 +312,20 @@ def build_router(database: Database, directory: Directory) -> APIRouter:
         "/estates",
         tags=["estates"],
         response_model=list[EstatePublic],
+        responses=errors(),
         summary="Every estate of the district (platform_admin)",
     )
-    def list_estates(principal: CurrentPrincipal) -> list[EstatePublic]:
-        require_role(principal, Role.PLATFORM_ADMIN)
+    def list_estates(principal: PlatformAdmin) -> list[EstatePublic]:
         return [EstatePublic.of(estate) for estate in estate_cases.list_estates(database)]
 
     @router.get(
         "/estates/{code}",
         tags=["estates"],
         response_model=EstatePublic,
+        responses=errors(404, 422),
         summary="One estate, with the rules in force today",
     )
-    def get_estate(code: EstateCode, principal: CurrentPrincipal) -> EstatePublic:
-        require_reader(principal, code)
+    def get_estate(code: EstateCode, principal: EstateReader) -> EstatePublic:
         estate, rules, _ = estate_cases.get_estate_with_rules(database, code)
         return EstatePublic.of(estate, rules)
 
@@ -265,10 +333,11 @@ def build_router(database: Database, directory: Directory) -> APIRouter:
         "/estates/{code}/members",
         tags=["estates"],
         status_code=204,
+        response_class=Response,
+        responses=errors(404, 409, 413, 422, 503, described={404: "No such estate, or no such account"}),
         summary="Make an existing account a member of the estate (platform_admin)",
     )
-    def add_member(code: EstateCode, body: MemberAdd, principal: CurrentPrincipal) -> Response:
-        require_role(principal, Role.PLATFORM_ADMIN)
+    def add_member(code: EstateCode, body: MemberAdd, principal: EstateAdmin) -> Response:
         estate_cases.add_member(database, directory, code, body.username)
         return Response(status_code=status.HTTP_204_NO_CONTENT)
 
@@ -278,28 +347,26 @@ def build_router(database: Database, directory: Directory) -> APIRouter:
         "/estates/{code}/rules",
         tags=["rules"],
         response_model=RulesView,
+        responses=errors(404, 422),
         summary="Rules in force and their audited history",
     )
-    def get_rules(code: EstateCode, principal: CurrentPrincipal) -> RulesView:
-        require_reader(principal, code)
-        history, in_force = estate_cases.rules_history(database, code)
-        return RulesView(in_force=RulesPublic.of(in_force) if in_force else None, history=history)
+    def get_rules(code: EstateCode, principal: EstateReader) -> RulesView:
+        return _rules_view(*estate_cases.rules_history(database, code))
 
     @router.post(
         "/estates/{code}/rules",
         tags=["rules"],
         status_code=201,
         response_model=RulesView,
+        responses=errors(404, 409, 413, 422),
         summary="Change the rules from a future month (platform_admin); audited",
     )
-    def change_rules(code: EstateCode, body: RulesChange, principal: CurrentPrincipal) -> RulesView:
-        require_role(principal, Role.PLATFORM_ADMIN)
+    def change_rules(code: EstateCode, body: RulesChange, principal: EstateAdmin) -> RulesView:
         rules = EstateRules(**body.model_dump(exclude={"effective_from", "reason"}))
         estate_cases.change_rules(
             database, code, RuleChange(body.effective_from, rules, principal.username, body.reason)
         )
-        history, in_force = estate_cases.rules_history(database, code)
-        return RulesView(in_force=RulesPublic.of(in_force) if in_force else None, history=history)
+        return _rules_view(*estate_cases.rules_history(database, code))
 
     # Lifecycle ------------------------------------------------------------------------------
 
@@ -307,20 +374,20 @@ def build_router(database: Database, directory: Directory) -> APIRouter:
         "/estates/{code}/suspend",
         tags=["lifecycle"],
         response_model=EstatePublic,
+        responses=errors(404, 409, 413, 422),
         summary="Make the estate read-only (platform_admin)",
     )
-    def suspend(code: EstateCode, body: SuspendBody, principal: CurrentPrincipal) -> EstatePublic:
-        require_role(principal, Role.PLATFORM_ADMIN)
+    def suspend(code: EstateCode, body: SuspendBody, principal: EstateAdmin) -> EstatePublic:
         return EstatePublic.of(estate_cases.suspend_estate(database, code, body.reason))
 
     @router.post(
         "/estates/{code}/resume",
         tags=["lifecycle"],
         response_model=EstatePublic,
+        responses=errors(404, 409, 422),
         summary="End a suspension (platform_admin)",
     )
-    def resume(code: EstateCode, principal: CurrentPrincipal) -> EstatePublic:
-        require_role(principal, Role.PLATFORM_ADMIN)
+    def resume(code: EstateCode, principal: EstateAdmin) -> EstatePublic:
         return EstatePublic.of(estate_cases.resume_estate(database, code))
 
     @router.post(
@@ -328,10 +395,10 @@ def build_router(database: Database, directory: Directory) -> APIRouter:
         tags=["lifecycle"],
         status_code=201,
         response_model=ArchivePublic,
+        responses=errors(404, 409, 422),
         summary="Export all the estate's data as an archive (platform_admin)",
     )
-    def export(code: EstateCode, principal: CurrentPrincipal) -> ArchivePublic:
-        require_role(principal, Role.PLATFORM_ADMIN)
+    def export(code: EstateCode, principal: EstateAdmin) -> ArchivePublic:
         archive = estate_cases.export_estate(database, code, principal.username)
         return ArchivePublic(
             id=archive.id,
@@ -343,10 +410,23 @@ def build_router(database: Database, directory: Directory) -> APIRouter:
     @router.get(
         "/estates/{code}/archives/{archive_id}",
         tags=["lifecycle"],
+        response_class=Response,
+        responses={
+            200: {
+                "description": "The archive (zip)",
+                "content": {"application/zip": {"schema": {"type": "string", "format": "binary"}}},
+                "headers": {
+                    "X-Archive-SHA256": {
+                        "description": "The archive's SHA-256 (name it to offboard the estate)",
+                        "schema": {"type": "string", "pattern": SHA256_PATTERN},
+                    }
+                },
+            },
+            **errors(404, 422, described={404: "No such archive of this estate"}),
+        },
         summary="Download an export (zip; see docs/estate-archive.md)",
     )
-    def download_archive(code: EstateCode, archive_id: UUID, principal: CurrentPrincipal) -> Response:
-        require_role(principal, Role.PLATFORM_ADMIN)
+    def download_archive(code: EstateCode, archive_id: UUID, principal: EstateAdmin) -> Response:
         archive = estate_cases.get_archive(database, code, archive_id)
         return Response(
             archive.content,
@@ -361,10 +441,10 @@ def build_router(database: Database, directory: Directory) -> APIRouter:
         "/estates/{code}/offboard",
         tags=["lifecycle"],
         response_model=EstatePublic,
+        responses=errors(404, 409, 413, 422, 503),
         summary="Remove a suspended, exported estate (platform_admin)",
     )
-    def offboard(code: EstateCode, body: OffboardBody, principal: CurrentPrincipal) -> EstatePublic:
-        require_role(principal, Role.PLATFORM_ADMIN)
+    def offboard(code: EstateCode, body: OffboardBody, principal: EstateAdmin) -> EstatePublic:
         return EstatePublic.of(estate_cases.offboard_estate(database, directory, code, body.archive_sha256))
 
     return router

@@ -1,4 +1,5 @@
-"""HTTP API of households, grids, memberships and invitations."""
+"""HTTP API of households, grids, memberships and invitations (thin: parse, authorise through typed
+dependencies, call the service layer, shape the output)."""
 
 from __future__ import annotations
 
@@ -8,25 +9,33 @@ from ipaddress import IPv4Network, IPv6Network
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFile, status
+from fastapi import APIRouter, Depends, File, Path, Query, Request, Response, UploadFile, status
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
 from tenant_service.domain.households import Household, Relation
 from tenant_service.domain.personal_data import normalize_email, normalize_phone
+from tenant_service.entrypoints.deps import (
+    REGISTER_READERS,
+    AnyMember,
+    FirmManager,
+    FirmMember,
+    MemberReader,
+    RegisterReader,
+)
 from tenant_service.service_layer import households as cases
 from tenant_service.service_layer.estates import Directory
-from xinyi_shared.auth import ESTATE_ROLES, Principal, Role, require_estate_access
+from xinyi_shared.api import errors
+from xinyi_shared.codes import ESTATE_CODE_PATTERN
 from xinyi_shared.db import Database
 from xinyi_shared.errors import InvalidInput, NotFound
-from xinyi_shared.http import ESTATE_CODE_PATTERN, CurrentPrincipal, EstateCode, PageOffset, client_address
+from xinyi_shared.http import EstateCode, PageOffset, client_address
 from xinyi_shared.rate_limits import Quota, RateLimiter
 
 MAX_IMPORT_BYTES = 20 * 1024 * 1024
 MAX_PAGE_SIZE = 1000  # households per page of the register
-FIRM = (Role.FIRM_MANAGER, Role.FIRM_STAFF)
-# Who may see the estate's household register (masked): the firm, the supervisor, grid leaders.
-REGISTER_READERS = (*FIRM, Role.SUPERVISOR, Role.GRID_LEADER)
+GRID_CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9-]{0,31}$"
+GridCode = Annotated[str, Path(description="The grid's code within the estate", pattern=GRID_CODE_PATTERN)]
 
 
 class HouseholdPublic(BaseModel):
@@ -57,6 +66,42 @@ class HouseholdPublic(BaseModel):
         )
 
 
+class OwnerMasked(BaseModel):
+    name: str = Field(description="Masked: the first character, then a star per further character")
+    phone: str = Field(description="Masked (138****1234); empty when unknown")
+
+
+class HouseholdListed(BaseModel):
+    """A row of the household register: the dwelling and its owners, masked."""
+
+    id: UUID
+    building: str
+    unit: str
+    floor: str
+    room: str
+    area_centi_sqm: int
+    grid_code: str | None
+    occupied_from: date | None
+    member_count: int
+    owners: list[OwnerMasked]
+
+
+class HouseholdPage(BaseModel):
+    total: int = Field(description="Households of the estate")
+    limit: int
+    offset: int
+    households: list[HouseholdListed]
+
+
+class MemberPublic(BaseModel):
+    person_id: UUID
+    name: str = Field(description="Masked")
+    phone: str = Field(description="Masked; empty when unknown")
+    relation: Relation
+    has_account: bool
+    since: date | None
+
+
 class Occupancy(BaseModel):
     model_config = ConfigDict(extra="forbid")
     occupied_from: date | None = Field(description="Move-in or hand-over date; fees run from it")
@@ -70,8 +115,24 @@ class ImportOutcome(BaseModel):
 
 class GridCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    code: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9-]{0,31}$")
+    code: str = Field(pattern=GRID_CODE_PATTERN)
     name: str = Field(min_length=1, max_length=100)
+
+
+class GridRef(BaseModel):
+    code: str
+    name: str
+
+
+class GridPublic(BaseModel):
+    code: str
+    name: str
+    leaders: list[str] = Field(description="Usernames of the grid's leaders")
+    household_count: int
+
+
+class GridAssigned(BaseModel):
+    assigned: int
 
 
 class GridLeaders(BaseModel):
@@ -108,6 +169,11 @@ class ClaimBody(BaseModel):
     last_name: str = Field(min_length=1, max_length=100)
 
 
+class Claimed(BaseModel):
+    username: str
+    estate_code: str
+
+
 class ClaimLimits:
     """How many claims a minute, per client address and per estate named (known or not, so that a 429
     tells no more than a 404), counted in the database across every worker and replica."""
@@ -135,10 +201,6 @@ def _normalize_contact(contact: str) -> str:
     return normalize_email(contact) if "@" in contact else normalize_phone(contact)
 
 
-def require_register_reader(principal: Principal, code: str) -> None:
-    require_estate_access(principal, code, *REGISTER_READERS)
-
-
 def build_router(database: Database, directory: Directory, claim_limits: ClaimLimits) -> APIRouter:
     router = APIRouter(prefix="/v1", tags=["households"])
 
@@ -151,32 +213,50 @@ def build_router(database: Database, directory: Directory, claim_limits: ClaimLi
         status_code=status.HTTP_201_CREATED,
         response_model=ImportOutcome,
         summary="Import households from CSV or XLSX (firm); all rows or none, every bad row named",
-        responses={422: {"description": "Bad rows: `row_errors` lists line, column and reason; nothing imported"}},
+        responses=errors(
+            404,
+            409,
+            413,
+            422,
+            described={
+                413: f"The file is over {MAX_IMPORT_BYTES // (1024 * 1024)} MiB",
+                422: "Bad rows: `row_errors` lists line, column and reason; nothing imported",
+            },
+        ),
     )
     async def import_households(
-        code: EstateCode, principal: CurrentPrincipal, file: Annotated[UploadFile, File()]
+        code: EstateCode, principal: FirmMember, file: Annotated[UploadFile, File()]
     ) -> ImportOutcome:
-        require_estate_access(principal, code, *FIRM)
         content = await file.read(MAX_IMPORT_BYTES + 1)
         if len(content) > MAX_IMPORT_BYTES:
             raise InvalidInput(f"file larger than {MAX_IMPORT_BYTES // (1024 * 1024)} MiB")
         ids = await run_in_threadpool(cases.import_households, database, code, file.filename or "", content)
         return ImportOutcome(imported=len(ids), household_ids=ids)
 
-    @router.get("/estates/{code}/households", summary="The household register, personal data masked")
+    @router.get(
+        "/estates/{code}/households",
+        response_model=HouseholdPage,
+        responses=errors(422),
+        summary="The household register, personal data masked",
+    )
     def list_households(
         code: EstateCode,
-        principal: CurrentPrincipal,
+        principal: RegisterReader,
         limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE, description=f"Page size, 1 to {MAX_PAGE_SIZE}")] = 100,
         offset: PageOffset = 0,
-    ) -> dict[str, object]:
-        require_register_reader(principal, code)
+    ) -> HouseholdPage:
         total, rows = cases.list_households(database, code, limit, offset)
-        return {"total": total, "limit": limit, "offset": offset, "households": rows}
+        return HouseholdPage(
+            total=total, limit=limit, offset=offset, households=[HouseholdListed.model_validate(r) for r in rows]
+        )
 
-    @router.get("/estates/{code}/households/{household_id}", response_model=HouseholdPublic, summary="One household")
-    def get_household(code: EstateCode, household_id: UUID, principal: CurrentPrincipal) -> HouseholdPublic:
-        require_estate_access(principal, code, *ESTATE_ROLES)
+    @router.get(
+        "/estates/{code}/households/{household_id}",
+        response_model=HouseholdPublic,
+        responses=errors(404, 422, described={404: "No such household in this estate, or not the caller's own"}),
+        summary="One household (the firm, the supervisor, grid leaders; anyone else only its own)",
+    )
+    def get_household(code: EstateCode, household_id: UUID, principal: AnyMember) -> HouseholdPublic:
         if not principal.has_role(*REGISTER_READERS):
             own = {h.id for h in cases.households_of(database, code, principal.subject)}
             if household_id not in own:
@@ -186,56 +266,81 @@ def build_router(database: Database, directory: Directory, claim_limits: ClaimLi
     @router.put(
         "/estates/{code}/households/{household_id}/occupancy",
         response_model=HouseholdPublic,
+        responses=errors(404, 409, 413, 422),
         summary="Record a move-in or move-out (firm); billing follows these dates",
     )
-    def occupancy(
-        code: EstateCode, household_id: UUID, body: Occupancy, principal: CurrentPrincipal
-    ) -> HouseholdPublic:
-        require_estate_access(principal, code, *FIRM)
+    def occupancy(code: EstateCode, household_id: UUID, body: Occupancy, principal: FirmMember) -> HouseholdPublic:
         return HouseholdPublic.of(
             cases.change_occupancy(database, code, household_id, body.occupied_from, body.occupied_until)
         )
 
     @router.get(
-        "/estates/{code}/households/{household_id}/members", summary="A household's members (firm and supervisor only)"
+        "/estates/{code}/households/{household_id}/members",
+        response_model=list[MemberPublic],
+        responses=errors(404, 422),
+        summary="A household's members, masked (firm and supervisor only)",
     )
-    def members(code: EstateCode, household_id: UUID, principal: CurrentPrincipal) -> list[dict[str, object]]:
-        require_estate_access(principal, code, *FIRM, Role.SUPERVISOR)
-        return cases.household_members(database, code, household_id)
+    def members(code: EstateCode, household_id: UUID, principal: MemberReader) -> list[MemberPublic]:
+        return [MemberPublic.model_validate(m) for m in cases.household_members(database, code, household_id)]
 
     @router.get(
-        "/estates/{code}/my-households", response_model=list[HouseholdPublic], summary="The caller's own households"
+        "/estates/{code}/my-households",
+        response_model=list[HouseholdPublic],
+        responses=errors(422),
+        summary="The caller's own households",
     )
-    def my_households(code: EstateCode, principal: CurrentPrincipal) -> list[HouseholdPublic]:
-        require_estate_access(principal, code, *ESTATE_ROLES)
+    def my_households(code: EstateCode, principal: AnyMember) -> list[HouseholdPublic]:
         return [HouseholdPublic.of(h) for h in cases.households_of(database, code, principal.subject)]
 
     # Grids ----------------------------------------------------------------------------------
 
-    @router.post("/estates/{code}/grids", status_code=201, tags=["grids"], summary="Create a grid (微网格)")
-    def create_grid(
-        code: EstateCode, body: GridCreate, principal: CurrentPrincipal, response: Response
-    ) -> dict[str, str]:
-        require_estate_access(principal, code, Role.FIRM_MANAGER)
+    @router.post(
+        "/estates/{code}/grids",
+        status_code=201,
+        tags=["grids"],
+        response_model=GridRef,
+        responses={
+            200: {"model": GridRef, "description": "The grid already exists"},
+            **errors(404, 409, 413, 422),
+        },
+        summary="Create a grid (微网格)",
+    )
+    def create_grid(code: EstateCode, body: GridCreate, principal: FirmManager, response: Response) -> GridRef:
         if not cases.create_grid(database, code, body.code, body.name):
             response.status_code = status.HTTP_200_OK
-        return {"code": body.code, "name": body.name}
+        return GridRef(code=body.code, name=body.name)
 
-    @router.get("/estates/{code}/grids", tags=["grids"], summary="Grids with their leaders and household counts")
-    def list_grids(code: EstateCode, principal: CurrentPrincipal) -> list[dict[str, object]]:
-        require_estate_access(principal, code, *ESTATE_ROLES)
-        return cases.list_grids(database, code)
+    @router.get(
+        "/estates/{code}/grids",
+        tags=["grids"],
+        response_model=list[GridPublic],
+        responses=errors(422),
+        summary="Grids with their leaders and household counts",
+    )
+    def list_grids(code: EstateCode, principal: AnyMember) -> list[GridPublic]:
+        return [GridPublic.model_validate(g) for g in cases.list_grids(database, code)]
 
-    @router.put("/estates/{code}/grids/{grid}/leaders", status_code=204, tags=["grids"], summary="Set a grid's leaders")
-    def set_leaders(code: EstateCode, grid: str, body: GridLeaders, principal: CurrentPrincipal) -> Response:
-        require_estate_access(principal, code, Role.FIRM_MANAGER)
+    @router.put(
+        "/estates/{code}/grids/{grid}/leaders",
+        status_code=204,
+        tags=["grids"],
+        response_class=Response,
+        responses=errors(404, 409, 413, 422),
+        summary="Set a grid's leaders",
+    )
+    def set_leaders(code: EstateCode, grid: GridCode, body: GridLeaders, principal: FirmManager) -> Response:
         cases.set_grid_leaders(database, code, grid, body.usernames)
         return Response(status_code=204)
 
-    @router.post("/estates/{code}/grids/{grid}/households", tags=["grids"], summary="Put households into a grid")
-    def assign(code: EstateCode, grid: str, body: GridAssignment, principal: CurrentPrincipal) -> dict[str, int]:
-        require_estate_access(principal, code, *FIRM)
-        return {"assigned": cases.assign_grid(database, code, grid, body.household_ids)}
+    @router.post(
+        "/estates/{code}/grids/{grid}/households",
+        tags=["grids"],
+        response_model=GridAssigned,
+        responses=errors(404, 409, 413, 422),
+        summary="Put households into a grid",
+    )
+    def assign(code: EstateCode, grid: GridCode, body: GridAssignment, principal: FirmMember) -> GridAssigned:
+        return GridAssigned(assigned=cases.assign_grid(database, code, grid, body.household_ids))
 
     # Invitations ----------------------------------------------------------------------------
 
@@ -244,12 +349,10 @@ def build_router(database: Database, directory: Directory, claim_limits: ClaimLi
         status_code=201,
         response_model=InvitationIssued,
         tags=["memberships"],
+        responses=errors(404, 409, 413, 422),
         summary="Invite an owner or resident to claim the household (firm)",
     )
-    def invite(
-        code: EstateCode, household_id: UUID, body: InvitationCreate, principal: CurrentPrincipal
-    ) -> InvitationIssued:
-        require_estate_access(principal, code, *FIRM)
+    def invite(code: EstateCode, household_id: UUID, body: InvitationCreate, principal: FirmMember) -> InvitationIssued:
         invitation, claim_code = cases.invite(
             database, code, household_id, body.relation, _normalize_contact(body.contact), principal.username
         )
@@ -259,15 +362,25 @@ def build_router(database: Database, directory: Directory, claim_limits: ClaimLi
         "/invitations/claim",
         status_code=201,
         tags=["memberships"],
+        response_model=Claimed,
         summary="Claim a household with an invitation code: creates the resident's account (no token needed)",
         dependencies=[Depends(count_claim_address)],
-        responses={
-            404: {"description": "No such invitation for this estate (the same answer for an unknown estate)"},
-            413: {"description": "Body over 1 MiB"},
-            429: {"description": "Too many claims from this address or for this estate; see `Retry-After`"},
-        },
+        responses=errors(
+            404,
+            409,
+            413,
+            422,
+            429,
+            503,
+            public=True,
+            described={
+                404: "No such invitation for this estate (the same answer for an unknown estate)",
+                409: "The invitation was claimed, revoked or has expired, the estate is suspended, or the username is taken",
+                429: "Too many claims from this address or for this estate; see `Retry-After`",
+            },
+        ),
     )
-    def claim(body: ClaimBody) -> dict[str, str]:
+    def claim(body: ClaimBody) -> Claimed:
         claim_limits.count_estate(body.estate_code)
         email = normalize_email(body.email)
         cases.claim_invitation(
@@ -277,6 +390,6 @@ def build_router(database: Database, directory: Directory, claim_limits: ClaimLi
             body.claim_code,
             cases.Claim(body.username, email, body.first_name, body.last_name, body.password),
         )
-        return {"username": body.username.strip().lower(), "estate_code": body.estate_code}
+        return Claimed(username=body.username.strip().lower(), estate_code=body.estate_code)
 
     return router

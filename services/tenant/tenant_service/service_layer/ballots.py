@@ -8,17 +8,15 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
+from tenant_service.adapters import events
 from tenant_service.adapters.ballots import BallotRepository, due_ballots
 from tenant_service.adapters.estates import EstateRepository
 from tenant_service.adapters.households import HouseholdRepository
 from tenant_service.domain.ballots import Ballot, BallotResult, BallotTerms, verify_receipt
-from tenant_service.service_layer.estates import EVENT_SOURCE, writable_estate
-from xinyi.tenant.v1 import events_pb2
+from tenant_service.service_layer.estates import writable_estate
 from xinyi_shared.auth import Principal, Role
 from xinyi_shared.db import Database
 from xinyi_shared.errors import InvalidInput, NotFound, PermissionDenied
-from xinyi_shared.kafka_topics import TENANT_EVENTS
-from xinyi_shared.outbox import publish
 
 log = logging.getLogger(__name__)
 
@@ -39,20 +37,7 @@ def open_ballot(database: Database, code: str, principal: Principal, kind: str, 
             raise InvalidInput("the estate has no households to vote")
         ballot = Ballot.open(str(uuid.uuid4()), code, terms, electorate, now)
         BallotRepository(session).add(ballot, kind, principal.username)
-        publish(
-            session,
-            TENANT_EVENTS,
-            EVENT_SOURCE,
-            code,
-            events_pb2.BallotOpened(
-                estate_code=code,
-                ballot_id=ballot.ballot_id,
-                question=terms.question,
-                options=list(terms.options),
-                closes_at=terms.closes_at.isoformat(),
-                electorate_size=ballot.electorate_size,
-            ),
-        )
+        events.announce(session, code, events.ballot_opened(ballot))
     return ballot
 
 
@@ -101,22 +86,7 @@ def close_ballot(
             return ballot.result
         result = ballot.close(datetime.now(UTC), closed_by, force=force)
         repository.save_result(ballot)
-        publish(
-            session,
-            TENANT_EVENTS,
-            EVENT_SOURCE,
-            code,
-            events_pb2.BallotClosed(
-                estate_code=code,
-                ballot_id=ballot.ballot_id,
-                tally=result.tally,
-                electorate_size=result.electorate_size,
-                votes_cast=result.votes_cast,
-                quorum_met=result.quorum_met,
-                adopted_option=result.adopted_option or "",
-                subject=ballot.terms.subject,
-            ),
-        )
+        events.announce(session, code, events.ballot_closed(ballot, result))
     return result
 
 

@@ -3,53 +3,30 @@ export and offboarding, look-ups and memberships."""
 
 from __future__ import annotations
 
-import hashlib
-import io
-import json
 import uuid
-import zipfile
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import text
-
+from tenant_service.adapters import events
+from tenant_service.adapters.estate_archive import pack_archive
+from tenant_service.adapters.estate_data import Archive, EstateDataRepository
 from tenant_service.adapters.estates import EstateRepository
+from tenant_service.adapters.hierarchy import HierarchyRepository
 from tenant_service.domain.estate import (
     Estate,
     EstateProfile,
     EstateRules,
     EstateStatus,
-    RemunerationBasis,
     RuleChange,
     change_in_force,
     rules_in_force,
     schedule_rule_change,
 )
-from xinyi.tenant.v1 import events_pb2, tenant_pb2
 from xinyi_shared.auth import Role
 from xinyi_shared.db import Database
 from xinyi_shared.errors import Conflict, InvalidInput, NotFound
-from xinyi_shared.kafka_topics import TENANT_EVENTS
-from xinyi_shared.outbox import publish
-
-EVENT_SOURCE = "xinyi/tenant"
-ARCHIVE_FORMAT = "xinyi-estate-archive"
-ARCHIVE_VERSION = 1
-# Every table holding the estate's data, in the order an archive lists and a removal deletes them.
-ESTATE_TABLES = (
-    "ballot_votes",
-    "ballot_electorate",
-    "ballots",
-    "invitations",
-    "household_members",
-    "people",
-    "households",
-    "grid_leaders",
-    "grids",
-    "estate_rule_changes",
-)
 
 
 class Directory(Protocol):
@@ -98,49 +75,6 @@ class Onboarding:
     created: bool
     # Temporary passwords of accounts this call created (shown once; never stored or logged).
     initial_passwords: dict[str, str]
-
-
-STATUS_TO_PROTO = {
-    EstateStatus.PROVISIONING: tenant_pb2.ESTATE_STATUS_PROVISIONING,
-    EstateStatus.ACTIVE: tenant_pb2.ESTATE_STATUS_ACTIVE,
-    EstateStatus.SUSPENDED: tenant_pb2.ESTATE_STATUS_SUSPENDED,
-    EstateStatus.OFFBOARDED: tenant_pb2.ESTATE_STATUS_OFFBOARDED,
-}
-BASIS_TO_PROTO = {
-    RemunerationBasis.COLLECTED: tenant_pb2.REMUNERATION_BASIS_COLLECTED,
-    RemunerationBasis.BILLED: tenant_pb2.REMUNERATION_BASIS_BILLED,
-}
-
-
-def rules_to_proto(rules: EstateRules, effective_from: date | None) -> tenant_pb2.EstateRules:
-    return tenant_pb2.EstateRules(
-        effective_from=effective_from.isoformat() if effective_from else "",
-        fee_rate_fen_per_sqm_month=str(rules.fee_rate_fen_per_sqm_month),
-        remuneration_share_bps=rules.remuneration_share_bps,
-        donation_share_bps=rules.donation_share_bps,
-        remuneration_basis=BASIS_TO_PROTO[rules.remuneration_basis],
-        billing_day=rules.billing_day,
-    )
-
-
-def estate_to_proto(estate: Estate, rules: EstateRules | None = None) -> tenant_pb2.Estate:
-    p = estate.profile
-    rules = rules or p.initial_rules()
-    return tenant_pb2.Estate(
-        code=p.code,
-        name=p.name,
-        district_code=p.district_code,
-        sub_district_code=p.sub_district_code,
-        community_code=p.community_code,
-        fee_rate_fen_per_sqm_month=str(rules.fee_rate_fen_per_sqm_month),
-        remuneration_share_bps=rules.remuneration_share_bps,
-        donation_share_bps=rules.donation_share_bps,
-        remuneration_basis=BASIS_TO_PROTO[rules.remuneration_basis],
-        billing_day=rules.billing_day,
-        status=STATUS_TO_PROTO[estate.status],
-        time_zone=p.time_zone,
-        firm_name=p.firm_name,
-    )
 
 
 def estate_today(estate: Estate) -> date:
@@ -198,7 +132,7 @@ def onboard_estate(
                 created_by=actor,
                 first_accounts=first_accounts,
             )
-            _check_hierarchy(session, profile)
+            _check_hierarchy(HierarchyRepository(session), profile)
 
     # Outside any transaction: each step is idempotent, so a retry after a failure repeats it safely.
     directory_id = directory.ensure_organization(profile.code, profile.name)
@@ -226,30 +160,18 @@ def onboard_estate(
             RuleChange(estate_today(estate).replace(day=1), profile.initial_rules(), actor, "onboarding"),
             None,
         )
-        publish(
-            session,
-            TENANT_EVENTS,
-            EVENT_SOURCE,
-            estate.code,
-            events_pb2.EstateOnboarded(estate=estate_to_proto(estate)),
-        )
+        events.announce(session, estate.code, events.estate_onboarded(estate))
     return Onboarding(estate, created=True, initial_passwords=passwords)
 
 
-def _check_hierarchy(session: Any, profile: EstateProfile) -> None:
+def _check_hierarchy(repository: HierarchyRepository, profile: EstateProfile) -> None:
     """The estate's community must exist and lie in the stated sub-district and district."""
-    row = session.execute(
-        text(
-            "SELECT s.code AS sub_district, s.district_code FROM communities c "
-            "JOIN sub_districts s ON s.code = c.sub_district_code WHERE c.code = :community"
-        ),
-        {"community": profile.community_code},
-    ).first()
-    if row is None:
+    place = repository.community_place(profile.community_code)
+    if place is None:
         raise InvalidInput(f"unknown community {profile.community_code!r}: register it first")
-    if row.district_code != profile.district_code:
+    if place.district_code != profile.district_code:
         raise InvalidInput(f"community {profile.community_code!r} is not in district {profile.district_code!r}")
-    if profile.sub_district_code and row.sub_district != profile.sub_district_code:
+    if profile.sub_district_code and place.sub_district_code != profile.sub_district_code:
         raise InvalidInput(f"community {profile.community_code!r} is not in sub-district {profile.sub_district_code!r}")
 
 
@@ -297,13 +219,7 @@ def change_rules(database: Database, code: str, change: RuleChange) -> EstateRul
         estate = writable_estate(repository, code, for_update=True)
         previous = schedule_rule_change(repository.rule_changes(code), change, estate_today(estate))
         repository.add_rule_change(code, change, previous)
-        publish(
-            session,
-            TENANT_EVENTS,
-            EVENT_SOURCE,
-            code,
-            events_pb2.EstateRulesChanged(estate_code=code, rules=rules_to_proto(change.rules, change.effective_from)),
-        )
+        events.announce(session, code, events.estate_rules_changed(code, change))
     return previous
 
 
@@ -328,7 +244,7 @@ def suspend_estate(database: Database, code: str, reason: str) -> Estate:
             return estate
         estate = estate.suspended()
         repository.save_status(estate, suspended_reason=reason)
-        publish(session, TENANT_EVENTS, EVENT_SOURCE, code, events_pb2.EstateSuspended(estate_code=code, reason=reason))
+        events.announce(session, code, events.estate_suspended(code, reason))
     return estate
 
 
@@ -340,7 +256,7 @@ def resume_estate(database: Database, code: str) -> Estate:
             return estate
         estate = estate.resumed()
         repository.save_status(estate)
-        publish(session, TENANT_EVENTS, EVENT_SOURCE, code, events_pb2.EstateResumed(estate_code=code))
+        events.announce(session, code, events.estate_resumed(code))
     return estate
 
 
@@ -352,79 +268,25 @@ def _registered_estate(repository: EstateRepository, code: str) -> Estate:
     return estate
 
 
-@dataclass(frozen=True)
-class Archive:
-    id: uuid.UUID
-    sha256: str
-    size_bytes: int
-    content: bytes
-
-
 def export_estate(database: Database, code: str, actor: str) -> Archive:
     """Everything the estate holds, as the archive documented in docs/estate-archive.md."""
     exported_at = datetime.now(UTC)
-    files: dict[str, bytes] = {}
-    counts: dict[str, int] = {}
     with database.estate_session(code) as session:
-        repository = EstateRepository(session)
-        estate = _registered_estate(repository, code)
+        estate = _registered_estate(EstateRepository(session), code)
         if estate.status is EstateStatus.OFFBOARDED:
             raise Conflict(f"estate {code!r} is already offboarded; its last archive is kept")
-        estate_row = (
-            session.execute(text("SELECT * FROM estates WHERE estate_code = :code"), {"code": code}).mappings().one()
-        )
-        files["estate.json"] = _json_bytes(dict(estate_row))
-        for table in reversed(ESTATE_TABLES):
-            rows = session.execute(text(f"SELECT * FROM {table} WHERE estate_code = :code"), {"code": code}).mappings()
-            lines = [_json_line(dict(row)) for row in rows]
-            counts[table] = len(lines)
-            files[f"{table}.jsonl"] = b"".join(lines)
-        manifest = {
-            "format": ARCHIVE_FORMAT,
-            "version": ARCHIVE_VERSION,
-            "estate_code": code,
-            "exported_at": exported_at.isoformat(),
-            "exported_by": actor,
-            "files": {
-                name: {
-                    "sha256": hashlib.sha256(content).hexdigest(),
-                    "records": counts.get(name.removesuffix(".jsonl"), 1),
-                }
-                for name, content in files.items()
-            },
-        }
-        buffer = io.BytesIO()
-        with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-            archive.writestr("manifest.json", _json_bytes(manifest))
-            for name, content in files.items():
-                archive.writestr(name, content)
-        content = buffer.getvalue()
-        result = Archive(uuid.uuid4(), hashlib.sha256(content).hexdigest(), len(content), content)
-        session.execute(
-            text(
-                "INSERT INTO estate_archives (id, estate_code, sha256, size_bytes, content, created_by) "
-                "VALUES (:id, :code, :sha, :size, :content, :by)"
-            ),
-            {
-                "id": result.id,
-                "code": code,
-                "sha": result.sha256,
-                "size": result.size_bytes,
-                "content": content,
-                "by": actor,
-            },
-        )
-    return result
+        data = EstateDataRepository(session)
+        archive = pack_archive(code, data.estate_row(code), data.table_rows(code), exported_at, actor)
+        data.add_archive(code, archive, actor)
+    return archive
 
 
 def get_archive(database: Database, code: str, archive_id: uuid.UUID) -> Archive:
     with database.estate_session(code) as session:
-        row = session.execute(
-            text("SELECT id, sha256, size_bytes, content FROM estate_archives WHERE id = :id"), {"id": archive_id}
-        ).first()
-    if row is None:
+        archive = EstateDataRepository(session).archive(archive_id)
+    if archive is None:
         raise NotFound("no such archive")
-    return Archive(row.id, row.sha256, row.size_bytes, bytes(row.content))
+    return archive
 
 
 def offboard_estate(database: Database, directory: Directory, code: str, archive_sha256: str) -> Estate:
@@ -437,42 +299,13 @@ def offboard_estate(database: Database, directory: Directory, code: str, archive
         if estate.status is not EstateStatus.OFFBOARDED:
             if estate.status is not EstateStatus.SUSPENDED:
                 raise Conflict("suspend the estate and export its data before offboarding it")
-            exported_after_suspension = session.execute(
-                text(
-                    "SELECT 1 FROM estate_archives a JOIN estates e ON e.estate_code = a.estate_code "
-                    "WHERE a.sha256 = :sha AND a.created_at >= e.updated_at"
-                ),
-                {"sha": archive_sha256},
-            ).first()
-            if exported_after_suspension is None:
+            data = EstateDataRepository(session)
+            if not data.exported_since_last_change(archive_sha256):
                 raise Conflict("no archive with that sha256 was exported since the estate was suspended")
-            for table in ESTATE_TABLES:
-                session.execute(text(f"DELETE FROM {table} WHERE estate_code = :code"), {"code": code})
+            data.delete_all(code)
             estate = estate.offboarded()
             repository.save_status(estate)
-            publish(
-                session,
-                TENANT_EVENTS,
-                EVENT_SOURCE,
-                code,
-                events_pb2.EstateOffboarded(estate_code=code, archive_sha256=archive_sha256),
-            )
+            events.announce(session, code, events.estate_offboarded(code, archive_sha256))
     if estate.directory_id:
         directory.remove_organization(estate.directory_id)
     return estate
-
-
-def _json_default(value: object) -> str:
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, bytes | memoryview):
-        return bytes(value).hex()
-    return str(value)
-
-
-def _json_bytes(value: object) -> bytes:
-    return json.dumps(value, ensure_ascii=False, default=_json_default, indent=2, sort_keys=True).encode()
-
-
-def _json_line(value: object) -> bytes:
-    return json.dumps(value, ensure_ascii=False, default=_json_default, sort_keys=True).encode() + b"\n"

@@ -7,19 +7,18 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from typing import Any
 
+from tenant_service.adapters import events
 from tenant_service.adapters.estates import EstateRepository
+from tenant_service.adapters.household_files import parse_household_file
 from tenant_service.adapters.households import HouseholdRepository
-from tenant_service.domain.household_import import ImportResult, RowError, parse_household_file
+from tenant_service.domain.household_import import ImportResult, RowError
 from tenant_service.domain.households import Household, Person, Relation
 from tenant_service.domain.invitations import Invitation, hash_code, validate_username
 from tenant_service.domain.personal_data import mask_name, mask_phone
-from tenant_service.service_layer.estates import EVENT_SOURCE, Directory, visible_estate, writable_estate
-from xinyi.tenant.v1 import events_pb2, tenant_pb2
+from tenant_service.service_layer.estates import Directory, visible_estate, writable_estate
 from xinyi_shared.auth import Role
 from xinyi_shared.db import Database
 from xinyi_shared.errors import InvalidInput, NotFound
-from xinyi_shared.kafka_topics import TENANT_EVENTS
-from xinyi_shared.outbox import publish
 
 
 class ImportRejected(InvalidInput):
@@ -30,21 +29,6 @@ class ImportRejected(InvalidInput):
             f"{len(errors)} problem(s) in the file; nothing was imported",
             details={"row_errors": [{"line": e.line, "column": e.column, "reason": e.reason} for e in errors]},
         )
-
-
-def household_to_proto(h: Household) -> tenant_pb2.Household:
-    return tenant_pb2.Household(
-        id=str(h.id),
-        estate_code=h.estate_code,
-        building=h.building,
-        unit=h.unit,
-        floor=h.floor,
-        room=h.room,
-        area_centi_sqm=h.area_centi_sqm,
-        grid_code=h.grid_code or "",
-        occupied_from=h.occupied_from.isoformat() if h.occupied_from else "",
-        occupied_until=h.occupied_until.isoformat() if h.occupied_until else "",
-    )
 
 
 def import_households(database: Database, code: str, filename: str, content: bytes) -> list[uuid.UUID]:
@@ -94,13 +78,7 @@ def import_households(database: Database, code: str, filename: str, content: byt
         repository.add_people(people)
         repository.add_members(code, members)
         ids = [h.id for h in households]
-        publish(
-            session,
-            TENANT_EVENTS,
-            EVENT_SOURCE,
-            code,
-            events_pb2.HouseholdsImported(estate_code=code, household_ids=[str(i) for i in ids]),
-        )
+        events.announce(session, code, events.households_imported(code, ids))
     return ids
 
 
@@ -116,13 +94,7 @@ def change_occupancy(
             raise NotFound("no such household in this estate")
         changed = replace(household, occupied_from=occupied_from, occupied_until=occupied_until)  # validates
         repository.save_occupancy(changed)
-        publish(
-            session,
-            TENANT_EVENTS,
-            EVENT_SOURCE,
-            code,
-            events_pb2.HouseholdChanged(household=household_to_proto(changed)),
-        )
+        events.announce(session, code, events.household_changed(changed))
     return changed
 
 
@@ -212,13 +184,7 @@ def assign_grid(database: Database, code: str, grid_code: str, household_ids: li
         for household_id in household_ids:
             household = repository.get(household_id)
             if household is not None:
-                publish(
-                    session,
-                    TENANT_EVENTS,
-                    EVENT_SOURCE,
-                    code,
-                    events_pb2.HouseholdChanged(household=household_to_proto(household)),
-                )
+                events.announce(session, code, events.household_changed(household))
         return assigned
 
 
