@@ -42,6 +42,15 @@ _HIT = text(
         greatest(1, ceil(extract(epoch FROM c.window_start - clock_timestamp()) + :window))::int AS retry_after
     """
 )
+_COUNT = text(
+    f"""
+    SELECT c.count,
+        greatest(1, ceil(extract(epoch FROM c.window_start - clock_timestamp()) + :window))::int AS retry_after
+    FROM {COUNTERS_TABLE} c
+    WHERE c.scope = :scope AND c.key = :key
+      AND c.window_start = to_timestamp(floor(extract(epoch FROM clock_timestamp()) / :window) * :window)
+    """
+)
 _PRUNE = text(f"DELETE FROM {COUNTERS_TABLE} WHERE window_start < clock_timestamp() - make_interval(secs => :keep)")
 
 
@@ -92,6 +101,18 @@ class RateLimiter:
             log.info("rate limited", extra={"scope": quota.scope, "retry_after": retry_after})
             raise RateLimited(quota.reason, int(retry_after))
         return int(count)
+
+    def check(self, quota: Quota, key: str) -> None:
+        """Refuses (:class:`RateLimited`) when ``key`` has used up its quota in the current window,
+        without counting this request (see :meth:`hit` for counting)."""
+        with self.engine.connect() as connection:
+            row = connection.execute(_COUNT, {"scope": quota.scope, "key": key, "window": quota.window_seconds}).first()
+        if row is None:
+            return
+        count, retry_after = row
+        if count >= quota.limit:
+            log.info("rate limited", extra={"scope": quota.scope, "retry_after": retry_after})
+            raise RateLimited(quota.reason, int(retry_after))
 
     def _prune_due(self) -> bool:
         now = time.monotonic()

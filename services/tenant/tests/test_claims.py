@@ -38,6 +38,10 @@ class MemoryLimiter(RateLimiter):
             raise RateLimited(quota.reason, 17)
         return count
 
+    def check(self, quota: Quota, key: str) -> None:
+        if self.counts[(quota.scope, key)] >= quota.limit:
+            raise RateLimited(quota.reason, 17)
+
 
 def claim_body(estate: str = "jinhe-lvzhou", code: str = "wrong-code-123") -> dict[str, str]:
     return {
@@ -79,7 +83,7 @@ def refused_claims(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return claimed
 
 
-def test_the_21st_claim_from_one_address_in_a_window_is_a_429(refused_claims: list[str]) -> None:
+def test_the_21st_wrong_claim_from_one_address_in_a_window_is_a_429(refused_claims: list[str]) -> None:
     limiter = MemoryLimiter()
     client = TestClient(build_app(limiter), client=("203.0.113.7", 50000))
 
@@ -94,14 +98,22 @@ def test_the_21st_claim_from_one_address_in_a_window_is_a_429(refused_claims: li
     assert other.post("/v1/invitations/claim", json=claim_body()).status_code == 404
 
 
-def test_malformed_claims_count_too(refused_claims: list[str]) -> None:
+def test_only_refused_claims_count(monkeypatch: pytest.MonkeyPatch) -> None:
+    accepted: list[str] = []
+
+    def claim_invitation(database: object, directory: object, code: str, claim_code: str, claim: object) -> str:
+        accepted.append(code)
+        return "user-id"
+
+    monkeypatch.setattr(cases, "claim_invitation", claim_invitation)
     limiter = MemoryLimiter()
     client = TestClient(build_app(limiter, per_address=3), client=("203.0.113.7", 50000))
 
-    statuses = [client.post("/v1/invitations/claim", json={"estate_code": "x"}).status_code for _ in range(4)]
+    statuses = [client.post("/v1/invitations/claim", json=claim_body()).status_code for _ in range(5)]
 
-    assert statuses == [422, 422, 422, 429]
-    assert refused_claims == []
+    assert statuses == [201] * 5, "people claiming their households are never throttled"
+    assert len(accepted) == 5
+    assert limiter.counts[("claim:address", "203.0.113.7")] == 0
 
 
 def test_an_estate_has_a_budget_whatever_the_addresses(refused_claims: list[str]) -> None:
@@ -114,7 +126,7 @@ def test_an_estate_has_a_budget_whatever_the_addresses(refused_claims: list[str]
     ]
 
     assert [a.status_code for a in answers] == [404] * 5 + [429]
-    assert limiter.counts[("claim:estate", "target-estate")] == 6
+    assert limiter.counts[("claim:estate", "target-estate")] == 5, "the refused sixth is not tried, nor counted"
     other_estate = TestClient(build_app(limiter, per_estate=5), client=("198.51.100.99", 50000))
     assert other_estate.post("/v1/invitations/claim", json=claim_body("other-estate")).status_code == 404
 

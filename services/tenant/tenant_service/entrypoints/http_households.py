@@ -9,7 +9,7 @@ from ipaddress import IPv4Network, IPv6Network
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, File, Path, Query, Request, Response, UploadFile, status
+from fastapi import APIRouter, File, Path, Query, Request, Response, UploadFile, status
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
@@ -28,7 +28,7 @@ from tenant_service.service_layer.estates import Directory
 from xinyi_shared.api import errors
 from xinyi_shared.codes import ESTATE_CODE_PATTERN
 from xinyi_shared.db import Database
-from xinyi_shared.errors import InvalidInput, NotFound
+from xinyi_shared.errors import Conflict, InvalidInput, NotFound
 from xinyi_shared.http import EstateCode, PageOffset, client_address
 from xinyi_shared.rate_limits import Quota, RateLimiter
 
@@ -175,8 +175,10 @@ class Claimed(BaseModel):
 
 
 class ClaimLimits:
-    """How many claims a minute, per client address and per estate named (known or not, so that a 429
-    tells no more than a 404), counted in the database across every worker and replica."""
+    """How many wrong claims a minute, per client address and per estate named (known or not, so that a
+    429 tells no more than a 404), counted in the database across every worker and replica. Only
+    refused claims count (as failed log-ins do): guessing codes is throttled, people claiming their
+    households are not; an address or estate over its quota is refused before the claim is tried."""
 
     def __init__(
         self,
@@ -190,10 +192,12 @@ class ClaimLimits:
         self.estate = Quota("claim:estate", per_estate, 60, "too many claims for this estate; try again later")
         self.trusted_proxies = tuple(trusted_proxies)
 
-    def count_address(self, request: Request) -> None:
-        self.limiter.hit(self.address, client_address(request, self.trusted_proxies))
+    def check(self, request: Request, estate_code: str) -> None:
+        self.limiter.check(self.address, client_address(request, self.trusted_proxies))
+        self.limiter.check(self.estate, estate_code)
 
-    def count_estate(self, estate_code: str) -> None:
+    def count_refusal(self, request: Request, estate_code: str) -> None:
+        self.limiter.hit(self.address, client_address(request, self.trusted_proxies))
         self.limiter.hit(self.estate, estate_code)
 
 
@@ -203,10 +207,6 @@ def _normalize_contact(contact: str) -> str:
 
 def build_router(database: Database, directory: Directory, claim_limits: ClaimLimits) -> APIRouter:
     router = APIRouter(prefix="/v1", tags=["households"])
-
-    def count_claim_address(request: Request) -> None:
-        # A dependency: counted before the body is validated, so malformed claims count as well.
-        claim_limits.count_address(request)
 
     @router.post(
         "/estates/{code}/households/import",
@@ -364,7 +364,6 @@ def build_router(database: Database, directory: Directory, claim_limits: ClaimLi
         tags=["memberships"],
         response_model=Claimed,
         summary="Claim a household with an invitation code: creates the resident's account (no token needed)",
-        dependencies=[Depends(count_claim_address)],
         responses=errors(
             404,
             409,
@@ -376,20 +375,24 @@ def build_router(database: Database, directory: Directory, claim_limits: ClaimLi
             described={
                 404: "No such invitation for this estate (the same answer for an unknown estate)",
                 409: "The invitation was claimed, revoked or has expired, the estate is suspended, or the username is taken",
-                429: "Too many claims from this address or for this estate; see `Retry-After`",
+                429: "Too many wrong claims from this address or for this estate; see `Retry-After`",
             },
         ),
     )
-    def claim(body: ClaimBody) -> Claimed:
-        claim_limits.count_estate(body.estate_code)
-        email = normalize_email(body.email)
-        cases.claim_invitation(
-            database,
-            directory,
-            body.estate_code,
-            body.claim_code,
-            cases.Claim(body.username, email, body.first_name, body.last_name, body.password),
-        )
+    def claim(body: ClaimBody, request: Request) -> Claimed:
+        claim_limits.check(request, body.estate_code)
+        try:
+            email = normalize_email(body.email)
+            cases.claim_invitation(
+                database,
+                directory,
+                body.estate_code,
+                body.claim_code,
+                cases.Claim(body.username, email, body.first_name, body.last_name, body.password),
+            )
+        except (NotFound, Conflict, InvalidInput):
+            claim_limits.count_refusal(request, body.estate_code)
+            raise
         return Claimed(username=body.username.strip().lower(), estate_code=body.estate_code)
 
     return router
