@@ -45,3 +45,24 @@ def test_the_sync_route_threads_are_anyios_default() -> None:
         return anyio.to_thread.current_default_thread_limiter().total_tokens
 
     assert anyio.run(default_tokens) == SYNC_ROUTE_THREADS
+
+
+def test_the_workers_listener_is_tcp_so_connections_get_nodelay() -> None:
+    import socket
+
+    import uvicorn
+
+    from xinyi_shared.runtime import tcp_listener
+
+    listener = tcp_listener(uvicorn.Config("x:y", host="127.0.0.1", port=0))
+    try:
+        assert listener.proto == socket.IPPROTO_TCP
+        listener.listen()  # as the event loop does when it serves the socket
+        client = socket.create_connection(listener.getsockname())
+        accepted, _ = listener.accept()
+        # What asyncio checks before it sets TCP_NODELAY on an accepted connection.
+        assert accepted.proto == socket.IPPROTO_TCP
+        accepted.close()
+        client.close()
+    finally:
+        listener.close()

@@ -11,12 +11,15 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
+import socket
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import cast
 
 import uvicorn
 from fastapi import FastAPI
+from uvicorn.supervisors import Multiprocess
 
 from xinyi_shared.http import SERVER_MAX_HEAD_BYTES
 from xinyi_shared.logs import configure_logging
@@ -55,7 +58,7 @@ def service_main(
     os.environ[APP_FACTORY_ENV] = import_path(app_factory)
     # One worker runs in this process; several run under uvicorn's master (this process), which
     # forwards SIGTERM to each and waits for them, so stopping this pid stops the whole service.
-    uvicorn.run(
+    config = uvicorn.Config(
         f"{__name__}:{worker_app.__name__}",
         factory=True,
         workers=settings.http_workers,
@@ -66,6 +69,26 @@ def service_main(
         # The request line and headers the server buffers at most (see xinyi_shared.http.RequestLimits).
         h11_max_incomplete_event_size=SERVER_MAX_HEAD_BYTES,
     )
+    if config.workers == 1:
+        server = uvicorn.Server(config)
+        server.run()
+        if not server.started:
+            sys.exit(3)  # uvicorn's STARTUP_FAILURE
+        return
+    Multiprocess(config, sockets=[tcp_listener(config)]).run()
+
+
+def tcp_listener(config: uvicorn.Config) -> socket.socket:
+    """The workers' shared listening socket, marked as TCP.
+
+    uvicorn's ``bind_socket`` leaves the socket's protocol at 0; accepted connections inherit it, and
+    asyncio then skips TCP_NODELAY, so each keep-alive response waits ~40 ms for the client's delayed
+    ACK (Kludex/uvicorn#3149). Re-wrapping the descriptor with IPPROTO_TCP restores it.
+    """
+    bound = config.bind_socket()
+    if bound.family not in (socket.AF_INET, socket.AF_INET6):
+        return bound
+    return socket.socket(bound.family, bound.type, socket.IPPROTO_TCP, fileno=bound.detach())
 
 
 def worker_app() -> FastAPI:
