@@ -5,9 +5,14 @@ SHELL := /bin/bash
 VENV := .venv
 PYTHON := $(VENV)/bin/python
 VENV_STAMP := $(VENV)/.installed
-PACKAGE_FILES := requirements-dev.txt $(wildcard services/*/pyproject.toml)
+# Third-party packages come only from the lock, with their hashes (`make lock` writes it from
+# requirements-dev.txt and the pyproject.toml files); the local packages are installed after them
+# with --no-deps, without build isolation (setuptools is locked too), so nothing unlocked comes in.
+LOCK := requirements-dev.lock
+LOCAL_PACKAGES := $(patsubst %/pyproject.toml,%,$(wildcard services/*/pyproject.toml))
+PACKAGE_FILES := $(LOCK) $(wildcard services/*/pyproject.toml)
 
-.PHONY: help up down test test-unit test-e2e infra-up infra-down migrate services-up services-down demo proto proto-check lint status
+.PHONY: help venv lock up down test test-unit test-e2e fuzz infra-up infra-down migrate services-up services-down demo proto proto-check lint status bench
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -15,11 +20,15 @@ help: ## List the targets
 $(VENV_STAMP): $(PACKAGE_FILES)
 	deploy/system-packages.sh
 	@test -x $(PYTHON) || python3 -m venv $(VENV)
-	$(PYTHON) -m pip install -q --upgrade pip
-	$(PYTHON) -m pip install -q -r requirements-dev.txt
+	$(PYTHON) -m pip install -q --require-hashes -r $(LOCK)
+	$(PYTHON) -m pip install -q --no-deps --no-build-isolation $(addprefix -e ,$(LOCAL_PACKAGES))
+	$(PYTHON) -m pip check  # a pyproject.toml needs a package the lock lacks: run `make lock`
 	@touch $@
 
-venv: $(VENV_STAMP)
+venv: $(VENV_STAMP) ## Install the locked packages and the services into .venv (when the lock or a pyproject.toml changed)
+
+lock: ## Re-pin every third-party package with hashes (LOCK_ARGS=--upgrade for the newest versions)
+	deploy/lock.sh $(LOCK_ARGS)
 
 up: $(VENV_STAMP) infra-up migrate services-up demo ## Start PostgreSQL, Kafka, Keycloak and the four services, with a demo estate
 	@deploy/welcome.sh
@@ -66,6 +75,12 @@ test-unit: $(VENV_STAMP) ## Unit tests only (no infrastructure)
 
 test-e2e: $(VENV_STAMP) ## Integration and end-to-end tests against an already running platform (`make up`)
 	$(PYTHON) -m pytest tests/integration tests/e2e
+
+fuzz: $(VENV_STAMP) ## schemathesis against every service's OpenAPI as several roles, a few minutes (starts and stops what it needs)
+	deploy/with-platform.sh $(PYTHON) -m tests.fuzz.run $(FUZZ_ARGS)
+
+bench: $(VENV_STAMP) ## Platform throughput and latency beside pgbench on the same PostgreSQL (needs make up)
+	$(PYTHON) bench/run.py $(BENCH_ARGS)
 
 proto: $(VENV_STAMP) ## Regenerate the gRPC/protobuf stubs from proto/
 	PYTHON=$(abspath $(PYTHON)) proto/generate.sh

@@ -10,7 +10,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tenant_service.domain.household_import import parse_household_file
+from tenant_service.adapters.household_files import parse_household_file
 from tests.harness import household_csv, household_xlsx
 
 ROWS = 3000
