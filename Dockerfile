@@ -3,10 +3,16 @@ FROM python:3.11-slim AS build
 ARG SERVICE
 RUN test -n "$SERVICE" || (echo "--build-arg SERVICE=tenant|ledger|ticketing|microfund is required" && false)
 WORKDIR /src
+# Third-party packages only from the lock, checked against its hashes (`make lock` writes it); then
+# the local packages without their dependencies and without build isolation (setuptools is locked),
+# so nothing unlocked comes in.
+COPY requirements.lock .
+RUN python -m venv /opt/xinyi \
+ && /opt/xinyi/bin/pip install --no-cache-dir --require-hashes -r requirements.lock
 COPY services/shared services/shared
 COPY services/${SERVICE} services/${SERVICE}
-RUN python -m venv /opt/xinyi \
- && /opt/xinyi/bin/pip install --no-cache-dir ./services/shared ./services/${SERVICE}
+RUN /opt/xinyi/bin/pip install --no-cache-dir --no-deps --no-build-isolation ./services/shared ./services/${SERVICE} \
+ && /opt/xinyi/bin/pip check
 
 FROM python:3.11-slim
 ARG SERVICE

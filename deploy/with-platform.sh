@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# deploy/with-platform.sh COMMAND [ARGS...]: runs COMMAND against the whole platform (PostgreSQL,
+# Kafka, Keycloak and the services, migrated), starting whatever is not running first and stopping
+# exactly that afterwards, whether COMMAND passes or not. `make test` and `make fuzz` run in it.
+source "$(dirname "$0")/lib.sh"
+(($#)) || { echo "usage: $0 COMMAND [ARGS...]" >&2; exit 2; }
+
+started=()
+cleanup() {
+  local status=$?
+  for (( i=${#started[@]}-1; i>=0; i-- )); do
+    "$DEPLOY_DIR/${started[i]}.sh" down || true
+  done
+  exit "$status"
+}
+trap cleanup EXIT
+
+for component in postgres kafka keycloak; do
+  if ! "$DEPLOY_DIR/$component.sh" status >/dev/null 2>&1; then
+    started+=("$component")
+    "$DEPLOY_DIR/$component.sh" up
+  fi
+done
+"$DEPLOY_DIR/services.sh" migrate
+if ! "$DEPLOY_DIR/services.sh" status >/dev/null 2>&1; then
+  started+=(services)
+  "$DEPLOY_DIR/services.sh" up
+fi
+
+"$@"
