@@ -42,8 +42,8 @@ from typing import Any, Self, cast
 
 from google.protobuf.json_format import MessageToDict
 from google.protobuf.message import Message
+from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
 from ledger_service.adapters.books import BooksRepository
 from ledger_service.adapters.idempotency import IdempotencyKeys, request_fingerprint
@@ -71,7 +71,7 @@ from xinyi_shared.errors import Conflict, InvalidInput, NotFound
 from xinyi_shared.kafka_topics import LEDGER_EVENTS
 
 PAYMENT_METHODS = frozenset({"cash", "bank_transfer", "wechat_pay", "alipay"})  # payments_method_known
-_NO_SESSION = cast(Session, None)  # the fakes' repositories work on FakeBooks, not on a session
+_NO_CONNECTION = cast(Connection, None)  # the fakes' repositories work on FakeBooks, not on a connection
 
 
 def refused(what: str) -> IntegrityError:
@@ -460,11 +460,11 @@ class FakeLedgerUnitOfWork(LedgerUnitOfWork):
         self.estate_code = estate_code
         self.topic = LEDGER_EVENTS
         self.source = EVENT_SOURCE
-        self._session = None
+        self._connection = None  # the base's: the fakes hold no database connection
         self._after_commit = []
         self._accruals = accruals if accruals is not None else books.accruals
         self.fake_books = books
-        self._connection: _Connection | None = None
+        self._fake_connection: _Connection | None = None
         self._snapshot: Tables | None = None
         self.basis_moves: list[str] = []
         self.commits = 0
@@ -474,25 +474,25 @@ class FakeLedgerUnitOfWork(LedgerUnitOfWork):
         return self._open().tables
 
     def _open(self) -> _Connection:
-        if self._connection is None or not self._connection.open:
+        if self._fake_connection is None or not self._fake_connection.open:
             raise RuntimeError("the unit of work is used outside its 'with' block")
-        return self._connection
+        return self._fake_connection
 
     def __enter__(self) -> Self:
         books = self.fake_books
         if books.active is not None:
             raise RuntimeError("another unit of work is open on these books: the fake runs one at a time")
         books.active = self
-        self._connection = _Connection(books)
+        self._fake_connection = _Connection(books)
         self._snapshot = books.tables.copy()
         self._after_commit = []
-        self.bind(_NO_SESSION)
+        self.bind(_NO_CONNECTION)
         return self
 
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, traceback: TracebackType | None
     ) -> None:
-        connection, self._connection = self._connection, None
+        connection, self._fake_connection = self._fake_connection, None
         if connection is None:
             return
         books = self.fake_books
@@ -502,7 +502,7 @@ class FakeLedgerUnitOfWork(LedgerUnitOfWork):
         connection.open = False
         books.active = None
 
-    def bind(self, session: Session) -> None:
+    def bind(self, session: Connection) -> None:
         connection = self._open()
         self.fake_journal = FakeJournal(connection, self.estate_code)  # typed for tests: .held
         self.journal = self.fake_journal
@@ -557,13 +557,13 @@ class FakeSavepoint(Savepoint):
 
 class FakeJournal(JournalRepository):
     def __init__(self, connection: _Connection, estate_code: str) -> None:
-        self._connection = connection
+        self._fake_connection = connection
         self.estate = estate_code
         self.held: list[tuple[str, tuple[str, ...]]] = []  # (period, households locked) per hold
 
     @property
     def _t(self) -> Tables:
-        return self._connection.tables
+        return self._fake_connection.tables
 
     # The estate -----------------------------------------------------------------------------------
 
@@ -579,9 +579,18 @@ class FakeJournal(JournalRepository):
             estate_name=row.name,
             community_code=row.community_code,
             first_period=row.first_period,
-            today=self._connection.books.today,
+            today=self._fake_connection.books.today,
             knows_household=knows,
         )
+
+    def claim_and_context(
+        self, key: str, fingerprint: str, household_id: str | None = None
+    ) -> tuple[bool, EstateContext | None]:
+        keys = self._t.idempotency_keys
+        claimed = (self.estate, key) not in keys
+        if claimed:
+            keys[(self.estate, key)] = KeyRow(fingerprint, None)
+        return claimed, self.context(household_id)
 
     def open_accounts(self) -> set[str]:
         row = self._t.estates.get(self.estate)
@@ -678,8 +687,8 @@ class FakeJournal(JournalRepository):
                 reversed_in_statement.add(target.id)
         posted: list[PostedRef] = []
         for transaction in transactions:
-            number = self._connection.books.sequences.get(self.estate, 0) + 1
-            self._connection.books.sequences[self.estate] = number
+            number = self._fake_connection.books.sequences.get(self.estate, 0) + 1
+            self._fake_connection.books.sequences[self.estate] = number
             transaction_id = str(uuid.uuid4())
             tables.transactions[transaction_id] = TransactionRow(
                 id=transaction_id,
@@ -687,7 +696,7 @@ class FakeJournal(JournalRepository):
                 number=number,
                 transaction=replace(transaction),  # its own copy of the reference
                 posted_by=posted_by,
-                posted_at=datetime.combine(self._connection.books.today, time(12), tzinfo=UTC),
+                posted_at=datetime.combine(self._fake_connection.books.today, time(12), tzinfo=UTC),
             )
             for line in transaction.lines:
                 key = (self.estate, transaction.period, line.account, str(transaction.kind))
@@ -800,8 +809,16 @@ class FakeJournal(JournalRepository):
         self._t.settlements.extend(SettlementRow(self.estate, b, t, fen) for b, t, fen in items)
 
     def add_payment(
-        self, household_id: str, amount_fen: int, method: str, reference: str, received_on: date, transaction_id: str
+        self,
+        household_id: str,
+        amount_fen: int,
+        method: str,
+        reference: str,
+        received_on: date,
+        transaction_id: str,
+        settlements: Sequence[tuple[str, int]] = (),
     ) -> str:
+        self.settle((bill_id, transaction_id, fen) for bill_id, fen in settlements)
         if amount_fen <= 0 or method not in PAYMENT_METHODS:
             raise refused("payments_amount_positive / payments_method_known")
         if transaction_id not in self._t.transactions:
@@ -851,19 +868,19 @@ class FakeJournal(JournalRepository):
 
 class FakeIdempotencyKeys(IdempotencyKeys):
     def __init__(self, connection: _Connection, estate_code: str) -> None:
-        self._connection = connection
+        self._fake_connection = connection
         self.estate = estate_code
 
     def claim(self, key: str, body: dict[str, Any]) -> dict[str, Any] | None:
         fingerprint = request_fingerprint(body)
-        keys = self._connection.tables.idempotency_keys
+        keys = self._fake_connection.tables.idempotency_keys
         if (self.estate, key) not in keys:
             keys[(self.estate, key)] = KeyRow(fingerprint, None)
             return None
         return self.stored(key, fingerprint)
 
     def stored(self, key: str, fingerprint: str) -> dict[str, Any] | None:
-        row = self._connection.tables.idempotency_keys.get((self.estate, key))
+        row = self._fake_connection.tables.idempotency_keys.get((self.estate, key))
         if row is None:
             return None
         if row.request_hash != fingerprint:
@@ -871,7 +888,7 @@ class FakeIdempotencyKeys(IdempotencyKeys):
         return dict(json.loads(row.response)) if row.response is not None else None
 
     def answer(self, key: str, response: dict[str, Any]) -> None:
-        keys = self._connection.tables.idempotency_keys
+        keys = self._fake_connection.tables.idempotency_keys
         row = keys.get((self.estate, key))
         if row is not None:  # an UPDATE
             keys[(self.estate, key)] = replace(row, response=json.dumps(response, default=str))
@@ -879,50 +896,50 @@ class FakeIdempotencyKeys(IdempotencyKeys):
 
 class FakeRules(RulesRepository):
     def __init__(self, connection: _Connection, estate_code: str) -> None:
-        self._connection = connection
+        self._fake_connection = connection
         self.estate = estate_code
 
     def in_force(self, day: date) -> PeriodRules | None:
         started = [
             (effective_from, stored)
-            for (estate, effective_from), stored in self._connection.tables.announced_rules.items()
+            for (estate, effective_from), stored in self._fake_connection.tables.announced_rules.items()
             if estate == self.estate and effective_from <= day
         ]
         return rules_of_json(json.loads(max(started)[1])) if started else None
 
     def record(self, rules: tenant_pb2.EstateRules, source: str) -> None:
         key = (self.estate, date.fromisoformat(rules.effective_from))
-        self._connection.tables.announced_rules[key] = _rules_json(rules)
+        self._fake_connection.tables.announced_rules[key] = _rules_json(rules)
 
 
 class FakeTenantMirror(TenantMirror):
     def __init__(self, connection: _Connection) -> None:
-        self._connection = connection
+        self._fake_connection = connection
 
     def learn_households(self, estate_code: str, households: list[tuple[str, int | None]]) -> None:
-        known = self._connection.tables.known_households
+        known = self._fake_connection.tables.known_households
         for household_id, area in households:
             key = (estate_code, canonical(household_id))
             known[key] = area if area is not None else known.get(key)
 
     def knows_household(self, estate_code: str, household_id: str) -> bool:
-        return (estate_code, canonical(household_id)) in self._connection.tables.known_households
+        return (estate_code, canonical(household_id)) in self._fake_connection.tables.known_households
 
     def record_rules(self, estate_code: str, rules: tenant_pb2.EstateRules, event_id: str) -> None:
         key = (estate_code, date.fromisoformat(rules.effective_from))
-        self._connection.tables.announced_rules[key] = _rules_json(rules)
+        self._fake_connection.tables.announced_rules[key] = _rules_json(rules)
 
 
 class FakeBooksRepository(BooksRepository):
     def __init__(self, connection: _Connection) -> None:
-        self._connection = connection
+        self._fake_connection = connection
 
     def get(self, estate_code: str) -> TrustBooks | None:
-        row = self._connection.tables.estates.get(estate_code)
+        row = self._fake_connection.tables.estates.get(estate_code)
         return open_books(row.terms) if row else None
 
     def profile(self, estate_code: str) -> dict[str, str] | None:
-        row = self._connection.tables.estates.get(estate_code)
+        row = self._fake_connection.tables.estates.get(estate_code)
         if row is None:
             return None
         return {
@@ -933,7 +950,7 @@ class FakeBooksRepository(BooksRepository):
         }
 
     def set_status(self, estate_code: str, status: str) -> None:
-        estates = self._connection.tables.estates
+        estates = self._fake_connection.tables.estates
         if estate_code in estates:
             estates[estate_code] = replace(estates[estate_code], status=status)
 

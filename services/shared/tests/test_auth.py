@@ -133,3 +133,25 @@ def test_services_act_for_any_estate_but_only_where_allowed() -> None:
     require_estate_access(service, "a-estate", Role.SERVICE, Role.FIRM_MANAGER)
     with pytest.raises(PermissionDenied):
         require_estate_access(service, "a-estate", Role.FIRM_MANAGER)
+
+
+def test_a_verified_token_is_answered_from_memory_until_it_expires(monkeypatch: pytest.MonkeyPatch) -> None:
+    import time as clock
+
+    from xinyi_shared.auth import Principal, TokenVerifier
+
+    verifier = TokenVerifier("http://issuer.test", "xinyi-api", jwks_url="http://unused.test/certs")
+    checks: list[str] = []
+    principal = Principal(subject="u-1", username="u", roles=frozenset(), estates=frozenset())
+
+    def verify_signature(token: str) -> tuple[Principal, float]:
+        checks.append(token)
+        return principal, clock.time() + (60 if token == "fresh" else -1)
+
+    monkeypatch.setattr(verifier, "_verify_signature", verify_signature)
+    assert verifier.verify("fresh") is principal
+    assert verifier.verify("fresh") is principal
+    assert checks == ["fresh"], "the signature is checked once"
+    verifier.verify("stale")
+    verifier.verify("stale")
+    assert checks == ["fresh", "stale", "stale"], "an expired token is checked again (and refused there)"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -18,6 +19,8 @@ import jwt
 
 from xinyi_shared.errors import PermissionDenied, Unauthenticated, Unavailable
 from xinyi_shared.settings import ServiceSettings
+
+VERIFIED_TOKENS_KEPT = 10_000
 
 
 class Role:
@@ -101,14 +104,32 @@ class TokenVerifier:
         self._jwks = jwt.PyJWKClient(
             jwks_url or f"{issuer}/protocol/openid-connect/certs", cache_keys=True, lifespan=3600, timeout=5
         )
+        self._verified: OrderedDict[str, tuple[Principal, float]] = OrderedDict()
+        self._lock = threading.Lock()
 
     @classmethod
     def from_settings(cls, settings: ServiceSettings) -> TokenVerifier:
         return cls(settings.issuer, settings.token_audience, f"{settings.realm_url}/protocol/openid-connect/certs")
 
     def verify(self, token: str) -> Principal:
+        """The token's principal; a token verified before is answered from memory until it expires
+        (its signature cannot change, and an RS256 check costs more than the rest of a small request)."""
         if not token:
             raise Unauthenticated("missing bearer token")
+        now = time.time()
+        with self._lock:
+            cached = self._verified.get(token)
+        if cached is not None and now < cached[1]:
+            return cached[0]
+        principal, expires_at = self._verify_signature(token)
+        with self._lock:
+            self._verified[token] = (principal, expires_at)
+            self._verified.move_to_end(token)
+            while len(self._verified) > VERIFIED_TOKENS_KEPT:
+                self._verified.popitem(last=False)
+        return principal
+
+    def _verify_signature(self, token: str) -> tuple[Principal, float]:
         try:
             signing_key = self._jwks.get_signing_key_from_jwt(token)
         except jwt.PyJWKClientConnectionError as error:
@@ -129,7 +150,7 @@ class TokenVerifier:
             raise Unauthenticated("token expired") from error
         except jwt.InvalidTokenError as error:
             raise Unauthenticated(f"token not accepted: {error}") from error
-        return principal_from_claims(claims)
+        return principal_from_claims(claims), float(claims["exp"])
 
 
 def bearer_token(authorization: str | None) -> str:

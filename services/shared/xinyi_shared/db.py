@@ -8,10 +8,11 @@ listings) uses the ``<svc>_system`` role, which bypasses them.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Connection, Engine, TextClause, create_engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from xinyi_shared.settings import ServiceSettings
@@ -72,9 +73,12 @@ class Database:
             yield session
 
     def new_session(self) -> Session:
-        """A session on the app role that the caller begins, sets the estate on and closes
-        (see :class:`xinyi_shared.unit_of_work.EstateUnitOfWork`)."""
+        """A session on the app role that the caller begins, sets the estate on and closes."""
         return self._app_sessions()
+
+    def connect(self) -> Connection:
+        """A pooled connection on the app role (see :class:`xinyi_shared.unit_of_work.EstateUnitOfWork`)."""
+        return self.app_engine.connect()
 
     @contextmanager
     def system_session(self) -> Iterator[Session]:
@@ -91,6 +95,18 @@ class Database:
         self.system_engine.dispose()
 
 
-def set_estate(session: Session, estate_code: str) -> None:
+Executor = Session | Connection
+"""What repositories run their SQL on: an ORM session, or a bare connection (a unit of work's,
+which skips the session's bookkeeping on every statement)."""
+
+
+@functools.lru_cache(maxsize=1024)
+def sql(statement: str) -> TextClause:
+    """``text(statement)``, built once per distinct statement: parsing its parameters and computing
+    its cache key cost more than a short statement's round trip on a busy request path."""
+    return text(statement)
+
+
+def set_estate(session: Executor, estate_code: str) -> None:
     # is_local=true: the setting ends with the transaction, so a pooled connection never keeps it.
-    session.execute(text("SELECT set_config(:name, :estate, true)"), {"name": ESTATE_SETTING, "estate": estate_code})
+    session.execute(sql("SELECT set_config(:name, :estate, true)"), {"name": ESTATE_SETTING, "estate": estate_code})

@@ -29,9 +29,8 @@ from kafka import KafkaProducer
 from prometheus_client import Counter, Gauge
 from psycopg.rows import TupleRow
 from sqlalchemy import make_url, text
-from sqlalchemy.orm import Session
 
-from xinyi_shared.db import Database
+from xinyi_shared.db import Database, Executor
 from xinyi_shared.events import CloudEvent
 from xinyi_shared.kafka_topics import ensure_topics
 from xinyi_shared.settings import ServiceSettings
@@ -52,7 +51,7 @@ OUTBOX_CHANNEL = "xinyi_outbox"
 LISTENER_RETRY_MAX_SECONDS = 30.0
 
 
-def record_event(session: Session, topic: str, event: CloudEvent) -> None:
+def record_event(session: Executor, topic: str, event: CloudEvent) -> None:
     """Add ``event`` to the outbox inside the caller's transaction, and wake the relays on commit."""
     # RETURNING pg_notify(...) queues the notification in the same statement (no extra round trip);
     # PostgreSQL sends it only if the transaction commits, once however many events it recorded.
@@ -73,7 +72,7 @@ def record_event(session: Session, topic: str, event: CloudEvent) -> None:
     )
 
 
-def publish(session: Session, topic: str, source: str, estate_code: str, message: Message) -> CloudEvent:
+def publish(session: Executor, topic: str, source: str, estate_code: str, message: Message) -> CloudEvent:
     """Build the CloudEvent for ``message`` and record it in the outbox; returns the event."""
     event = CloudEvent.from_message(source, estate_code, message)
     record_event(session, topic, event)

@@ -18,7 +18,7 @@ from types import TracebackType
 from typing import Self
 
 from google.protobuf.message import Message
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection
 
 from xinyi_shared.db import Database, set_estate
 from xinyi_shared.outbox import publish
@@ -32,50 +32,52 @@ class EstateUnitOfWork:
         self.estate_code = estate_code
         self.topic = topic
         self.source = source
-        self._session: Session | None = None
+        self._connection: Connection | None = None
         self._after_commit: list[Callable[[], None]] = []
 
     @property
-    def session(self) -> Session:
-        if self._session is None:
+    def connection(self) -> Connection:
+        if self._connection is None:
             raise RuntimeError("the unit of work is used outside its 'with' block")
-        return self._session
+        return self._connection
 
-    def bind(self, session: Session) -> None:
-        """Create the repositories on ``session``; the base has none."""
+    def bind(self, connection: Connection) -> None:
+        """Create the repositories on ``connection``; the base has none."""
 
     def __enter__(self) -> Self:
-        session = self.database.new_session()
-        session.begin()
+        # A bare connection rather than an ORM session: the repositories speak SQL, and a session's
+        # bookkeeping costs about a tenth of a millisecond on every statement.
+        connection = self.database.connect()
         try:
-            set_estate(session, self.estate_code)
+            connection.begin()
+            set_estate(connection, self.estate_code)
         except BaseException:
-            session.close()
+            connection.close()
             raise
-        self._session = session
+        self._connection = connection
         self._after_commit = []
-        self.bind(session)
+        self.bind(connection)
         return self
 
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, traceback: TracebackType | None
     ) -> None:
-        session, self._session = self._session, None
-        if session is not None:
+        connection, self._connection = self._connection, None
+        if connection is not None:
             try:
-                if session.in_transaction():
-                    session.rollback()
+                if connection.in_transaction():
+                    connection.rollback()
             finally:
-                session.close()
+                connection.close()
 
     def commit(self) -> None:
-        self.session.commit()
+        self.connection.commit()
         hooks, self._after_commit = self._after_commit, []
         for hook in hooks:
             hook()
 
     def rollback(self) -> None:
-        self.session.rollback()
+        self.connection.rollback()
         self._after_commit = []
 
     def after_commit(self, hook: Callable[[], None]) -> None:
@@ -84,4 +86,4 @@ class EstateUnitOfWork:
 
     def publish(self, message: Message) -> None:
         """Announce ``message`` about this estate through the outbox, in this transaction."""
-        publish(self.session, self.topic, self.source, self.estate_code, message)
+        publish(self.connection, self.topic, self.source, self.estate_code, message)

@@ -4,21 +4,19 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from sqlalchemy import text
-from sqlalchemy.orm import Session
-
 from ledger_service.adapters.tenant_client import EstateInfo
 from ledger_service.domain.books import Account, AccountType, EstateTerms, TrustBooks
+from xinyi_shared.db import Executor, sql
 
 
 class BooksRepository:
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Executor) -> None:
         self.session = session
 
     def add(self, books: TrustBooks, opened_by_event: str, info: EstateInfo, first_period: str) -> bool:
         """Store newly opened books; False when the estate's books already exist (nothing written)."""
         inserted = self.session.execute(
-            text(
+            sql(
                 "INSERT INTO trust_books (estate_code, fee_rate_fen_per_sqm_month, remuneration_share_bps, "
                 "donation_share_bps, opened_by_event, estate_name, community_code, time_zone, district_code, first_period) "
                 "VALUES (:estate, :rate, :remuneration, :donation, :event, :name, :community, :tz, :district, :first) "
@@ -40,9 +38,9 @@ class BooksRepository:
         if inserted is None:
             return False
         # The estate's own numbering of its entries starts with its books.
-        self.session.execute(text("SELECT estate_sequence(:estate)"), {"estate": books.terms.estate_code})
+        self.session.execute(sql("SELECT estate_sequence(:estate)"), {"estate": books.terms.estate_code})
         self.session.execute(
-            text(
+            sql(
                 "INSERT INTO accounts (estate_code, code, name, name_zh, type) "
                 "VALUES (:estate, :code, :name, :name_zh, :type)"
             ),
@@ -61,7 +59,7 @@ class BooksRepository:
 
     def get(self, estate_code: str) -> TrustBooks | None:
         terms_row = self.session.execute(
-            text(
+            sql(
                 "SELECT fee_rate_fen_per_sqm_month, remuneration_share_bps, donation_share_bps "
                 "FROM trust_books WHERE estate_code = :estate"
             ),
@@ -70,7 +68,7 @@ class BooksRepository:
         if terms_row is None:
             return None
         accounts = self.session.execute(
-            text("SELECT code, name, name_zh, type FROM accounts WHERE estate_code = :estate ORDER BY code"),
+            sql("SELECT code, name, name_zh, type FROM accounts WHERE estate_code = :estate ORDER BY code"),
             {"estate": estate_code},
         ).all()
         terms = EstateTerms(
@@ -88,7 +86,7 @@ class BooksRepository:
         """Name, community, time zone and status the books were opened with (or set by later events)."""
         row = (
             self.session.execute(
-                text(
+                sql(
                     "SELECT estate_name, community_code, time_zone, status FROM trust_books WHERE estate_code = :estate"
                 ),
                 {"estate": estate_code},
@@ -100,7 +98,7 @@ class BooksRepository:
 
     def set_status(self, estate_code: str, status: str) -> None:
         self.session.execute(
-            text("UPDATE trust_books SET status = :status WHERE estate_code = :estate"),
+            sql("UPDATE trust_books SET status = :status WHERE estate_code = :estate"),
             {"status": status, "estate": estate_code},
         )
 
@@ -108,7 +106,7 @@ class BooksRepository:
         """The district's estates whose books take postings (a cross-estate read: system role only)."""
         return list(
             self.session.execute(
-                text(
+                sql(
                     "SELECT estate_code FROM trust_books WHERE status = 'active' AND district_code = :district "
                     "ORDER BY estate_code"
                 ),

@@ -6,9 +6,7 @@ import hashlib
 import json
 from typing import Any
 
-from sqlalchemy import text
-from sqlalchemy.orm import Session
-
+from xinyi_shared.db import Executor, sql
 from xinyi_shared.errors import Conflict
 
 
@@ -17,7 +15,7 @@ def request_fingerprint(body: dict[str, Any]) -> str:
 
 
 class IdempotencyKeys:
-    def __init__(self, session: Session, estate_code: str) -> None:
+    def __init__(self, session: Executor, estate_code: str) -> None:
         self.session = session
         self.estate = estate_code
 
@@ -28,7 +26,7 @@ class IdempotencyKeys:
         was used for another request."""
         fingerprint = request_fingerprint(body)
         claimed = self.session.execute(
-            text(
+            sql(
                 "INSERT INTO idempotency_keys (estate_code, key, request_hash) VALUES (:estate, :key, :hash) "
                 "ON CONFLICT DO NOTHING RETURNING true"
             ),
@@ -40,7 +38,7 @@ class IdempotencyKeys:
 
     def stored(self, key: str, fingerprint: str) -> dict[str, Any] | None:
         row = self.session.execute(
-            text("SELECT request_hash, response FROM idempotency_keys WHERE estate_code = :estate AND key = :key"),
+            sql("SELECT request_hash, response FROM idempotency_keys WHERE estate_code = :estate AND key = :key"),
             {"estate": self.estate, "key": key},
         ).first()
         if row is None:
@@ -51,7 +49,7 @@ class IdempotencyKeys:
 
     def answer(self, key: str, response: dict[str, Any]) -> None:
         self.session.execute(
-            text(
+            sql(
                 "UPDATE idempotency_keys SET response = CAST(:response AS jsonb) "
                 "WHERE estate_code = :estate AND key = :key"
             ),

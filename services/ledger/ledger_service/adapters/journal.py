@@ -13,9 +13,6 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import text
-from sqlalchemy.orm import Session
-
 from ledger_service.domain.billing import NewBill
 from ledger_service.domain.postings import Line, Transaction
 from ledger_service.domain.trust_books import OpenBill
@@ -28,6 +25,7 @@ from ledger_service.domain.views import (
     PeriodTotal,
     PostedRef,
 )
+from xinyi_shared.db import Executor, sql
 
 
 def household_lock_key(estate: str, household_id: str) -> int:
@@ -35,24 +33,42 @@ def household_lock_key(estate: str, household_id: str) -> int:
 
 
 class JournalRepository:
-    def __init__(self, session: Session, estate_code: str) -> None:
+    def __init__(self, session: Executor, estate_code: str) -> None:
         self.session = session
         self.estate = estate_code
 
     # The estate ----------------------------------------------------------------------------------
 
+    _CONTEXT = (
+        "SELECT status, time_zone, estate_name, community_code, first_period, "
+        "(now() AT TIME ZONE time_zone)::date AS today, "
+        "(CAST(:household AS uuid) IS NOT NULL AND EXISTS (SELECT 1 FROM known_households k "
+        " WHERE k.estate_code = :estate AND k.household_id = CAST(:household AS uuid))) AS knows_household "
+        "FROM trust_books WHERE estate_code = :estate"
+    )
+
     def context(self, household_id: str | None = None) -> EstateContext | None:
         """The books' status and calendar (and whether the ledger knows ``household_id``), in one read."""
+        row = self.session.execute(sql(self._CONTEXT), {"estate": self.estate, "household": household_id}).first()
+        return self._context_of(row)
+
+    def claim_and_context(
+        self, key: str, fingerprint: str, household_id: str | None = None
+    ) -> tuple[bool, EstateContext | None]:
+        """Claim an idempotency key (see ``IdempotencyKeys.claim``) and read :meth:`context`, in one
+        round trip: whether the key was new, and the books."""
         row = self.session.execute(
-            text(
-                "SELECT status, time_zone, estate_name, community_code, first_period, "
-                "(now() AT TIME ZONE time_zone)::date AS today, "
-                "(CAST(:household AS uuid) IS NOT NULL AND EXISTS (SELECT 1 FROM known_households k "
-                " WHERE k.estate_code = :estate AND k.household_id = CAST(:household AS uuid))) AS knows_household "
-                "FROM trust_books WHERE estate_code = :estate"
+            sql(
+                "WITH claim AS (INSERT INTO idempotency_keys (estate_code, key, request_hash) "
+                "VALUES (:estate, :key, :hash) ON CONFLICT DO NOTHING RETURNING true AS claimed) "
+                "SELECT (SELECT claimed FROM claim) AS claimed, books.* FROM (SELECT 1) AS one "
+                f"LEFT JOIN ({self._CONTEXT}) AS books ON true"
             ),
-            {"estate": self.estate, "household": household_id},
-        ).first()
+            {"estate": self.estate, "household": household_id, "key": key, "hash": fingerprint},
+        ).one()
+        return bool(row.claimed), self._context_of(row if row.status is not None else None)
+
+    def _context_of(self, row: Any) -> EstateContext | None:
         if row is None:
             return None
         return EstateContext(
@@ -69,7 +85,7 @@ class JournalRepository:
     def open_accounts(self) -> set[str]:
         return set(
             self.session.execute(
-                text("SELECT code FROM accounts WHERE estate_code = :estate"), {"estate": self.estate}
+                sql("SELECT code FROM accounts WHERE estate_code = :estate"), {"estate": self.estate}
             ).scalars()
         )
 
@@ -78,7 +94,7 @@ class JournalRepository:
     def period_status(self, period: str) -> str | None:
         """The period's status, or None when nothing was ever posted in it (a read: creates nothing)."""
         return self.session.execute(
-            text("SELECT status FROM periods WHERE estate_code = :estate AND period = :period"),
+            sql("SELECT status FROM periods WHERE estate_code = :estate AND period = :period"),
             {"estate": self.estate, "period": period},
         ).scalar()
 
@@ -92,23 +108,23 @@ class JournalRepository:
             "(SELECT status FROM periods WHERE estate_code = :estate AND period = :period FOR KEY SHARE) AS status"
         )
         params = {"keys": keys, "estate": self.estate, "period": period}
-        status = self.session.execute(text(statement), params).one().status
+        status = self.session.execute(sql(statement), params).one().status
         if status is None:
             self.session.execute(
-                text("INSERT INTO periods (estate_code, period) VALUES (:estate, :period) ON CONFLICT DO NOTHING"),
+                sql("INSERT INTO periods (estate_code, period) VALUES (:estate, :period) ON CONFLICT DO NOTHING"),
                 {"estate": self.estate, "period": period},
             )
-            status = self.session.execute(text(statement), {**params, "keys": []}).one().status
+            status = self.session.execute(sql(statement), {**params, "keys": []}).one().status
         return str(status)
 
     def lock_period_for_close(self, period: str) -> str | None:
         """Exclusive: waits for every posting holding the period, and keeps new ones out until commit."""
         self.session.execute(
-            text("INSERT INTO periods (estate_code, period) VALUES (:estate, :period) ON CONFLICT DO NOTHING"),
+            sql("INSERT INTO periods (estate_code, period) VALUES (:estate, :period) ON CONFLICT DO NOTHING"),
             {"estate": self.estate, "period": period},
         )
         return self.session.execute(
-            text("SELECT status FROM periods WHERE estate_code = :estate AND period = :period FOR UPDATE"),
+            sql("SELECT status FROM periods WHERE estate_code = :estate AND period = :period FOR UPDATE"),
             {"estate": self.estate, "period": period},
         ).scalar()
 
@@ -118,15 +134,13 @@ class JournalRepository:
         by another accrual and ``wait`` is false."""
         skip = "" if wait else " SKIP LOCKED"
         return self.session.execute(
-            text(
-                f"SELECT status FROM periods WHERE estate_code = :estate AND period = :period FOR NO KEY UPDATE{skip}"
-            ),
+            sql(f"SELECT status FROM periods WHERE estate_code = :estate AND period = :period FOR NO KEY UPDATE{skip}"),
             {"estate": self.estate, "period": period},
         ).scalar()
 
     def close_period(self, period: str, closed_by: str, statement: dict[str, Any]) -> None:
         self.session.execute(
-            text(
+            sql(
                 "UPDATE periods SET status = 'closed', closed_at = now(), closed_by = :by, "
                 "statement = CAST(:statement AS jsonb) WHERE estate_code = :estate AND period = :period"
             ),
@@ -135,7 +149,7 @@ class JournalRepository:
 
     def closed_statement(self, period: str) -> dict[str, Any] | None:
         row = self.session.execute(
-            text("SELECT status, statement FROM periods WHERE estate_code = :estate AND period = :period"),
+            sql("SELECT status, statement FROM periods WHERE estate_code = :estate AND period = :period"),
             {"estate": self.estate, "period": period},
         ).first()
         if row is None or row.status != "closed" or row.statement is None:
@@ -144,7 +158,7 @@ class JournalRepository:
 
     def periods_with_status(self) -> dict[str, str]:
         rows = self.session.execute(
-            text("SELECT period, status FROM periods WHERE estate_code = :estate"), {"estate": self.estate}
+            sql("SELECT period, status FROM periods WHERE estate_code = :estate"), {"estate": self.estate}
         ).all()
         return {r.period: r.status for r in rows}
 
@@ -153,7 +167,7 @@ class JournalRepository:
     def totals(self, first_period: str, last_period: str) -> list[PeriodTotal]:
         """Net fen per (period, account, kind) from ``first_period`` through ``last_period``."""
         rows = self.session.execute(
-            text(
+            sql(
                 "SELECT period, account, kind, sum(amount_fen)::bigint AS amount FROM period_totals "
                 "WHERE estate_code = :estate AND period >= :first AND period <= :last "
                 "GROUP BY period, account, kind HAVING sum(amount_fen) <> 0"
@@ -165,7 +179,7 @@ class JournalRepository:
     def cash_before(self, period: str) -> int:
         return int(
             self.session.execute(
-                text(
+                sql(
                     "SELECT coalesce(sum(amount_fen), 0) FROM period_totals "
                     "WHERE estate_code = :estate AND account = '1000' AND period < :period"
                 ),
@@ -175,7 +189,7 @@ class JournalRepository:
 
     def balances(self) -> dict[str, int]:
         rows = self.session.execute(
-            text(
+            sql(
                 "SELECT account, sum(amount_fen)::bigint AS balance FROM period_totals WHERE estate_code = :estate "
                 "GROUP BY account"
             ),
@@ -196,7 +210,7 @@ class JournalRepository:
             for number, line in enumerate(transaction.lines, start=1)
         ]
         rows = self.session.execute(
-            text(
+            sql(
                 "WITH tx AS (INSERT INTO transactions (id, estate_code, period, kind, memo, reverses, reference, "
                 "posted_by, estate_seq) SELECT id, :estate, period, kind, memo, reverses, reference, :by, "
                 "nextval((SELECT estate_sequence(:estate))) FROM unnest("
@@ -232,7 +246,7 @@ class JournalRepository:
     def transaction(self, transaction_id: uuid.UUID) -> tuple[Transaction, bool] | None:
         """The transaction and whether it has been reversed already."""
         rows = self.session.execute(
-            text(
+            sql(
                 "SELECT t.period, t.kind, t.memo, t.reverses, t.reference, "
                 "EXISTS (SELECT 1 FROM transactions r WHERE r.reverses = t.id) AS reversed, "
                 "p.account, p.amount_fen, p.household_id "
@@ -260,7 +274,7 @@ class JournalRepository:
     def entries(self, limit: int, before: int | None) -> list[EntryView]:
         """The newest ``limit`` entries (numbered below ``before`` when given), then their lines."""
         heads = self.session.execute(
-            text(
+            sql(
                 "SELECT id, estate_seq, period, kind, memo, reverses, posted_at, posted_by FROM transactions "
                 "WHERE estate_code = :estate AND (CAST(:before AS bigint) IS NULL OR estate_seq < :before) "
                 "ORDER BY estate_seq DESC LIMIT :limit"
@@ -271,7 +285,7 @@ class JournalRepository:
             return []
         lines: dict[uuid.UUID, list[EntryLine]] = {}
         for row in self.session.execute(
-            text(
+            sql(
                 "SELECT transaction_id, account, amount_fen, household_id FROM postings "
                 "WHERE transaction_id = ANY(:ids) ORDER BY transaction_id, line"
             ),
@@ -297,7 +311,7 @@ class JournalRepository:
 
     def household_balances(self, household_id: str) -> dict[str, int]:
         rows = self.session.execute(
-            text(
+            sql(
                 "SELECT account, sum(amount_fen)::bigint AS balance FROM postings WHERE estate_code = :estate "
                 "AND household_id = :household GROUP BY account"
             ),
@@ -309,7 +323,7 @@ class JournalRepository:
 
     def open_bills(self, household_id: str) -> list[OpenBill]:
         rows = self.session.execute(
-            text(
+            sql(
                 "SELECT b.id, b.period, b.billed_on, "
                 "b.amount_fen - coalesce((SELECT sum(s.amount_fen) FROM bill_settlements s WHERE s.bill_id = b.id), 0) "
                 "AS due FROM bills b WHERE b.estate_code = :estate AND b.household_id = :household "
@@ -322,7 +336,7 @@ class JournalRepository:
     def open_bills_page(self, limit: int, after_household: str | None) -> list[tuple[str, OpenBill]]:
         """Open bills of the households after ``after_household`` (in id order), ``limit`` households."""
         rows = self.session.execute(
-            text(
+            sql(
                 "WITH due AS (SELECT b.id, b.household_id, b.period, b.billed_on, b.amount_fen - coalesce("
                 "(SELECT sum(s.amount_fen) FROM bill_settlements s WHERE s.bill_id = b.id), 0) AS due "
                 "FROM bills b WHERE b.estate_code = :estate "
@@ -336,7 +350,7 @@ class JournalRepository:
 
     def all_open_bills(self) -> list[OpenBill]:
         rows = self.session.execute(
-            text(
+            sql(
                 "SELECT b.id, b.period, b.billed_on, b.amount_fen - coalesce(sum(s.amount_fen), 0) AS due "
                 "FROM bills b LEFT JOIN bill_settlements s ON s.bill_id = b.id WHERE b.estate_code = :estate "
                 "GROUP BY b.id HAVING b.amount_fen - coalesce(sum(s.amount_fen), 0) > 0"
@@ -351,7 +365,7 @@ class JournalRepository:
         if not items:
             return
         self.session.execute(
-            text(
+            sql(
                 "INSERT INTO bill_settlements (estate_code, bill_id, transaction_id, amount_fen) "
                 "SELECT :estate, bill, tx, amount FROM unnest(CAST(:bills AS uuid[]), CAST(:txs AS uuid[]), "
                 "CAST(:amounts AS bigint[])) AS s(bill, tx, amount)"
@@ -365,13 +379,25 @@ class JournalRepository:
         )
 
     def add_payment(
-        self, household_id: str, amount_fen: int, method: str, reference: str, received_on: date, transaction_id: str
+        self,
+        household_id: str,
+        amount_fen: int,
+        method: str,
+        reference: str,
+        received_on: date,
+        transaction_id: str,
+        settlements: Sequence[tuple[str, int]] = (),
     ) -> str:
+        """Record the payment and the (bill id, fen) it settles, in one statement."""
         payment_id = uuid.uuid4()
         self.session.execute(
-            text(
+            sql(
+                "WITH settled AS (INSERT INTO bill_settlements (estate_code, bill_id, transaction_id, amount_fen) "
+                "SELECT :estate, bill, CAST(:tx AS uuid), amount FROM unnest(CAST(:bills AS uuid[]), "
+                "CAST(:amounts AS bigint[])) AS s(bill, amount)) "
                 "INSERT INTO payments (id, estate_code, household_id, amount_fen, method, reference, received_on, "
-                "transaction_id) VALUES (:id, :estate, :household, :amount, :method, :reference, :received, :tx)"
+                "transaction_id) VALUES (:id, :estate, :household, :amount, :method, :reference, :received, "
+                "CAST(:tx AS uuid))"
             ),
             {
                 "id": payment_id,
@@ -382,6 +408,8 @@ class JournalRepository:
                 "reference": reference,
                 "received": received_on,
                 "tx": uuid.UUID(transaction_id),
+                "bills": [uuid.UUID(bill) for bill, _ in settlements],
+                "amounts": [fen for _, fen in settlements],
             },
         )
         return str(payment_id)
@@ -389,7 +417,7 @@ class JournalRepository:
     def bill_of_transaction(self, transaction_id: uuid.UUID) -> tuple[str, int] | None:
         """The bill a ``fee_billed`` transaction posted, with what is still due on it."""
         row = self.session.execute(
-            text(
+            sql(
                 "SELECT b.id, b.amount_fen - coalesce(sum(s.amount_fen), 0) AS due FROM bills b "
                 "LEFT JOIN bill_settlements s ON s.bill_id = b.id WHERE b.transaction_id = :tx GROUP BY b.id"
             ),
@@ -399,13 +427,13 @@ class JournalRepository:
 
     def settlements_of(self, transaction_id: uuid.UUID) -> list[tuple[str, int]]:
         rows = self.session.execute(
-            text("SELECT bill_id, amount_fen FROM bill_settlements WHERE transaction_id = :tx"), {"tx": transaction_id}
+            sql("SELECT bill_id, amount_fen FROM bill_settlements WHERE transaction_id = :tx"), {"tx": transaction_id}
         ).all()
         return [(str(r.bill_id), int(r.amount_fen)) for r in rows]
 
     def bills_of(self, household_id: str) -> list[BillView]:
         rows = self.session.execute(
-            text(
+            sql(
                 "SELECT b.id, b.period, b.amount_fen, b.billed_on, b.area_centi_sqm, "
                 "b.rate_fen_per_sqm_month::text AS rate, b.occupied_days, "
                 "(b.amount_fen - coalesce(sum(s.amount_fen), 0))::bigint AS due_fen FROM bills b "
@@ -430,7 +458,7 @@ class JournalRepository:
 
     def payments_of(self, household_id: str) -> list[PaymentView]:
         rows = self.session.execute(
-            text(
+            sql(
                 "SELECT id, amount_fen, method, reference, received_on, transaction_id FROM payments "
                 "WHERE estate_code = :estate AND household_id = :household ORDER BY received_on, id"
             ),
@@ -451,7 +479,7 @@ class JournalRepository:
     def has_entries_of(self, household_id: str) -> bool:
         return (
             self.session.execute(
-                text("SELECT 1 FROM postings WHERE estate_code = :estate AND household_id = :household LIMIT 1"),
+                sql("SELECT 1 FROM postings WHERE estate_code = :estate AND household_id = :household LIMIT 1"),
                 {"estate": self.estate, "household": uuid.UUID(household_id)},
             ).first()
             is not None
@@ -465,7 +493,7 @@ class JournalRepository:
         if not household_ids:
             return {}
         rows = self.session.execute(
-            text(
+            sql(
                 "SELECT b.household_id, b.billing_job_id IS NOT DISTINCT FROM CAST(:job AS uuid) AS ours, b.amount_fen "
                 "FROM bills b WHERE b.estate_code = :estate AND b.period = :period "
                 "AND b.household_id = ANY(CAST(:households AS uuid[]))"
@@ -484,7 +512,7 @@ class JournalRepository:
         if not household_ids:
             return {}
         rows = self.session.execute(
-            text(
+            sql(
                 "SELECT household_id, -sum(amount_fen)::bigint AS credit FROM postings "
                 "WHERE estate_code = :estate AND account = '2000' AND household_id = ANY(CAST(:households AS uuid[])) "
                 "GROUP BY household_id HAVING sum(amount_fen) < 0"
@@ -506,7 +534,7 @@ class JournalRepository:
         if not bills:
             return
         self.session.execute(
-            text(
+            sql(
                 "INSERT INTO bills (id, estate_code, household_id, period, amount_fen, area_centi_sqm, "
                 "rate_fen_per_sqm_month, occupied_days, billed_on, transaction_id, billing_job_id) "
                 "SELECT id, :estate, household, :period, amount, area, :rate, days, :billed_on, tx, "

@@ -10,11 +10,10 @@ from decimal import Decimal
 from typing import Any
 
 from google.protobuf.json_format import MessageToDict
-from sqlalchemy import text
-from sqlalchemy.orm import Session
 
 from ledger_service.adapters.tenant_client import BASIS, PeriodRules
 from xinyi.tenant.v1 import tenant_pb2
+from xinyi_shared.db import Executor, sql
 
 _BASIS_NAMES = {tenant_pb2.RemunerationBasis.Name(value): name for value, name in BASIS.items()}
 
@@ -31,13 +30,13 @@ def rules_of_json(stored: dict[str, Any]) -> PeriodRules:
 
 
 class RulesRepository:
-    def __init__(self, session: Session, estate_code: str) -> None:
+    def __init__(self, session: Executor, estate_code: str) -> None:
         self.session = session
         self.estate = estate_code
 
     def in_force(self, day: date) -> PeriodRules | None:
         row = self.session.execute(
-            text(
+            sql(
                 "SELECT rules FROM announced_rules WHERE estate_code = :estate AND effective_from <= :day "
                 "ORDER BY effective_from DESC LIMIT 1"
             ),
@@ -48,7 +47,7 @@ class RulesRepository:
     def record(self, rules: tenant_pb2.EstateRules, source: str) -> None:
         """Keep ``rules`` (from an event, or read over gRPC: ``source`` says which)."""
         self.session.execute(
-            text(
+            sql(
                 "INSERT INTO announced_rules (estate_code, effective_from, rules, event_id) "
                 "VALUES (:estate, :effective_from, CAST(:rules AS jsonb), :source) "
                 "ON CONFLICT (estate_code, effective_from) DO UPDATE SET rules = EXCLUDED.rules, "

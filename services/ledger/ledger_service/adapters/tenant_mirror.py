@@ -6,21 +6,20 @@ import json
 import uuid
 
 from google.protobuf.json_format import MessageToDict
-from sqlalchemy import text
-from sqlalchemy.orm import Session
 
 from xinyi.tenant.v1 import tenant_pb2
+from xinyi_shared.db import Executor, sql
 
 
 class TenantMirror:
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Executor) -> None:
         self.session = session
 
     def learn_households(self, estate_code: str, households: list[tuple[str, int | None]]) -> None:
         if not households:
             return
         self.session.execute(
-            text(
+            sql(
                 "INSERT INTO known_households (estate_code, household_id, area_centi_sqm) VALUES (:estate, :id, :area) "
                 "ON CONFLICT (estate_code, household_id) DO UPDATE SET "
                 "area_centi_sqm = coalesce(EXCLUDED.area_centi_sqm, known_households.area_centi_sqm)"
@@ -31,7 +30,7 @@ class TenantMirror:
     def knows_household(self, estate_code: str, household_id: str) -> bool:
         return (
             self.session.execute(
-                text("SELECT 1 FROM known_households WHERE estate_code = :estate AND household_id = :id"),
+                sql("SELECT 1 FROM known_households WHERE estate_code = :estate AND household_id = :id"),
                 {"estate": estate_code, "id": uuid.UUID(household_id)},
             ).first()
             is not None
@@ -39,7 +38,7 @@ class TenantMirror:
 
     def record_rules(self, estate_code: str, rules: tenant_pb2.EstateRules, event_id: str) -> None:
         self.session.execute(
-            text(
+            sql(
                 "INSERT INTO announced_rules (estate_code, effective_from, rules, event_id) "
                 "VALUES (:estate, :effective_from, CAST(:rules AS jsonb), :event) "
                 "ON CONFLICT (estate_code, effective_from) DO UPDATE SET rules = EXCLUDED.rules, event_id = EXCLUDED.event_id"

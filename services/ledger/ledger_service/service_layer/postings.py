@@ -86,10 +86,10 @@ def record_payment(
         "received_on": received_on,
     }
     with uow:
-        stored = uow.keys.claim(key, body)
+        stored, books = uow.open_write(key, body, household_id)
         if stored is not None:
             return _payment_of(stored), True
-        context = writable(uow.journal.context(household_id), uow.estate_code)
+        context = writable(books, uow.estate_code)
         if not context.knows_household:
             # Not learned from the tenant service's events (books older than the mirror): ask once,
             # and remember it (NotFound when the estate has no such household).
@@ -108,9 +108,8 @@ def record_payment(
             reference={"method": method, "receipt": reference[:100]},
         )
         posted = uow.journal.post(transactions, actor)
-        uow.journal.settle((bill_id, posted[0].transaction_id, fen) for bill_id, fen in allocation.per_bill)
         payment_id = uow.journal.add_payment(
-            household_id, amount_fen, method, reference, received_on, posted[0].transaction_id
+            household_id, amount_fen, method, reference, received_on, posted[0].transaction_id, allocation.per_bill
         )
         result = PaymentRecorded(
             payment_id=payment_id,
@@ -140,10 +139,10 @@ def record_common_income(
         raise InvalidInput(f"kind must be one of {', '.join(rules.COMMON_INCOME_ACCOUNTS)}")
     body = {"income": kind, "amount_fen": amount_fen, "description": description, "received_on": received_on}
     with uow:
-        stored = uow.keys.claim(key, body)
+        stored, books = uow.open_write(key, body)
         if stored is not None:
             return Posted(**stored), True
-        context = writable(uow.journal.context(), uow.estate_code)
+        context = writable(books, uow.estate_code)
         if received_on > context.today:
             raise InvalidInput("income cannot be received in the future")
         period = posting_period(uow, context, month_of(received_on))
@@ -161,10 +160,10 @@ def reverse(uow: LedgerUnitOfWork, key: str, transaction_id: uuid.UUID, reason: 
     if not reason.strip():
         raise InvalidInput("say why the entry is reversed")
     with uow:
-        stored = uow.keys.claim(key, {"reverse": str(transaction_id), "reason": reason})
+        stored, books = uow.open_write(key, {"reverse": str(transaction_id), "reason": reason})
         if stored is not None:
             return Posted(**stored), True
-        context = writable(uow.journal.context(), uow.estate_code)
+        context = writable(books, uow.estate_code)
         found = uow.journal.transaction(transaction_id)
         if found is None:
             raise NotFound("no such transaction in this estate's books")

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Any, Protocol
 
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection
 
 from ledger_service.adapters.books import BooksRepository
-from ledger_service.adapters.idempotency import IdempotencyKeys
+from ledger_service.adapters.idempotency import IdempotencyKeys, request_fingerprint
 from ledger_service.adapters.journal import JournalRepository
 from ledger_service.adapters.rules import RulesRepository
 from ledger_service.adapters.tenant_mirror import TenantMirror
+from ledger_service.domain.views import EstateContext
 from xinyi_shared.db import Database
 from xinyi_shared.kafka_topics import LEDGER_EVENTS
 from xinyi_shared.unit_of_work import EstateUnitOfWork
@@ -40,25 +41,36 @@ class LedgerUnitOfWork(EstateUnitOfWork):
             estate = self.estate_code
             self.after_commit(lambda: accruals.touch(estate, period))
 
-    def bind(self, session: Session) -> None:
+    def bind(self, session: Connection) -> None:
         self.journal = JournalRepository(session, self.estate_code)
         self.keys = IdempotencyKeys(session, self.estate_code)
         self.rules = RulesRepository(session, self.estate_code)
         self.books = BooksRepository(session)
         self.mirror = TenantMirror(session)
 
+    def open_write(
+        self, key: str, body: dict[str, Any], household_id: str | None = None
+    ) -> tuple[dict[str, Any] | None, EstateContext | None]:
+        """Start a write: claim its idempotency key and read the books, in one round trip. Returns the
+        first answer when the key was used before for this same request (Conflict for another)."""
+        fingerprint = request_fingerprint(body)
+        claimed, context = self.journal.claim_and_context(key, fingerprint, household_id)
+        if claimed:
+            return None, context
+        return self.keys.stored(key, fingerprint), context
+
     def savepoint(self) -> Savepoint:
-        return Savepoint(self.session)
+        return Savepoint(self.connection)
 
 
 class Savepoint:
     """A nested transaction: one item of a batch is all or nothing without undoing the others."""
 
-    def __init__(self, session: Session) -> None:
-        self._session = session
+    def __init__(self, connection: Connection) -> None:
+        self._connection = connection
 
     def __enter__(self) -> None:
-        self._nested = self._session.begin_nested()
+        self._nested = self._connection.begin_nested()
 
     def __exit__(self, exc_type: object, exc: object, traceback: object) -> None:
         if exc_type is None:
