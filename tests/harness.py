@@ -297,10 +297,15 @@ def run_billing(
     client's base URL or absolute) and wait for its job to finish; returns the finished job."""
     started = client.post(path, json={"period": period}, headers={"Idempotency-Key": idempotency_key})
     assert started.status_code == 202, started.text
-    job_url = f"{http_url('ledger')}/v1/billing-jobs/{started.json()['job_id']}"
+    return finished_job(client, started.json()["job_id"], timeout)
+
+
+def finished_job(client: httpx.Client, job_id: str, timeout: float = 300) -> dict[str, object]:
+    """The billing job once it is done or failed."""
+    job_url = f"{http_url('ledger')}/v1/billing-jobs/{job_id}"
 
     def finished() -> dict[str, object] | None:
-        job = client.get(job_url).json()
+        job: dict[str, object] = client.get(job_url).json()
         return job if job["status"] in ("done", "failed") else None
 
     return eventually(finished, timeout=timeout, what="the billing job to finish")
