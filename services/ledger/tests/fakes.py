@@ -893,6 +893,32 @@ class FakeIdempotencyKeys(IdempotencyKeys):
         if row is not None:  # an UPDATE
             keys[(self.estate, key)] = replace(row, response=json.dumps(response, default=str))
 
+    def claim_many(self, fingerprints: dict[str, str]) -> set[str]:
+        keys = self._fake_connection.tables.idempotency_keys
+        new = {key for key in fingerprints if (self.estate, key) not in keys}
+        for key in new:
+            keys[(self.estate, key)] = KeyRow(fingerprints[key], None)
+        return new
+
+    def stored_many(self, wanted: list[str]) -> dict[str, tuple[str, dict[str, Any] | None]]:
+        keys = self._fake_connection.tables.idempotency_keys
+        return {
+            key: (row.request_hash, dict(json.loads(row.response)) if row.response is not None else None)
+            for key in wanted
+            if (row := keys.get((self.estate, key))) is not None
+        }
+
+    def answer_many(self, responses: dict[str, dict[str, Any]]) -> None:
+        for key, response in responses.items():
+            self.answer(key, response)
+
+    def release_many(self, released: list[str]) -> None:
+        keys = self._fake_connection.tables.idempotency_keys
+        for key in released:
+            row = keys.get((self.estate, key))
+            if row is not None and row.response is None:
+                del keys[(self.estate, key)]
+
 
 class FakeRules(RulesRepository):
     def __init__(self, connection: _Connection, estate_code: str) -> None:

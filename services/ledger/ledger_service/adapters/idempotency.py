@@ -55,3 +55,60 @@ class IdempotencyKeys:
             ),
             {"estate": self.estate, "key": key, "response": json.dumps(response, default=str)},
         )
+
+    # Batches: one statement each, whatever the number of keys ------------------------------------
+
+    def claim_many(self, fingerprints: dict[str, str]) -> set[str]:
+        """Claim every key of ``fingerprints`` (key → request fingerprint); returns those that were new."""
+        if not fingerprints:
+            return set()
+        rows = self.session.execute(
+            sql(
+                "INSERT INTO idempotency_keys (estate_code, key, request_hash) "
+                "SELECT :estate, key, hash FROM unnest(CAST(:keys AS text[]), CAST(:hashes AS text[])) AS k(key, hash) "
+                "ORDER BY key ON CONFLICT DO NOTHING RETURNING key"
+            ),
+            {"estate": self.estate, "keys": list(fingerprints), "hashes": list(fingerprints.values())},
+        ).scalars()
+        return set(rows)
+
+    def stored_many(self, keys: list[str]) -> dict[str, tuple[str, dict[str, Any] | None]]:
+        """key → (its request fingerprint, its answer) for the keys used before."""
+        if not keys:
+            return {}
+        rows = self.session.execute(
+            sql(
+                "SELECT key, request_hash, response FROM idempotency_keys "
+                "WHERE estate_code = :estate AND key = ANY(CAST(:keys AS text[]))"
+            ),
+            {"estate": self.estate, "keys": keys},
+        ).all()
+        return {r.key: (r.request_hash, dict(r.response) if r.response is not None else None) for r in rows}
+
+    def answer_many(self, responses: dict[str, dict[str, Any]]) -> None:
+        if not responses:
+            return
+        self.session.execute(
+            sql(
+                "UPDATE idempotency_keys k SET response = CAST(a.response AS jsonb) "
+                "FROM unnest(CAST(:keys AS text[]), CAST(:responses AS text[])) AS a(key, response) "
+                "WHERE k.estate_code = :estate AND k.key = a.key"
+            ),
+            {
+                "estate": self.estate,
+                "keys": list(responses),
+                "responses": [json.dumps(r, default=str) for r in responses.values()],
+            },
+        )
+
+    def release_many(self, keys: list[str]) -> None:
+        """Give back keys claimed by this transaction for requests it refused (unanswered claims)."""
+        if not keys:
+            return
+        self.session.execute(
+            sql(
+                "DELETE FROM idempotency_keys WHERE estate_code = :estate AND key = ANY(CAST(:keys AS text[])) "
+                "AND response IS NULL"
+            ),
+            {"estate": self.estate, "keys": keys},
+        )

@@ -17,6 +17,7 @@ from dataclasses import asdict
 from datetime import date
 from typing import Any
 
+from ledger_service.adapters.idempotency import request_fingerprint
 from ledger_service.domain import trust_books as rules
 from ledger_service.domain.postings import (
     MANAGED_ACCOUNTS,
@@ -28,7 +29,7 @@ from ledger_service.domain.postings import (
     check_period,
 )
 from ledger_service.domain.trust_books import HouseholdBalance, Kind, MonthlyStatement, Remuneration
-from ledger_service.domain.views import EstateContext, PaymentRecorded, Posted, month_of
+from ledger_service.domain.views import PaymentRecorded, Posted, month_of
 from ledger_service.service_layer.common import (
     Registry,
     UnitOfWorkFactory,
@@ -224,8 +225,11 @@ def post_transaction(
 def post_transactions(
     uow: LedgerUnitOfWork, items: list[tuple[str, str, str, list[tuple[str, int, str | None]]]], actor: str
 ) -> list[tuple[Posted, bool] | XinyiError]:
-    """Many transactions in one unit of work, each all or nothing on its own (a savepoint each),
-    each with its own idempotency key; a refused one is returned as its error, the others post."""
+    """Many transactions in one unit of work, each with its own idempotency key, each all or nothing
+    on its own: one refused (malformed, unbalanced, an account not open, a key reused for another
+    request) is returned as its error and the others post. Set-based: the keys are claimed, the
+    transactions posted and the answers kept in one statement each, whatever the batch's size.
+    Every check the database makes is made here first, so a refusal never reaches it."""
     if not items:
         raise InvalidInput("post at least one transaction")
     if len(items) > MAX_BATCH:
@@ -233,7 +237,15 @@ def post_transactions(
     keys = [item[0] for item in items]
     if len(set(keys)) != len(keys):
         raise InvalidInput("each transaction of a batch needs its own idempotency key")
-    results: list[tuple[Posted, bool] | XinyiError] = []
+    results: list[tuple[Posted, bool] | XinyiError | None] = [None] * len(items)
+    fingerprints: dict[str, str] = {}
+    for index, (key, kind, memo, lines) in enumerate(items):
+        try:
+            check_key(key)
+        except XinyiError as error:
+            results[index] = error
+            continue
+        fingerprints[key] = request_fingerprint({"kind": kind, "memo": memo, "lines": lines})
     with uow:
         context = books_of(uow.journal.context(), uow.estate_code)
         # A retry is answered whatever the books' state now (as every other money write): the books
@@ -247,47 +259,51 @@ def post_transactions(
             period = posting_period(uow, context, context.current_period)
         except XinyiError as error:
             refusal = error
-        for key, kind, memo, lines in items:
+        claimed = uow.keys.claim_many(fingerprints)
+        earlier = uow.keys.stored_many([key for key in fingerprints if key not in claimed])
+        to_post: list[tuple[int, Transaction]] = []
+        released: list[str] = []
+        for index, (key, kind, memo, lines) in enumerate(items):
+            if results[index] is not None:
+                continue
+            if key not in claimed:
+                results[index] = _replay(earlier.get(key), fingerprints[key])
+                continue
             try:
-                check_key(key)
-                with uow.savepoint():
-                    results.append(_post_one(uow, context, opened, period, key, kind, memo, lines, actor, refusal))
+                if refusal is not None:
+                    raise type(refusal)(refusal.reason, refusal.details)
+                transaction = _generic_transaction(kind, memo, lines, period)
+                missing = sorted({line.account for line in transaction.lines} - opened)
+                if missing:
+                    raise InvalidInput(
+                        f"account(s) {', '.join(missing)} are not open in this estate's books "
+                        "(budget lines open with an adopted budget)"
+                    )
+                to_post.append((index, transaction))
             except XinyiError as error:
-                results.append(error)
-        if refusal is not None and not any(isinstance(result, tuple) for result in results):
+                results[index] = error
+                released.append(key)
+        uow.keys.release_many(released)
+        posted = uow.journal.post([transaction for _, transaction in to_post], actor)
+        answers: dict[str, dict[str, Any]] = {}
+        for (index, _), ref in zip(to_post, posted, strict=True):
+            result = Posted(ref.transaction_id, ref.number, period)
+            results[index] = (result, False)
+            answers[items[index][0]] = asdict(result)
+        uow.keys.answer_many(answers)
+        final = [result for result in results if result is not None]
+        if refusal is not None and not any(isinstance(result, tuple) for result in final):
             raise refusal  # nothing to replay: the whole call is refused
         uow.commit()
-    return results
+    return final
 
 
-def _post_one(
-    uow: LedgerUnitOfWork,
-    context: EstateContext,
-    opened: set[str],
-    period: str,
-    key: str,
-    kind: str,
-    memo: str,
-    lines: list[tuple[str, int, str | None]],
-    actor: str,
-    refusal: XinyiError | None = None,
-) -> tuple[Posted, bool]:
-    stored = uow.keys.claim(key, {"kind": kind, "memo": memo, "lines": lines})
-    if stored is not None:
-        return Posted(**stored), True
-    if refusal is not None:
-        raise type(refusal)(refusal.reason, refusal.details)
-    transaction = _generic_transaction(kind, memo, lines, period)
-    missing = sorted({line.account for line in transaction.lines} - opened)
-    if missing:
-        raise InvalidInput(
-            f"account(s) {', '.join(missing)} are not open in this estate's books "
-            "(budget lines open with an adopted budget)"
-        )
-    (posted,) = uow.journal.post([transaction], actor)
-    result = Posted(posted.transaction_id, posted.number, period)
-    uow.keys.answer(key, asdict(result))
-    return result, False
+def _replay(earlier: tuple[str, dict[str, Any] | None] | None, fingerprint: str) -> tuple[Posted, bool] | XinyiError:
+    if earlier is None or earlier[1] is None:
+        return Conflict("this idempotency key is being used by a request still in progress")
+    if earlier[0] != fingerprint:
+        return Conflict("this idempotency key was already used for a different request")
+    return Posted(**earlier[1]), True
 
 
 # Closing a month -------------------------------------------------------------------------------
