@@ -119,6 +119,9 @@ class NoLimits(RateLimiter):
     def hit(self, quota: Quota, key: str) -> int:
         return 1
 
+    def check(self, quota: Quota, key: str) -> None:
+        return None
+
 
 def principal(role: str, estate: str = ESTATE) -> Principal:
     return Principal(
