@@ -207,7 +207,7 @@ def test_malformed_json_is_a_422(api: TestClient) -> None:
 def test_a_body_that_cannot_be_decoded_is_json_not_plain_text(api: TestClient) -> None:
     response = api.post("/things", content=b'{"name": "\xff\xfe"}', headers={"content-type": "application/json"})
 
-    body = assert_error(response, 400, "invalid_input")
+    body = assert_error(response, 422, "invalid_input")  # declared on every route that takes a body
     assert body["reason"] == "There was an error parsing the body"
 
 
@@ -232,3 +232,30 @@ def test_an_unknown_route_and_a_wrong_method_are_json(api: TestClient) -> None:
         "reason": "Method Not Allowed",
     }
     assert wrong.headers["allow"] == "GET"
+
+
+def test_a_wrong_method_names_every_method_of_the_path() -> None:
+    from fastapi import FastAPI
+
+    from xinyi_shared.auth import TokenVerifier
+    from xinyi_shared.http import create_app
+
+    app: FastAPI = create_app(
+        service="test",
+        title="test",
+        description="test",
+        verifier=TokenVerifier("http://issuer.test", "xinyi-api", jwks_url="http://unused.test/certs"),
+        readiness_checks={},
+    )
+
+    @app.get("/estates")
+    def list_estates() -> list[str]:
+        return []
+
+    @app.post("/estates")
+    def add_estate() -> dict[str, str]:
+        return {}
+
+    wrong = TestClient(app).delete("/estates")
+    assert wrong.status_code == 405
+    assert wrong.headers["allow"] == "GET, POST"

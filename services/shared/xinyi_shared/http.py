@@ -199,6 +199,23 @@ class _RequestContextMiddleware:
         )
 
 
+class _AllowedMethods:
+    """The methods every route of a path answers, from the app's OpenAPI paths (built once)."""
+
+    def __init__(self, app: FastAPI) -> None:
+        self._app = app
+        self._routes: list[tuple[re.Pattern[str], list[str]]] | None = None
+
+    def of(self, path: str) -> list[str]:
+        if self._routes is None:
+            self._routes = [
+                (compile_path(template)[0], [method.upper() for method in operations])
+                for template, operations in self._app.openapi().get("paths", {}).items()
+            ]
+        methods = {method for pattern, found in self._routes if pattern.match(path) for method in found}
+        return sorted(methods)
+
+
 class _BodyTooLarge(Exception):
     """Raised to the app by the limited ``receive`` once a body has passed its limit."""
 
@@ -450,18 +467,23 @@ def create_app(
             {**error_body("invalid_input", problems), "details": jsonable_errors(error)}, status_code=422
         )
 
+    allowed_methods = _AllowedMethods(app)
+
     @app.exception_handler(StarletteHTTPException)
-    async def _http_error(_: Request, error: StarletteHTTPException) -> Response:
+    async def _http_error(request: Request, error: StarletteHTTPException) -> Response:
         # The framework's own refusals: unknown route (404), wrong method (405, with Allow), a body that
-        # cannot be parsed (400) …; its details are fixed texts, never the request's content.
+        # cannot be parsed …; its details are fixed texts, never the request's content.
         if error.status_code in (204, 304):  # answers that must not have a body
             return Response(status_code=error.status_code, headers=error.headers)
-        reason = error.detail if isinstance(error.detail, str) and error.detail else _phrase(error.status_code)
-        return JSONResponse(
-            error_body(http_error_code(error.status_code), reason),
-            status_code=error.status_code,
-            headers=error.headers,
-        )
+        status = error.status_code
+        headers = dict(error.headers or {})
+        if status == 400:
+            status = 422  # a body that cannot be parsed is malformed input, as the contracts declare it
+        elif status == 405:
+            # Starlette names only the first route matching the path; every route of the path counts.
+            headers["Allow"] = ", ".join(allowed_methods.of(request.url.path)) or headers.get("Allow", "")
+        reason = error.detail if isinstance(error.detail, str) and error.detail else _phrase(status)
+        return JSONResponse(error_body(http_error_code(status), reason), status_code=status, headers=headers)
 
     @app.get("/health/live", tags=["health"], summary="The process is alive")
     def live() -> dict[str, str]:

@@ -12,24 +12,20 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Header, Path, Response
+from fastapi import APIRouter, Depends, Path, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from ledger_service.entrypoints.deps import OVERSIGHT, FirmMember, IdempotencyKey
 from ledger_service.service_layer import billing
-from ledger_service.service_layer.common import UnitOfWorkFactory, check_key
-from xinyi_shared.auth import Principal, Role, require_estate_access, require_role
+from ledger_service.service_layer.common import UnitOfWorkFactory
+from xinyi_shared.api import errors, role_holder
+from xinyi_shared.auth import Principal, Role, require_estate_access
 from xinyi_shared.db import Database
 from xinyi_shared.errors import NotFound, XinyiError
-from xinyi_shared.http import CurrentPrincipal, EstateCode
+from xinyi_shared.http import AreaCode, CurrentPrincipal, EstateCode
 
-FIRM = (Role.FIRM_MANAGER, Role.FIRM_STAFF)
-OVERSIGHT = (Role.FIRM_MANAGER, Role.FIRM_STAFF, Role.SUPERVISOR)
 PERIOD_PATTERN = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
-DistrictCode = Annotated[str, Path(description="The district's code", pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")]
-IdempotencyKey = Annotated[
-    str | None,
-    Header(alias="Idempotency-Key", description="8-128 characters; the same key again returns the same job"),
-]
+PlatformOperator = Annotated[Principal, Depends(role_holder(Role.PLATFORM_ADMIN, Role.SERVICE))]
 NOT_FOUND = "no such billing job"
 
 
@@ -131,20 +127,17 @@ def build_billing_router(
         "/estates/{code}/billing-runs",
         status_code=202,
         response_model=BillingJobPublic,
-        responses={202: accepted},
+        responses={202: accepted, **errors(404, 409, 413, 422)},
         summary="Bill every household of the estate for a month, in the background (firm)",
     )
     def estate_billing_run(
         code: EstateCode,
         body: BillingRun,
-        principal: CurrentPrincipal,
+        principal: FirmMember,
+        key: IdempotencyKey,
         response: Response,
-        idempotency_key: IdempotencyKey = None,
     ) -> BillingJobPublic:
-        require_estate_access(principal, code, *FIRM)
-        job, replayed = billing.start_estate_job(
-            database, uow_factory, code, body.period, check_key(idempotency_key), principal.username
-        )
+        job, replayed = billing.start_estate_job(database, uow_factory, code, body.period, key, principal.username)
         if not replayed:
             wake()
         return _accepted(response, job, replayed)
@@ -153,20 +146,17 @@ def build_billing_router(
         "/districts/{district}/billing-runs",
         status_code=202,
         response_model=BillingJobPublic,
-        responses={202: accepted},
+        responses={202: accepted, **errors(404, 409, 413, 422)},
         summary="Bill every estate of a district for a month, in the background (platform_admin)",
     )
     def district_billing_run(
-        district: DistrictCode,
+        district: AreaCode,
         body: BillingRun,
-        principal: CurrentPrincipal,
+        principal: PlatformOperator,
+        key: IdempotencyKey,
         response: Response,
-        idempotency_key: IdempotencyKey = None,
     ) -> BillingJobPublic:
-        require_role(principal, Role.PLATFORM_ADMIN, Role.SERVICE)
-        job, replayed = billing.start_district_job(
-            database, district, body.period, check_key(idempotency_key), principal.username
-        )
+        job, replayed = billing.start_district_job(database, district, body.period, key, principal.username)
         if not replayed:
             wake()
         return _accepted(response, job, replayed)
@@ -174,7 +164,8 @@ def build_billing_router(
     @router.get(
         "/billing-jobs/{job_id}",
         response_model=BillingJobPublic,
-        summary="A billing job's progress (whoever may start it or oversee its estate)",
+        responses=errors(404),
+        summary="A billing job's progress (whoever may start it or oversee its estate; 404 for anyone else)",
     )
     def billing_job(job_id: Annotated[str, Path(max_length=64)], principal: CurrentPrincipal) -> BillingJobPublic:
         job = billing.get_job(database, job_id)

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from tenant_service.domain.households import Household, Person, Relation
+from tenant_service.domain.households import Household, Person, RegisterScope, Relation
 from tenant_service.domain.invitations import Invitation
 
 HOUSEHOLD_COLUMNS = (
@@ -30,6 +30,20 @@ def _household(row: Any) -> Household:
         grid_code=row.grid_code,
         occupied_from=row.occupied_from,
         occupied_until=row.occupied_until,
+    )
+
+
+def _in_scope(scope: RegisterScope, alias: str = "households") -> tuple[str, dict[str, Any]]:
+    """The condition (to AND into a WHERE clause) and parameters that keep the households of ``alias``
+    a reader with ``scope`` sees; the caller does not query when ``scope.sees_nothing``."""
+    if scope.everything:
+        return "true", {}
+    if scope.leader is None:
+        return "false", {}
+    return (
+        f"{alias}.grid_code IN (SELECT l.grid_code FROM grid_leaders l "
+        f"WHERE l.estate_code = {alias}.estate_code AND lower(l.username) = :leader)",
+        {"leader": scope.leader},
     )
 
 
@@ -117,9 +131,12 @@ class HouseholdRepository:
             {"start": household.occupied_from, "end": household.occupied_until, "id": household.id},
         )
 
-    def get(self, household_id: uuid.UUID) -> Household | None:
+    def get(self, household_id: uuid.UUID, scope: RegisterScope | None = None) -> Household | None:
+        """The household, or None when it is not in the estate (or not in ``scope``, when given)."""
+        condition, params = _in_scope(scope or RegisterScope.whole_estate())
         row = self.session.execute(
-            text(f"SELECT {HOUSEHOLD_COLUMNS} FROM households WHERE id = :id"), {"id": household_id}
+            text(f"SELECT {HOUSEHOLD_COLUMNS} FROM households WHERE id = :id AND {condition}"),
+            {"id": household_id, **params},
         ).first()
         return _household(row) if row else None
 
@@ -133,8 +150,12 @@ class HouseholdRepository:
         for row in result:
             yield _household(row)
 
-    def list_with_owners(self, estate_code: str, limit: int, offset: int) -> list[dict[str, Any]]:
-        """Households with their owners' names and phones (the caller masks them)."""
+    def list_with_owners(
+        self, estate_code: str, limit: int, offset: int, scope: RegisterScope | None = None
+    ) -> list[dict[str, Any]]:
+        """Households (those in ``scope``, when given) with their owners' names and phones (the caller
+        masks them)."""
+        condition, params = _in_scope(scope or RegisterScope.whole_estate(), "h")
         rows = self.session.execute(
             text(
                 "SELECT h.id, h.building, h.unit, h.floor, h.room, h.area_centi_sqm, h.grid_code, h.occupied_from, "
@@ -142,17 +163,20 @@ class HouseholdRepository:
                 "coalesce(array_agg(p.phone ORDER BY p.name) FILTER (WHERE m.relation = 'owner'), '{}') AS owner_phones, "
                 "count(m.person_id) AS member_count "
                 "FROM households h LEFT JOIN household_members m ON m.household_id = h.id "
-                "LEFT JOIN people p ON p.id = m.person_id WHERE h.estate_code = :estate "
+                f"LEFT JOIN people p ON p.id = m.person_id WHERE h.estate_code = :estate AND {condition} "
                 "GROUP BY h.id ORDER BY h.building, h.unit, h.room LIMIT :limit OFFSET :offset"
             ),
-            {"estate": estate_code, "limit": limit, "offset": offset},
+            {"estate": estate_code, "limit": limit, "offset": offset, **params},
         ).mappings()
         return [dict(row) for row in rows]
 
-    def count(self, estate_code: str) -> int:
+    def count(self, estate_code: str, scope: RegisterScope | None = None) -> int:
+        """How many households the estate has (in ``scope``, when given)."""
+        condition, params = _in_scope(scope or RegisterScope.whole_estate())
         return int(
             self.session.execute(
-                text("SELECT count(*) FROM households WHERE estate_code = :estate"), {"estate": estate_code}
+                text(f"SELECT count(*) FROM households WHERE estate_code = :estate AND {condition}"),
+                {"estate": estate_code, **params},
             ).scalar_one()
         )
 

@@ -52,3 +52,31 @@ class Person:
     phone: str = ""
     email: str = ""
     user_id: str | None = None
+
+
+@dataclass(frozen=True)
+class RegisterScope:
+    """Which households of an estate's register a reader sees (its own households aside): every one,
+    those of the grids whose leaders include ``leader`` (a Keycloak username), or none.
+
+    Grid leaders are named by username (``PUT …/grids/{grid}/leaders``); Keycloak's usernames are
+    lower-case and compared as such. A grid leader without a username leads no grid."""
+
+    everything: bool = False
+    leader: str | None = None
+
+    @classmethod
+    def whole_estate(cls) -> RegisterScope:
+        return cls(everything=True)
+
+    @classmethod
+    def grids_led_by(cls, username: str) -> RegisterScope:
+        return cls(leader=username.strip().lower() or None)
+
+    @classmethod
+    def none(cls) -> RegisterScope:
+        return cls()
+
+    @property
+    def sees_nothing(self) -> bool:
+        return not self.everything and self.leader is None

@@ -15,7 +15,8 @@ from xinyi_shared.api import estate_member, role_holder
 from xinyi_shared.auth import ESTATE_ROLES, Principal, Role
 
 FIRM = (Role.FIRM_MANAGER, Role.FIRM_STAFF)
-# Who may see the estate's household register (masked): the firm, the supervisor, grid leaders.
+# Who may read the estate's household register (masked): the firm, the supervisor, grid leaders (only the
+# households of the grids they lead: service_layer.households.register_scope).
 REGISTER_READERS = (*FIRM, Role.SUPERVISOR, Role.GRID_LEADER)
 # Who may see a household's members (masked): the firm and the supervisor.
 MEMBER_READERS = (*FIRM, Role.SUPERVISOR)

@@ -16,7 +16,6 @@ from starlette.concurrency import run_in_threadpool
 from tenant_service.domain.households import Household, Relation
 from tenant_service.domain.personal_data import normalize_email, normalize_phone
 from tenant_service.entrypoints.deps import (
-    REGISTER_READERS,
     AnyMember,
     FirmManager,
     FirmMember,
@@ -87,7 +86,7 @@ class HouseholdListed(BaseModel):
 
 
 class HouseholdPage(BaseModel):
-    total: int = Field(description="Households of the estate")
+    total: int = Field(description="Households of the estate the caller sees (a grid leader: of its grids)")
     limit: int
     offset: int
     households: list[HouseholdListed]
@@ -237,7 +236,7 @@ def build_router(database: Database, directory: Directory, claim_limits: ClaimLi
         "/estates/{code}/households",
         response_model=HouseholdPage,
         responses=errors(422),
-        summary="The household register, personal data masked",
+        summary="The household register, personal data masked (a grid leader: the grids it leads)",
     )
     def list_households(
         code: EstateCode,
@@ -245,7 +244,7 @@ def build_router(database: Database, directory: Directory, claim_limits: ClaimLi
         limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE, description=f"Page size, 1 to {MAX_PAGE_SIZE}")] = 100,
         offset: PageOffset = 0,
     ) -> HouseholdPage:
-        total, rows = cases.list_households(database, code, limit, offset)
+        total, rows = cases.list_households(database, code, principal, limit, offset)
         return HouseholdPage(
             total=total, limit=limit, offset=offset, households=[HouseholdListed.model_validate(r) for r in rows]
         )
@@ -253,15 +252,15 @@ def build_router(database: Database, directory: Directory, claim_limits: ClaimLi
     @router.get(
         "/estates/{code}/households/{household_id}",
         response_model=HouseholdPublic,
-        responses=errors(404, 422, described={404: "No such household in this estate, or not the caller's own"}),
-        summary="One household (the firm, the supervisor, grid leaders; anyone else only its own)",
+        responses=errors(
+            404,
+            422,
+            described={404: "No such household in this estate, or not one the caller may see (same answer)"},
+        ),
+        summary="One household (the firm, the supervisor; grid leaders those of their grids; anyone its own)",
     )
     def get_household(code: EstateCode, household_id: UUID, principal: AnyMember) -> HouseholdPublic:
-        if not principal.has_role(*REGISTER_READERS):
-            own = {h.id for h in cases.households_of(database, code, principal.subject)}
-            if household_id not in own:
-                raise NotFound("no such household in this estate")
-        return HouseholdPublic.of(cases.get_household(database, code, household_id))
+        return HouseholdPublic.of(cases.read_household(database, code, household_id, principal))
 
     @router.put(
         "/estates/{code}/households/{household_id}/occupancy",

@@ -12,13 +12,27 @@ from tenant_service.adapters.estates import EstateRepository
 from tenant_service.adapters.household_files import parse_household_file
 from tenant_service.adapters.households import HouseholdRepository
 from tenant_service.domain.household_import import ImportResult, RowError
-from tenant_service.domain.households import Household, Person, Relation
+from tenant_service.domain.households import Household, Person, RegisterScope, Relation
 from tenant_service.domain.invitations import Invitation, hash_code, validate_username
 from tenant_service.domain.personal_data import mask_name, mask_phone
 from tenant_service.service_layer.estates import Directory, visible_estate, writable_estate
-from xinyi_shared.auth import Role
+from xinyi_shared.auth import Principal, Role
 from xinyi_shared.db import Database
 from xinyi_shared.errors import InvalidInput, NotFound
+
+
+# Who reads the whole household register; a grid leader without one of these roles reads the
+# households of the grids it leads (docs/access.md), anyone else only its own households.
+WHOLE_REGISTER_READERS = (Role.FIRM_MANAGER, Role.FIRM_STAFF, Role.SUPERVISOR, Role.PLATFORM_ADMIN)
+
+
+def register_scope(reader: Principal) -> RegisterScope:
+    """Which households of the register ``reader`` sees, its own households aside."""
+    if reader.has_role(*WHOLE_REGISTER_READERS):
+        return RegisterScope.whole_estate()
+    if reader.has_role(Role.GRID_LEADER):
+        return RegisterScope.grids_led_by(reader.username)
+    return RegisterScope.none()
 
 
 class ImportRejected(InvalidInput):
@@ -98,18 +112,40 @@ def change_occupancy(
     return changed
 
 
-def list_households(database: Database, code: str, limit: int, offset: int) -> tuple[int, list[dict[str, Any]]]:
-    """A page of households with owners' names and phones masked (lists never show them whole)."""
+def list_households(
+    database: Database, code: str, reader: Principal, limit: int, offset: int
+) -> tuple[int, list[dict[str, Any]]]:
+    """A page of the households ``reader`` sees (the firm and the supervisor: the estate's; a grid
+    leader: those of the grids it leads) and their total, owners' names and phones masked (lists
+    never show them whole)."""
+    scope = register_scope(reader)
+    if scope.sees_nothing:
+        return 0, []
     with database.estate_session(code) as session:
         repository = HouseholdRepository(session)
-        total = repository.count(code)
-        rows = repository.list_with_owners(code, limit, offset)
+        total = repository.count(code, scope)
+        rows = repository.list_with_owners(code, limit, offset, scope)
     for row in rows:
         row["owners"] = [
             {"name": mask_name(name), "phone": mask_phone(phone) if phone else ""}
             for name, phone in zip(row.pop("owner_names"), row.pop("owner_phones"), strict=True)
         ]
     return total, rows
+
+
+def read_household(database: Database, code: str, household_id: uuid.UUID, reader: Principal) -> Household:
+    """A household ``reader`` may see: any of the estate for the firm and the supervisor, one of the
+    grids it leads for a grid leader, and anyone's own households. Any other is not found, as an
+    unknown one: the answer does not tell that it exists."""
+    scope = register_scope(reader)
+    with database.estate_session(code) as session:
+        repository = HouseholdRepository(session)
+        household = None if scope.sees_nothing else repository.get(household_id, scope)
+        if household is None and household_id in repository.households_of_user(code, reader.subject):
+            household = repository.get(household_id)
+    if household is None:
+        raise NotFound("no such household in this estate")
+    return household
 
 
 def get_household(database: Database, code: str, household_id: uuid.UUID) -> Household:
