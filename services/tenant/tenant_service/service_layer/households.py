@@ -20,7 +20,6 @@ from xinyi_shared.auth import Principal, Role
 from xinyi_shared.db import Database
 from xinyi_shared.errors import InvalidInput, NotFound
 
-
 # Who reads the whole household register; a grid leader without one of these roles reads the
 # households of the grids it leads (docs/access.md), anyone else only its own households.
 WHOLE_REGISTER_READERS = (Role.FIRM_MANAGER, Role.FIRM_STAFF, Role.SUPERVISOR, Role.PLATFORM_ADMIN)
