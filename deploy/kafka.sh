@@ -103,7 +103,10 @@ metadata_ok() {
 
 # Health probe used while starting: fails the whole script at once if the broker died.
 started() {
-  if ! running; then
+  # Dead only when the pid is gone: right after the start its command line may still read
+  # `setsid nohup java …` for a moment (exec not done yet), which is no reason to give up.
+  local pid; pid="$(cat "$PIDFILE" 2>/dev/null || true)"
+  if [[ -z "$pid" ]] || ! kill -0 "$pid" 2>/dev/null; then
     {
       log "Kafka exited during start-up; its last warnings and errors ($LOG_DIR/server.log):"
       tail -n "+$((LOG_START_LINE + 1))" "$LOG_DIR/server.log" | grep -E '^\[[^]]*\] (WARN|ERROR|FATAL) ' | tail -n 10
@@ -112,7 +115,7 @@ started() {
     } >&3 2>&3 || true
     exit 1
   fi
-  metadata_ok
+  running && metadata_ok
 }
 
 start_broker() {

@@ -79,7 +79,9 @@ realm_ready() { http_ok "$BASE_URL/realms/$REALM/.well-known/openid-configuratio
 
 # Used inside wait_until (whose output goes to /dev/null): report a dead server on fd 3 at once.
 ready_or_dead() {
-  if ! pid_alive "$PIDFILE" "$KC_PROCESS"; then
+  # Dead only when the pid is gone (its command line may not read as Keycloak's yet while kc.sh execs).
+  local pid; pid="$(cat "$PIDFILE" 2>/dev/null || true)"
+  if [[ -z "$pid" ]] || ! kill -0 "$pid" 2>/dev/null; then
     { log "ERROR: Keycloak exited during start-up; last lines of $LOGFILE:"; tail -n 40 "$LOGFILE"; } >&3
     rm -f "$PIDFILE"
     exit 1

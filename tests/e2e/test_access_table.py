@@ -248,7 +248,11 @@ def test_grpc_methods_for_every_role(estate, row: Row) -> None:
                 continue  # posted by the ledger's feature tests
             try:
                 result = method(
-                    grpc_request(name, estate), metadata=[("authorization", f"Bearer {estate['tokens'][role]}")]
+                    grpc_request(name, estate),
+                    metadata=[("authorization", f"Bearer {estate['tokens'][role]}")],
+                    # A connection still being set up is waited for, not answered UNAVAILABLE.
+                    wait_for_ready=True,
+                    timeout=30,
                 )
                 list(result) if name == "ListHouseholds" else result
                 status = grpc.StatusCode.OK
