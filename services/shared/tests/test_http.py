@@ -26,16 +26,17 @@ class Body(BaseModel):
     name: str
 
 
-def database_error() -> sqlalchemy.exc.DataError:
-    """What SQLAlchemy raises when PostgreSQL refuses a value: the statement and its parameters inside."""
+def database_error() -> sqlalchemy.exc.IntegrityError:
+    """What SQLAlchemy raises when PostgreSQL refuses a row unexpectedly: the statement and its
+    parameters inside (a value refused as such, a DataError, is a 422 instead: see below)."""
     try:
         try:
-            raise psycopg.errors.NumericValueOutOfRange(f"bigint out of range: {PHONE}")
-        except psycopg.errors.NumericValueOutOfRange as driver_error:
-            raise sqlalchemy.exc.DataError(
+            raise psycopg.errors.UniqueViolation(f"duplicate key value: (phone)=({PHONE}), bigint 9223372036854775808")
+        except psycopg.errors.UniqueViolation as driver_error:
+            raise sqlalchemy.exc.IntegrityError(
                 STATEMENT, {"phone": PHONE, "limit": 10, "offset": 2**63}, driver_error
             ) from driver_error
-    except sqlalchemy.exc.DataError as error:
+    except sqlalchemy.exc.IntegrityError as error:
         return error
 
 
@@ -151,20 +152,20 @@ def test_a_database_error_is_a_json_500_that_reveals_nothing(api: TestClient, lo
     body = assert_error(response, 500, "internal")
     assert body == {"error": "internal", "reason": INTERNAL_ERROR_REASON, "request_id": "req-db-1"}
     assert response.headers[REQUEST_ID_HEADER] == "req-db-1"
-    for secret in (PHONE, "SELECT", "households", "9223372036854775808", "bigint", "DataError"):
+    for secret in (PHONE, "SELECT", "households", "9223372036854775808", "bigint", "IntegrityError"):
         assert secret not in response.text
     [(record, request_id)] = [(r, rid) for r, rid in logged.records if r.levelno >= logging.ERROR]
     assert request_id == "req-db-1"
     assert record.getMessage() == "unhandled exception"
     assert record.exc_info is None  # a traceback would end with the exception's text
     facts = record.__dict__
-    assert facts["exception_type"] == "sqlalchemy.exc.DataError"
-    assert facts["orig_type"] == "psycopg.errors.NumericValueOutOfRange"
-    assert facts["sqlstate"] == "22003"
+    assert facts["exception_type"] == "sqlalchemy.exc.IntegrityError"
+    assert facts["orig_type"] == "psycopg.errors.UniqueViolation"
+    assert facts["sqlstate"] == "23505"
     assert facts["route"] == "/database-error"
     assert "test_http.py" in str(facts["raised_at"])
     logged_text = " ".join(f"{key}={value}" for key, value in facts.items() if key not in ("args", "msg"))
-    for secret in (PHONE, "SELECT", "9223372036854775808", "bigint out of range"):
+    for secret in (PHONE, "SELECT", "9223372036854775808", "duplicate key"):
         assert secret not in logged_text
 
 
@@ -186,7 +187,7 @@ def test_exception_facts_name_the_causes_but_not_their_text() -> None:
         facts = exception_facts(error)
 
     assert facts["exception_type"] == "RuntimeError"
-    assert facts["exception_causes"] == ["sqlalchemy.exc.DataError", "psycopg.errors.NumericValueOutOfRange"]
+    assert facts["exception_causes"] == ["sqlalchemy.exc.IntegrityError", "psycopg.errors.UniqueViolation"]
     assert PHONE not in str(facts)
 
 
@@ -259,3 +260,29 @@ def test_a_wrong_method_names_every_method_of_the_path() -> None:
     wrong = TestClient(app).delete("/estates")
     assert wrong.status_code == 405
     assert wrong.headers["allow"] == "GET, POST"
+
+
+def test_a_value_the_database_refuses_is_a_422_that_echoes_nothing() -> None:
+    import psycopg
+    from fastapi import FastAPI
+    from sqlalchemy.exc import DataError
+
+    from xinyi_shared.auth import TokenVerifier
+    from xinyi_shared.http import create_app
+
+    app: FastAPI = create_app(
+        service="test",
+        title="test",
+        description="test",
+        verifier=TokenVerifier("http://issuer.test", "xinyi-api", jwks_url="http://unused.test/certs"),
+        readiness_checks={},
+    )
+
+    @app.put("/leaders")
+    def set_leaders() -> dict[str, str]:
+        raise DataError("INSERT … VALUES (%(name)s)", {"name": "张三\x00"}, psycopg.DataError("NUL"))
+
+    answer = TestClient(app).put("/leaders")
+    assert answer.status_code == 422
+    assert answer.json()["error"] == "invalid_input"
+    assert "张三" not in answer.text and "INSERT" not in answer.text

@@ -48,3 +48,7 @@ class Unavailable(XinyiError):
 
     http_status = 503
     code = "unavailable"
+
+
+UNSTORABLE_VALUE = "a value cannot be stored: text with a NUL or another control character, or a number out of range"
+"""The answer (422 / INVALID_ARGUMENT) when the database refuses a value as such (SQLSTATE class 22)."""

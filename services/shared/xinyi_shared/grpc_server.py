@@ -13,9 +13,11 @@ from typing import Any
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from prometheus_client import Counter, Histogram
+from sqlalchemy.exc import DataError
 
 from xinyi_shared.auth import Principal, TokenVerifier, bearer_token
 from xinyi_shared.errors import (
+    UNSTORABLE_VALUE,
     Conflict,
     InvalidInput,
     NotFound,
@@ -101,6 +103,9 @@ class _ServiceInterceptor(grpc.ServerInterceptor):  # type: ignore[misc]
             except XinyiError as error:
                 code = STATUS_OF_ERROR.get(type(error), grpc.StatusCode.INTERNAL)
                 context.abort(code, error.reason)
+            except DataError:
+                code = grpc.StatusCode.INVALID_ARGUMENT
+                context.abort(code, UNSTORABLE_VALUE)
             except Exception:
                 code = grpc.StatusCode.INTERNAL
                 log.exception("gRPC method failed", extra={"method": method})

@@ -28,6 +28,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+from sqlalchemy.exc import DataError
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import compile_path
@@ -35,7 +36,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from xinyi_shared.auth import Principal, TokenVerifier, bearer_token
 from xinyi_shared.codes import AREA_CODE_PATTERN, ESTATE_CODE_PATTERN
-from xinyi_shared.errors import XinyiError
+from xinyi_shared.errors import UNSTORABLE_VALUE, XinyiError
 from xinyi_shared.logs import REQUEST_ID_HEADER, new_request_id, request_id_var
 from xinyi_shared.rate_limits import RateLimited
 
@@ -447,6 +448,12 @@ def create_app(
         body_limits=body_limits,
         max_header_bytes=max_header_bytes,
     )
+
+    @app.exception_handler(DataError)
+    async def _unstorable_value(_: Request, error: DataError) -> JSONResponse:
+        # A value the database refuses as such (a NUL character in text, a number out of its range):
+        # malformed input, and the transaction was rolled back. Its parameters are never echoed.
+        return JSONResponse(error_body("invalid_input", UNSTORABLE_VALUE), status_code=422)
 
     @app.exception_handler(XinyiError)
     async def _domain_error(_: Request, error: XinyiError) -> JSONResponse:
