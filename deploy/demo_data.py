@@ -32,11 +32,14 @@ def main() -> None:
     admin = bearer(user_token("platform-admin"))
     with httpx.Client(base_url=http_url("tenant"), timeout=30) as tenant:
         register_hierarchy(tenant, admin["Authorization"].removeprefix("Bearer "))
-        # An estate made by an earlier version of this script is kept as it is.
-        if tenant.get(f"/v1/estates/{DEMO_ESTATE['code']}", headers=admin).status_code != 200:
+        # An estate made by an earlier version of this script is kept as it is (resumed if suspended).
+        existing = tenant.get(f"/v1/estates/{DEMO_ESTATE['code']}", headers=admin)
+        if existing.status_code != 200:
             response = tenant.post("/v1/estates", json=DEMO_ESTATE, headers=admin)
             if response.status_code not in (200, 201):
                 sys.exit(f"onboarding the demo estate failed: {response.status_code} {response.text}")
+        elif existing.json().get("status") == "suspended":
+            tenant.post(f"/v1/estates/{DEMO_ESTATE['code']}/resume", headers=admin).raise_for_status()
         for username in ESTATE_MEMBERS:
             added = tenant.post(
                 f"/v1/estates/{DEMO_ESTATE['code']}/members", json={"username": username}, headers=admin
@@ -64,12 +67,18 @@ def main() -> None:
                 headers=manager,
             ).raise_for_status()
     period = datetime.now(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m")
-    billing = httpx.post(
-        f"{http_url('ledger')}/v1/estates/{code}/billing-runs",
-        json={"period": period},
-        headers={**manager, "Idempotency-Key": f"demo-billing-{period}"},
-        timeout=120,
-    )
+    # The ledger learns of a resumption from the tenant's events: until then its books are read-only.
+    deadline = time.monotonic() + 60
+    while True:
+        billing = httpx.post(
+            f"{http_url('ledger')}/v1/estates/{code}/billing-runs",
+            json={"period": period},
+            headers={**manager, "Idempotency-Key": f"demo-billing-{period}"},
+            timeout=120,
+        )
+        if billing.status_code != 409 or "read-only" not in billing.text or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
     billing.raise_for_status()
     job = billing.json()
     deadline = time.monotonic() + 300
