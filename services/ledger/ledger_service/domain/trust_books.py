@@ -295,6 +295,13 @@ def _accrual(
     delta = sum(remuneration_basis_delta(posting, basis) for posting in postings)
     basis_after = basis_total_in_period_before + delta
     amount = share(basis_after, bps) - share(basis_total_in_period_before, bps)
+    return _remuneration_entry(period, bps, basis, amount, basis_after, {"basis_fen": str(delta)})
+
+
+def _remuneration_entry(
+    period: str, bps: int, basis: str, amount: int, basis_total_fen: int, extra: Mapping[str, str] | None = None
+) -> list[Transaction]:
+    """The accrual entry Dr 5000 / Cr 2100 of ``amount`` (none when it is 0)."""
     if amount == 0:
         return []
     return [
@@ -306,8 +313,8 @@ def _accrual(
             reference={
                 "basis": str(basis),
                 "share_bps": str(bps),
-                "basis_fen": str(delta),
-                "basis_period_total_fen": str(basis_after),
+                **(extra or {}),
+                "basis_period_total_fen": str(basis_total_fen),
             },
         )
     ]
@@ -326,18 +333,7 @@ def accrue_remuneration(
     bps, basis = _remuneration_terms(terms)
     _require_fen("remuneration basis of the period", basis_total_fen)
     _require_fen("remuneration accrued in the period", accrued_fen)
-    amount = share(basis_total_fen, bps) - accrued_fen
-    if amount == 0:
-        return []
-    return [
-        Transaction(
-            kind=Kind.REMUNERATION_ACCRUED,
-            period=period,
-            lines=(Line(REMUNERATION, amount), Line(REMUNERATION_PAYABLE, -amount)),
-            memo=f"Firm remuneration, {_percent(bps)} of fees {basis}",
-            reference={"basis": str(basis), "share_bps": str(bps), "basis_period_total_fen": str(basis_total_fen)},
-        )
-    ]
+    return _remuneration_entry(period, bps, basis, share(basis_total_fen, bps) - accrued_fen, basis_total_fen)
 
 
 def basis_of_totals(totals: Iterable[tuple[str, str, int]], basis: str) -> tuple[int, int]:
