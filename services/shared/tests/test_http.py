@@ -236,18 +236,7 @@ def test_an_unknown_route_and_a_wrong_method_are_json(api: TestClient) -> None:
 
 
 def test_a_wrong_method_names_every_method_of_the_path() -> None:
-    from fastapi import FastAPI
-
-    from xinyi_shared.auth import TokenVerifier
-    from xinyi_shared.http import create_app
-
-    app: FastAPI = create_app(
-        service="test",
-        title="test",
-        description="test",
-        verifier=TokenVerifier("http://issuer.test", "xinyi-api", jwks_url="http://unused.test/certs"),
-        readiness_checks={},
-    )
+    app = build_app()
 
     @app.get("/estates")
     def list_estates() -> list[str]:
@@ -263,24 +252,11 @@ def test_a_wrong_method_names_every_method_of_the_path() -> None:
 
 
 def test_a_value_the_database_refuses_is_a_422_that_echoes_nothing() -> None:
-    import psycopg
-    from fastapi import FastAPI
-    from sqlalchemy.exc import DataError
-
-    from xinyi_shared.auth import TokenVerifier
-    from xinyi_shared.http import create_app
-
-    app: FastAPI = create_app(
-        service="test",
-        title="test",
-        description="test",
-        verifier=TokenVerifier("http://issuer.test", "xinyi-api", jwks_url="http://unused.test/certs"),
-        readiness_checks={},
-    )
+    app = build_app()
 
     @app.put("/leaders")
     def set_leaders() -> dict[str, str]:
-        raise DataError("INSERT … VALUES (%(name)s)", {"name": "张三\x00"}, psycopg.DataError("NUL"))
+        raise sqlalchemy.exc.DataError("INSERT … VALUES (%(name)s)", {"name": "张三\x00"}, psycopg.DataError("NUL"))
 
     answer = TestClient(app).put("/leaders")
     assert answer.status_code == 422
