@@ -32,7 +32,7 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text
 
-from xinyi_cli import auth, client
+from xinyi_cli import auth, client, transparency
 from xinyi_cli.client import ApiClient, ApiError, ApiResponse, segment
 from xinyi_cli.upload import CONTENT_TYPES, MultipartFile, content_type_of
 
@@ -57,6 +57,9 @@ app.add_typer(estates_app, name="estates")
 app.add_typer(households_app, name="households")
 app.add_typer(ballots_app, name="ballots")
 app.add_typer(billing_app, name="billing")
+app.add_typer(transparency.witness_app, name="witness")
+app.command("verify")(transparency.verify)
+app.command("verify-consistency")(transparency.verify_consistency_command)
 
 
 @dataclass(frozen=True)
