@@ -30,11 +30,12 @@ venv: $(VENV_STAMP) ## Install the locked packages and the services into .venv (
 lock: ## Re-pin every third-party package with hashes (LOCK_ARGS=--upgrade for the newest versions)
 	deploy/lock.sh $(LOCK_ARGS)
 
-up: $(VENV_STAMP) infra-up migrate services-up demo ## Start PostgreSQL, Kafka, Keycloak and the four services, with a demo estate
+up: $(VENV_STAMP) infra-up migrate services-up demo ## Start PostgreSQL, Kafka, Keycloak, SeaweedFS and the four services, with a demo estate
 	@deploy/welcome.sh
 
 down: ## Stop everything `make up` started
 	deploy/services.sh down
+	deploy/seaweedfs.sh down
 	deploy/keycloak.sh down
 	deploy/kafka.sh down
 	deploy/postgres.sh down
@@ -43,14 +44,17 @@ status: ## Show what runs
 	-deploy/postgres.sh status
 	-deploy/kafka.sh status
 	-deploy/keycloak.sh status
+	-deploy/seaweedfs.sh status
 	-deploy/services.sh status
 
-infra-up: ## Start PostgreSQL, Kafka and Keycloak only
+infra-up: ## Start PostgreSQL, Kafka, Keycloak and SeaweedFS (S3) only
 	deploy/postgres.sh up
 	deploy/kafka.sh up
 	deploy/keycloak.sh up
+	deploy/seaweedfs.sh up
 
 infra-down:
+	deploy/seaweedfs.sh down
 	deploy/keycloak.sh down
 	deploy/kafka.sh down
 	deploy/postgres.sh down

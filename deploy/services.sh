@@ -37,7 +37,10 @@ service_env() {  # the settings each service reads (see xinyi_shared.settings)
     "XINYI_HTTP_WORKERS=$(http_workers "$svc")" \
     "XINYI_DB_PORT=$POSTGRES_PORT" "XINYI_KAFKA_BOOTSTRAP=127.0.0.1:$KAFKA_PORT" \
     "XINYI_KEYCLOAK_URL=http://127.0.0.1:$KEYCLOAK_PORT" \
-    "XINYI_TENANT_GRPC_TARGET=127.0.0.1:$TENANT_GRPC_PORT" "XINYI_LEDGER_GRPC_TARGET=127.0.0.1:$LEDGER_GRPC_PORT"
+    "XINYI_TENANT_GRPC_TARGET=127.0.0.1:$TENANT_GRPC_PORT" "XINYI_LEDGER_GRPC_TARGET=127.0.0.1:$LEDGER_GRPC_PORT" \
+    "XINYI_BLOB_BACKEND=${XINYI_BLOB_BACKEND:-filesystem}" \
+    "XINYI_S3_ENDPOINT=http://127.0.0.1:$SEAWEEDFS_S3_PORT" "XINYI_S3_BUCKET=xinyi-$svc" \
+    "XINYI_S3_ACCESS_KEY=xinyi-dev" "XINYI_S3_SECRET_KEY=xinyi-dev-secret"
 }
 
 ready() { curl -fsS --max-time 5 "http://127.0.0.1:$(http_port "$1")/health/ready" >/dev/null 2>&1; }

@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # deploy/with-platform.sh COMMAND [ARGS...]: runs COMMAND against the whole platform (PostgreSQL,
-# Kafka, Keycloak and the services, migrated), starting whatever is not running first and stopping
-# exactly that afterwards, whether COMMAND passes or not. `make test` and `make fuzz` run in it.
+# Kafka, Keycloak, SeaweedFS and the services, migrated), starting whatever is not running first and
+# stopping exactly that afterwards, whether COMMAND passes or not. `make test` and `make fuzz` run in it.
 source "$(dirname "$0")/lib.sh"
 (($#)) || { echo "usage: $0 COMMAND [ARGS...]" >&2; exit 2; }
+
+# Services this script starts keep uploads in SeaweedFS through the S3 store (`make up` keeps them
+# in a folder unless XINYI_BLOB_BACKEND says otherwise); the tests read the same variable.
+export XINYI_BLOB_BACKEND="${XINYI_BLOB_BACKEND:-s3}"
 
 started=()
 cleanup() {
@@ -15,7 +19,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-for component in postgres kafka keycloak; do
+for component in postgres kafka keycloak seaweedfs; do
   if ! "$DEPLOY_DIR/$component.sh" status >/dev/null 2>&1; then
     started+=("$component")
     "$DEPLOY_DIR/$component.sh" up
@@ -25,6 +29,7 @@ done
 if ! "$DEPLOY_DIR/services.sh" status >/dev/null 2>&1; then
   started+=(services)
   "$DEPLOY_DIR/services.sh" up
+  export XINYI_SERVICES_BLOB_BACKEND="$XINYI_BLOB_BACKEND"
 fi
 
 "$@"

@@ -13,7 +13,8 @@ from tests.harness import PORTS, REPO_DIR, SERVICES
 from xinyi_shared.settings import ServiceSettings
 
 COMPOSE = yaml.safe_load((REPO_DIR / "docker-compose.yml").read_text())
-COMPONENTS = {"postgres": "POSTGRES", "kafka": "KAFKA", "keycloak": "KEYCLOAK"}
+# Each infrastructure component and the prefix of its published port in ports.env (<PREFIX>_PORT).
+COMPONENTS = {"postgres": "POSTGRES", "kafka": "KAFKA", "keycloak": "KEYCLOAK", "seaweedfs": "SEAWEEDFS_S3"}
 
 
 def script_constant(script: str, name: str) -> str:
@@ -31,6 +32,7 @@ def test_compose_runs_the_same_components_as_the_native_start() -> None:
     assert images["kafka"] == f"apache/kafka:{script_constant('kafka.sh', 'KAFKA_VERSION')}"
     assert images["keycloak"] == f"quay.io/keycloak/keycloak:{script_constant('keycloak.sh', 'KC_VERSION')}"
     assert images["postgres"].startswith("postgres:")
+    assert images["seaweedfs"] == f"chrislusf/seaweedfs:{script_constant('seaweedfs.sh', 'SEAWEEDFS_RELEASE')}"
     assert set(SERVICES) <= COMPOSE["services"].keys()
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Literal
 from urllib.parse import quote
 
@@ -11,6 +13,14 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 # Development defaults, refused outside development so no deployment runs on them by accident.
 DEV_DB_PASSWORD = "xinyi-dev"
 DEV_CLIENT_SECRET_SUFFIX = "-service-secret"
+DEV_S3_SECRET_KEY = "xinyi-dev-secret"  # deploy/seaweedfs.sh's development identity
+
+
+def default_state_dir() -> Path:
+    """Where deploy/lib.sh keeps the platform's data: $XINYI_STATE, else $XINYI_CACHE/state."""
+    if state := os.environ.get("XINYI_STATE"):
+        return Path(state)
+    return Path(os.environ.get("XINYI_CACHE") or Path.home() / ".cache" / "xinyi") / "state"
 
 
 class ServiceSettings(BaseSettings):
@@ -61,6 +71,16 @@ class ServiceSettings(BaseSettings):
     # (a lost listener connection, a notification missed during a reconnect).
     outbox_poll_seconds: float = Field(default=0.2, gt=0)
 
+    # Uploaded files (vouchers, photos; xinyi_shared.blobs): a folder on this machine, or an S3 bucket.
+    blob_backend: Literal["filesystem", "s3"] = "filesystem"
+    blob_dir: str = ""  # empty: <state dir>/blobs/<service_name>, beside the other data of `make up`
+    blob_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1)
+    s3_endpoint: str = ""
+    s3_bucket: str = ""
+    s3_access_key: str = ""
+    s3_secret_key: SecretStr = SecretStr("")
+    s3_region: str = "us-east-1"
+
     @model_validator(mode="after")
     def _fill_defaults_and_refuse_unsafe(self) -> ServiceSettings:
         if not self.db_name:
@@ -75,7 +95,25 @@ class ServiceSettings(BaseSettings):
             secret = self.client_secret.get_secret_value()
             if not secret or secret.endswith(DEV_CLIENT_SECRET_SUFFIX):
                 raise ValueError("XINYI_CLIENT_SECRET must be set to a real secret in production")
+        if not self.blob_dir:
+            self.blob_dir = str(default_state_dir() / "blobs" / self.service_name)
+        if self.blob_backend == "s3":
+            self._refuse_incomplete_s3()
         return self
+
+    def _refuse_incomplete_s3(self) -> None:
+        given = {
+            "XINYI_S3_ENDPOINT": self.s3_endpoint,
+            "XINYI_S3_BUCKET": self.s3_bucket,
+            "XINYI_S3_ACCESS_KEY": self.s3_access_key,
+            "XINYI_S3_SECRET_KEY": self.s3_secret_key.get_secret_value(),
+            "XINYI_S3_REGION": self.s3_region,
+        }
+        missing = [name for name, value in given.items() if not value]
+        if missing:
+            raise ValueError(f"XINYI_BLOB_BACKEND=s3 needs {', '.join(missing)}")
+        if self.environment == "production" and self.s3_secret_key.get_secret_value() == DEV_S3_SECRET_KEY:
+            raise ValueError("XINYI_S3_SECRET_KEY must be set to a real secret in production")
 
     @property
     def realm_url(self) -> str:
