@@ -161,6 +161,12 @@ class KeycloakAdmin:
         self.client.post(f"/users/{user_id}/role-mappings/realm", json=[role_representation]).raise_for_status()
         return user_id
 
+    def grant_role(self, username: str, role: str) -> None:
+        """Give an existing account another realm role (e.g. a firm manager who is also a supervisor)."""
+        users = self.client.get("/users", params={"username": username, "exact": "true"}).raise_for_status().json()
+        role_representation = self.client.get(f"/roles/{role}").raise_for_status().json()
+        self.client.post(f"/users/{users[0]['id']}/role-mappings/realm", json=[role_representation]).raise_for_status()
+
     def delete_user(self, user_id: str) -> None:
         self.client.delete(f"/users/{user_id}")
 

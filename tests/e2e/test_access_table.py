@@ -9,6 +9,7 @@ not the caller's, ``public`` answers without a token."""
 
 from __future__ import annotations
 
+import base64
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -35,6 +36,8 @@ from tests.harness import (
 )
 from xinyi.ledger.v1 import ledger_pb2, ledger_pb2_grpc
 from xinyi.tenant.v1 import tenant_pb2, tenant_pb2_grpc
+from xinyi_shared.transparency.checkpoint import generate_witness_key
+from xinyi_shared.transparency.note import parse_signer_key
 
 pytestmark = pytest.mark.e2e
 
@@ -90,6 +93,66 @@ REQUESTS: dict[tuple[str, str, str], Callable[[dict[str, Any]], Request]] = {
     ),
     ("microfund", "GET", "/v1/estates/{code}/fund"): lambda ctx: (f"/v1/estates/{ctx['code']}/fund", None),
 }
+# The ledger's money-out rows: unknown drafts, vouchers, expenses and questions are fine, since only
+# the refusals (401/403) are asserted; a write by an allowed role is not made.
+_DRAFT = {
+    "year": int(PERIOD[:4]),
+    "plans": [{"name": "基础", "fee_income_fen": 100, "lines": [{"account": "5100", "name": "保洁", "amount_fen": 1}]}],
+}
+_EXPENSE = {"payee": "x", "amount_fen": 1, "account": "5100", "description": "x", "vouchers": ["0" * 64]}
+_MONEY_OUT: dict[tuple[str, str], Callable[[str], Request]] = {
+    ("GET", "/budget-drafts"): lambda base: (f"{base}/budget-drafts", None),
+    ("GET", "/budget-drafts/{draft_id}"): lambda base: (f"{base}/budget-drafts/{uuid.uuid4()}", None),
+    ("POST", "/budget-drafts"): lambda base: (f"{base}/budget-drafts", _DRAFT),
+    ("PUT", "/budget-drafts/{draft_id}"): lambda base: (f"{base}/budget-drafts/{uuid.uuid4()}", _DRAFT),
+    ("GET", "/budgets/{year}"): lambda base: (f"{base}/budgets/{PERIOD[:4]}", None),
+    ("GET", "/budgets/{year}/execution"): lambda base: (f"{base}/budgets/{PERIOD[:4]}/execution", None),
+    ("POST", "/vouchers"): lambda base: (f"{base}/vouchers", None),  # refused before the file is read
+    ("GET", "/vouchers/{sha256}"): lambda base: (f"{base}/vouchers/{'0' * 64}", None),
+    ("POST", "/expenses"): lambda base: (f"{base}/expenses", _EXPENSE),
+    ("GET", "/expenses"): lambda base: (f"{base}/expenses", None),
+    ("GET", "/expenses/{expense_id}"): lambda base: (f"{base}/expenses/{uuid.uuid4()}", None),
+    ("POST", "/expenses/{expense_id}/approve"): lambda base: (f"{base}/expenses/{uuid.uuid4()}/approve", None),
+    ("POST", "/expenses/{expense_id}/reject"): lambda base: (
+        f"{base}/expenses/{uuid.uuid4()}/reject",
+        {"reason": "x"},
+    ),
+    ("POST", "/expenses/{expense_id}/payment"): lambda base: (f"{base}/expenses/{uuid.uuid4()}/payment", None),
+    ("POST", "/expenses/{expense_id}/questions"): lambda base: (
+        f"{base}/expenses/{uuid.uuid4()}/questions",
+        {"question": "x"},
+    ),
+    ("POST", "/expenses/{expense_id}/questions/{question_id}/answer"): lambda base: (
+        f"{base}/expenses/{uuid.uuid4()}/questions/{uuid.uuid4()}/answer",
+        {"answer": "x"},
+    ),
+}
+# The estate's log: unknown sizes, entries and households are fine (a 404 is not a refusal); a write by
+# an allowed role is not made, so the witness key and the cosignature line need only be well formed.
+_COSIGNATURE = "— supervisor.acl/x " + base64.b64encode(bytes(76)).decode("ascii")
+_PUBLIC_BOOKS: dict[tuple[str, str], Callable[[str], Request]] = {
+    ("GET", "/log/key"): lambda base: (f"{base}/log/key", None),
+    ("GET", "/log/checkpoints"): lambda base: (f"{base}/log/checkpoints", None),
+    ("POST", "/log/checkpoints"): lambda base: (f"{base}/log/checkpoints", None),
+    ("GET", "/log/checkpoints/latest"): lambda base: (f"{base}/log/checkpoints/latest", None),
+    ("GET", "/log/checkpoints/{tree_size}"): lambda base: (f"{base}/log/checkpoints/{2**40}", None),
+    ("GET", "/log/consistency"): lambda base: (f"{base}/log/consistency?from=1&to={2**40}", None),
+    ("GET", "/log/entries/{transaction_id}/proof"): lambda base: (f"{base}/log/entries/{uuid.uuid4()}/proof", None),
+    ("PUT", "/log/witness"): lambda base: (
+        f"{base}/log/witness",
+        {"witness_key": parse_signer_key(generate_witness_key("supervisor.acl/x")).vkey},
+    ),
+    ("POST", "/log/checkpoints/{tree_size}/cosignatures"): lambda base: (
+        f"{base}/log/checkpoints/{2**40}/cosignatures",
+        {"signature": _COSIGNATURE},
+    ),
+    # Another household's opening: 'own' and 'hidden' are both 404 for it.
+    ("GET", "/households/{household_id}/opening"): lambda base: (f"{base}/households/{uuid.uuid4()}/opening", None),
+}
+for (_method, _suffix), _request in (_MONEY_OUT | _PUBLIC_BOOKS).items():
+    REQUESTS[("ledger", _method, f"/v1/estates/{{code}}{_suffix}")] = lambda ctx, request=_request: request(
+        f"/v1/estates/{ctx['code']}"
+    )
 for _service in ("tenant", "ledger", "ticketing", "microfund"):
     for _path in ("/health/live", "/health/ready"):
         REQUESTS[(_service, "GET", _path)] = lambda ctx, path=_path: (path, None)

@@ -6,16 +6,19 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from ledger_service.adapters.tenant_client import TenantClient
-from ledger_service.entrypoints import consumers, grpc_api, http_api, http_billing
+from ledger_service.entrypoints import consumers, grpc_api, http_api, http_billing, http_governance, http_log
 from ledger_service.service_layer.billing import BillingWorker
 from ledger_service.service_layer.remuneration import RemunerationAccruer
 from ledger_service.service_layer.unit_of_work import LedgerUnitOfWork
 from ledger_service.settings import LedgerSettings
 from xinyi_shared.auth import ServiceTokenProvider
+from xinyi_shared.blobs import blob_store_from_settings
 from xinyi_shared.consumer import IdempotentConsumer
 from xinyi_shared.kafka_topics import LEDGER_EVENTS
 from xinyi_shared.outbox import OutboxRelay
 from xinyi_shared.service import ServiceCore
+
+BODY_LIMITS = {"/v1/estates/{code}/vouchers": http_governance.VOUCHER_UPLOAD_LIMIT}
 
 
 def build_app(settings: LedgerSettings) -> FastAPI:
@@ -24,7 +27,7 @@ def build_app(settings: LedgerSettings) -> FastAPI:
     accruer: RemunerationAccruer
 
     def unit_of_work(estate_code: str) -> LedgerUnitOfWork:
-        return LedgerUnitOfWork(core.database, estate_code, accruer)
+        return LedgerUnitOfWork(core.database, estate_code, accruer, settings.log_authority)
 
     accruer = RemunerationAccruer(core.database, tenant, unit_of_work)
     biller = BillingWorker(
@@ -50,8 +53,12 @@ def build_app(settings: LedgerSettings) -> FastAPI:
         routers=[
             http_api.build_router(core.database, tenant, tenant),
             http_billing.build_billing_router(core.database, unit_of_work, biller.wake),
+            http_governance.build_governance_router(tenant),
+            http_log.build_log_router(tenant),
         ],
         on_shutdown=tenant.close,
+        body_limits=BODY_LIMITS,
     )
+    app.state.blob_store = blob_store_from_settings(settings)
     app.state.ledger_uow_factory = unit_of_work
     return app

@@ -22,3 +22,7 @@ class LedgerSettings(ServiceSettings):
     billing_lease_seconds: float = Field(default=20.0, ge=2.0, le=600.0)
     # How often an idle worker looks for jobs another process queued (its own wake it at once).
     billing_poll_seconds: float = Field(default=1.0, gt=0, le=60.0)
+
+    # Names this deployment in the origin of every estate's log (XINYI_LOG_AUTHORITY): checkpoints
+    # are signed as "<authority>/estates/<estate code>". A schema-less URL the deployment controls.
+    log_authority: str = Field(default="ledger.xinyi.localhost", pattern=r"^[a-z0-9.-]+(/[A-Za-z0-9._-]+)*$")

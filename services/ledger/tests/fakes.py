@@ -19,7 +19,13 @@ What the fakes keep of the real components (``adapters/*.py`` and the migrations
   sequence that — as in PostgreSQL — a rollback does not give back (a gap);
 * idempotency keys are claimed, answered and replayed as ``adapters/idempotency.py`` does (same
   request fingerprint; the answer is read back from its JSON, so tuples come back as lists);
-* every read and write is scoped to the unit of work's estate (row-level security).
+* every read and write is scoped to the unit of work's estate (row-level security);
+* the transparency log (``adapters/transparency_log.py``, migration 0009): one key per estate (the
+  first made stands), leaves, checkpoints, cosignatures and household secrets append-only (a second
+  row of one key is refused, except cosignatures: ``ON CONFLICT DO NOTHING``), entries rebuilt from
+  the journal's rows as the log records them (lines numbered 1, 2… as posted, households by their
+  commitments), witness keys retired by the next one registered. ``FakeBooks.alter_line`` and
+  ``FakeBooks.rewrite_leaf`` change rows behind the books' back, as a rogue administrator would.
 
 Units of work run one after the other: opening one while another is open on the same books is
 refused (the fake has no isolation between concurrent transactions).
@@ -31,7 +37,10 @@ faked; anything else fails loudly (the fakes hold no database session).
 
 from __future__ import annotations
 
+import copy
 import json
+import re
+import secrets
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -43,18 +52,37 @@ from typing import Any, Self, cast
 from google.protobuf.json_format import MessageToDict
 from google.protobuf.message import Message
 from sqlalchemy import Connection
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, NoResultFound
 
 from ledger_service.adapters.books import BooksRepository
+from ledger_service.adapters.governance import (
+    AdoptedBudget,
+    GovernanceRepository,
+    HistoryItem,
+    Question,
+    StoredDraft,
+    StoredExpense,
+    Voucher,
+)
 from ledger_service.adapters.idempotency import IdempotencyKeys, request_fingerprint
 from ledger_service.adapters.journal import JournalRepository
 from ledger_service.adapters.rules import RulesRepository, rules_of_json
 from ledger_service.adapters.tenant_client import BillableHousehold, PeriodRules, period_rules
 from ledger_service.adapters.tenant_mirror import TenantMirror
+from ledger_service.adapters.transparency_log import (
+    Leaf,
+    LogKey,
+    StoredCheckpoint,
+    StoredCosignature,
+    TransparencyLog,
+    WitnessKey,
+)
 from ledger_service.domain import trust_books as rules
 from ledger_service.domain.books import STANDARD_CHART, EstateTerms, TrustBooks, open_books
+from ledger_service.domain.budgets import BudgetDraft, BudgetLine, DraftStatus
+from ledger_service.domain.expenses import Escalation, ExpenseStatus, Proposal
 from ledger_service.domain.money import bill_amount
-from ledger_service.domain.postings import PREPAID, RECEIVABLE, Line, Transaction, check_period
+from ledger_service.domain.postings import EXPENSES_PAYABLE, PREPAID, RECEIVABLE, Line, Transaction, check_period
 from ledger_service.domain.trust_books import OpenBill
 from ledger_service.domain.views import (
     BillView,
@@ -69,8 +97,11 @@ from ledger_service.service_layer.unit_of_work import EVENT_SOURCE, AccrualQueue
 from xinyi.tenant.v1 import tenant_pb2
 from xinyi_shared.errors import Conflict, InvalidInput, NotFound
 from xinyi_shared.kafka_topics import LEDGER_EVENTS
+from xinyi_shared.transparency.entries import EntryLine as LogEntryLine
+from xinyi_shared.transparency.entries import LedgerEntry, household_commitment
 
 PAYMENT_METHODS = frozenset({"cash", "bank_transfer", "wechat_pay", "alipay"})  # payments_method_known
+LOG_AUTHORITY = "ledger.xinyi.test"  # the fake deployment's authority: its logs are <authority>/estates/<code>
 _NO_CONNECTION = cast(Connection, None)  # the fakes' repositories work on FakeBooks, not on a connection
 
 
@@ -168,6 +199,104 @@ class OutboxRow:
     message: Message
 
 
+@dataclass(frozen=True)
+class DraftRow:
+    """``budget_drafts`` with its ``budget_plans`` (the draft's plans, in their positions)."""
+
+    id: str
+    estate_code: str
+    draft: BudgetDraft
+    status: DraftStatus
+    ballot_id: str | None
+    adopted_plan: str | None
+    created_by: str
+    created_at: datetime
+    decided_at: datetime | None
+
+
+@dataclass(frozen=True)
+class AdoptedRow:
+    """``budgets``: the plan (a position in its draft) adopted for a year."""
+
+    estate_code: str
+    year: int
+    draft_id: str
+    plan_position: int
+    ballot_id: str
+    adopted_at: datetime
+
+
+@dataclass(frozen=True)
+class VoucherRow:
+    voucher: Voucher
+    uploaded_by: str
+    uploaded_at: datetime
+
+
+@dataclass(frozen=True)
+class ExpenseRow:
+    id: str
+    estate_code: str
+    number: int
+    status: ExpenseStatus
+    proposal: Proposal
+    vouchers: tuple[Voucher, ...]  # the jsonb column: the vouchers as they were when proposed
+    year: int
+    escalation: Escalation
+    proposed_by: str
+    proposed_by_name: str
+    proposed_at: datetime
+    first_approver: str | None = None
+    ballot_id: str | None = None
+    decided_at: datetime | None = None
+    reason: str | None = None
+    booking_transaction_id: str | None = None
+    payment_transaction_id: str | None = None
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    """``expense_history``: appended, never changed (a trigger refuses UPDATE and DELETE)."""
+
+    estate_code: str
+    expense_id: str
+    action: str
+    status: str
+    actor: str
+    actor_name: str
+    reason: str | None
+    at: datetime
+
+
+@dataclass(frozen=True)
+class QuestionRow:
+    id: str
+    estate_code: str
+    expense_id: str
+    question: str
+    asked_by: str
+    asked_at: datetime
+    answer: str | None = None
+    answered_by: str | None = None
+    answered_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class LeafRow:
+    """``log_leaves``: leaf ``leaf_index`` of an estate's log."""
+
+    transaction_id: str
+    leaf_hash: bytes
+
+
+@dataclass(frozen=True)
+class WitnessRow:
+    """``witness_keys``."""
+
+    key: WitnessKey
+    registered_by: str
+
+
 @dataclass
 class Tables:
     """The ledger's database. Keys hold the estate code first, as the real primary keys do."""
@@ -183,6 +312,18 @@ class Tables:
     payments: dict[str, PaymentRow] = field(default_factory=dict)
     idempotency_keys: dict[tuple[str, str], KeyRow] = field(default_factory=dict)
     outbox: list[OutboxRow] = field(default_factory=list)
+    budget_drafts: dict[str, DraftRow] = field(default_factory=dict)
+    budgets: dict[tuple[str, int], AdoptedRow] = field(default_factory=dict)
+    vouchers: dict[tuple[str, str], VoucherRow] = field(default_factory=dict)
+    expenses: dict[str, ExpenseRow] = field(default_factory=dict)
+    expense_history: list[HistoryRow] = field(default_factory=list)
+    expense_questions: dict[str, QuestionRow] = field(default_factory=dict)
+    log_keys: dict[str, LogKey] = field(default_factory=dict)
+    log_leaves: dict[tuple[str, int], LeafRow] = field(default_factory=dict)
+    checkpoints: dict[tuple[str, int], StoredCheckpoint] = field(default_factory=dict)
+    witness_keys: dict[tuple[str, str], WitnessRow] = field(default_factory=dict)  # in the order registered
+    cosignatures: dict[tuple[str, int, str], StoredCosignature] = field(default_factory=dict)  # as received
+    household_secrets: dict[tuple[str, str], bytes] = field(default_factory=dict)
 
     def copy(self) -> Tables:
         return Tables(
@@ -197,6 +338,18 @@ class Tables:
             payments=dict(self.payments),
             idempotency_keys=dict(self.idempotency_keys),
             outbox=list(self.outbox),
+            budget_drafts=dict(self.budget_drafts),
+            budgets=dict(self.budgets),
+            vouchers=dict(self.vouchers),
+            expenses=dict(self.expenses),
+            expense_history=list(self.expense_history),
+            expense_questions=dict(self.expense_questions),
+            log_keys=dict(self.log_keys),
+            log_leaves=dict(self.log_leaves),
+            checkpoints=dict(self.checkpoints),
+            witness_keys=dict(self.witness_keys),
+            cosignatures=dict(self.cosignatures),
+            household_secrets=dict(self.household_secrets),
         )
 
 
@@ -250,6 +403,7 @@ class FakeBooks:
         self.tables = Tables()
         self.accruals = FakeAccrualQueue()
         self.sequences: dict[str, int] = {}  # estate_seq_<estate>: not transactional
+        self.expense_numbers = 0  # the identity of expenses.number: not transactional, one for all estates
         self.active: FakeLedgerUnitOfWork | None = None
 
     # Set-up (outside any unit of work) ------------------------------------------------------------
@@ -310,6 +464,27 @@ class FakeBooks:
     def set_status(self, estate_code: str, status: str) -> None:
         tables = self._setting_up()
         tables.estates[estate_code] = replace(tables.estates[estate_code], status=status)
+
+    # A rogue administrator (the database's triggers disabled): rows changed behind the books' back -----
+
+    def alter_line(self, estate_code: str, transaction_id: str, line: int, amount_fen: int) -> None:
+        """Line ``line`` (1, 2… as posted) of a committed entry now says ``amount_fen``: nothing else
+        changes (not its other lines, not the period totals), so the entry may no longer balance."""
+        tables = self._setting_up()
+        row = tables.transactions[canonical(transaction_id)]
+        if row.estate_code != estate_code:
+            raise KeyError(f"no entry {transaction_id} in {estate_code}")
+        lines = list(row.transaction.lines)
+        lines[line - 1] = replace(lines[line - 1], amount_fen=amount_fen)
+        altered = copy.copy(row.transaction)
+        object.__setattr__(altered, "lines", tuple(lines))  # behind the frozen dataclass's checks
+        tables.transactions[row.id] = replace(row, transaction=altered)
+
+    def rewrite_leaf(self, estate_code: str, leaf_index: int, leaf_hash: bytes) -> None:
+        """Leaf ``leaf_index`` of the estate's log now holds ``leaf_hash`` (its transaction unchanged)."""
+        tables = self._setting_up()
+        row = tables.log_leaves[(estate_code, leaf_index)]
+        tables.log_leaves[(estate_code, leaf_index)] = replace(row, leaf_hash=leaf_hash)
 
     def uow(self, estate_code: str) -> FakeLedgerUnitOfWork:
         return FakeLedgerUnitOfWork(self, estate_code)
@@ -430,6 +605,27 @@ class FakeBooks:
             owed[h] = owed.get(h, 0) + due
         assert {h: fen for h, fen in receivable.items() if fen} == {h: fen for h, fen in owed.items() if fen}
         assert all(fen <= 0 for fen in prepaid.values()), prepaid
+        self._check_expenses()
+
+    def _check_expenses(self) -> None:
+        """An expense is booked (Dr its line / Cr 2300) exactly when approved or paid, and paid (Dr 2300 /
+        Cr 1000) exactly when paid; its history's last state is its state."""
+        tables = self.tables
+        for expense in tables.expenses.values():
+            fen, account = expense.proposal.amount_fen, expense.proposal.account
+            booked = expense.status in (ExpenseStatus.APPROVED, ExpenseStatus.PAID)
+            assert (expense.booking_transaction_id is not None) == booked, expense
+            assert (expense.payment_transaction_id is not None) == (expense.status is ExpenseStatus.PAID), expense
+            for transaction_id, lines in (
+                (expense.booking_transaction_id, {(account, fen), (EXPENSES_PAYABLE, -fen)}),
+                (expense.payment_transaction_id, {(EXPENSES_PAYABLE, fen), ("1000", -fen)}),
+            ):
+                if transaction_id is not None:
+                    row = tables.transactions[transaction_id]
+                    assert row.estate_code == expense.estate_code, expense
+                    assert {(line.account, line.amount_fen) for line in row.transaction.lines} == lines, expense
+            history = [h for h in tables.expense_history if h.expense_id == expense.id]
+            assert history and history[-1].status == expense.status.value, (expense, history)
 
 
 # The unit of work ---------------------------------------------------------------------------------
@@ -453,11 +649,19 @@ class FakeLedgerUnitOfWork(LedgerUnitOfWork):
     """A ``LedgerUnitOfWork`` on :class:`FakeBooks`.
 
     ``basis_moves`` lists the periods ``basis_moved`` was told of (committed or not); the
-    accrual queue (``books.accruals`` unless given) hears of them only after a commit."""
+    accrual queue (``books.accruals`` unless given) hears of them only after a commit.
+    ``log_authority`` names the fake deployment in each estate's log origin."""
 
-    def __init__(self, books: FakeBooks, estate_code: str, accruals: AccrualQueue | None = None) -> None:
+    def __init__(
+        self,
+        books: FakeBooks,
+        estate_code: str,
+        accruals: AccrualQueue | None = None,
+        log_authority: str = LOG_AUTHORITY,
+    ) -> None:
         # Not EstateUnitOfWork.__init__: it wants a Database. The same attributes, without one.
         self.estate_code = estate_code
+        self.log_authority = log_authority
         self.topic = LEDGER_EVENTS
         self.source = EVENT_SOURCE
         self._connection = None  # the base's: the fakes hold no database connection
@@ -510,6 +714,10 @@ class FakeLedgerUnitOfWork(LedgerUnitOfWork):
         self.rules = FakeRules(connection, self.estate_code)
         self.books = FakeBooksRepository(connection)
         self.mirror = FakeTenantMirror(connection)
+        self.fake_governance = FakeGovernance(connection, self.estate_code)
+        self.governance = self.fake_governance
+        self.fake_log = FakeTransparencyLog(connection, self.estate_code)
+        self.log = self.fake_log
 
     def commit(self) -> None:
         self._open()
@@ -864,6 +1072,522 @@ class FakeJournal(JournalRepository):
             key=lambda p: (p.received_on, p.id),
         )
         return [PaymentView(p.id, p.amount_fen, p.method, p.reference, p.received_on, p.transaction_id) for p in rows]
+
+
+class FakeGovernance(GovernanceRepository):
+    """Budgets, vouchers, expenses and questions as ``adapters/governance.py`` keeps them (and the
+    constraints of migration 0008): one estate's rows; ``adopt`` replaces the year's budget (a plan
+    the draft does not have: no row, as the INSERT … SELECT finds none); ``open_budget_lines`` opens
+    the lines' accounts in the estate's books (``FakeJournal.open_accounts`` sees them); expenses are
+    numbered from an identity shared by every estate that a rollback does not give back; the history
+    is only ever appended to. Timestamps are ``books.today`` at noon UTC (``now()``: the same all
+    through a transaction)."""
+
+    def __init__(self, connection: _Connection, estate_code: str) -> None:
+        self._fake_connection = connection
+        self.estate = estate_code
+
+    @property
+    def _t(self) -> Tables:
+        return self._fake_connection.tables
+
+    def _now(self) -> datetime:
+        return datetime.combine(self._fake_connection.books.today, time(12), tzinfo=UTC)
+
+    @staticmethod
+    def _key(value: str) -> str | None:
+        """``value`` as a uuid column keeps it, None when it is not one (the adapter's ValueError path)."""
+        try:
+            return str(uuid.UUID(value))
+        except (ValueError, TypeError, AttributeError):
+            return None
+
+    # Budgets -------------------------------------------------------------------------------------
+
+    def add_draft(self, draft: BudgetDraft, created_by: str) -> str:
+        draft_id = str(uuid.uuid4())
+        self._t.budget_drafts[draft_id] = DraftRow(
+            id=draft_id,
+            estate_code=self.estate,
+            draft=draft,
+            status=DraftStatus.DRAFT,
+            ballot_id=None,
+            adopted_plan=None,
+            created_by=created_by,
+            created_at=self._now(),
+            decided_at=None,
+        )
+        return draft_id
+
+    def _draft_row(self, draft_id: str) -> DraftRow | None:
+        key = self._key(draft_id)
+        row = self._t.budget_drafts.get(key) if key is not None else None
+        return row if row is not None and row.estate_code == self.estate else None
+
+    def _update_draft(self, draft_id: str, **changes: Any) -> None:
+        row = self._draft_row(draft_id)
+        if row is not None:  # an UPDATE: nothing when there is no row
+            self._t.budget_drafts[row.id] = replace(row, **changes)
+
+    def replace_draft(self, draft_id: str, draft: BudgetDraft) -> None:
+        row = self._draft_row(draft_id)
+        if row is None:  # the UPDATE finds nothing; the plans' INSERT breaks the foreign key
+            raise refused(f"foreign key: budget_plans of an unknown draft {draft_id}")
+        self._t.budget_drafts[row.id] = replace(row, draft=draft)
+
+    def _stored_draft(self, row: DraftRow) -> StoredDraft:
+        return StoredDraft(
+            id=row.id,
+            draft=row.draft,
+            status=row.status,
+            ballot_id=row.ballot_id,
+            adopted_plan=row.adopted_plan,
+            created_by=row.created_by,
+            created_at=row.created_at,
+            decided_at=row.decided_at,
+        )
+
+    def draft(self, draft_id: str, *, for_update: bool = False) -> StoredDraft | None:
+        row = self._draft_row(draft_id)
+        return self._stored_draft(row) if row is not None else None
+
+    def drafts(self) -> list[StoredDraft]:
+        mine = [row for row in reversed(self._t.budget_drafts.values()) if row.estate_code == self.estate]
+        # Newest first; among drafts of one transaction (the same now()), the last written first.
+        return [self._stored_draft(row) for row in sorted(mine, key=lambda row: row.created_at, reverse=True)][:100]
+
+    def mark_balloting(self, draft_id: str, ballot_id: str) -> None:
+        self._update_draft(draft_id, status=DraftStatus.BALLOTING, ballot_id=ballot_id)
+
+    def decide_draft(self, draft_id: str, status: DraftStatus, adopted_plan: str | None, ballot_id: str) -> None:
+        self._update_draft(
+            draft_id,
+            status=DraftStatus(status),  # budget_drafts_status
+            adopted_plan=adopted_plan,
+            ballot_id=ballot_id,
+            decided_at=self._now(),
+        )
+
+    def adopt(self, year: int, draft_id: str, plan_name: str, ballot_id: str) -> None:
+        row = self._draft_row(draft_id)
+        if row is None:
+            return  # the INSERT … SELECT finds no plan
+        position = next(
+            (i for i, plan in enumerate(row.draft.plans) if plan.name.lower() == plan_name.lower()),
+            None,
+        )
+        if position is None:
+            return
+        self._t.budgets[(self.estate, year)] = AdoptedRow(self.estate, year, row.id, position, ballot_id, self._now())
+
+    def budget(self, year: int) -> AdoptedBudget | None:
+        adopted = self._t.budgets.get((self.estate, year))
+        if adopted is None:
+            return None
+        row = self._t.budget_drafts[adopted.draft_id]
+        return AdoptedBudget(
+            year=adopted.year,
+            draft_id=adopted.draft_id,
+            plan=row.draft.plans[adopted.plan_position],
+            policy=row.draft.policy,
+            ballot_id=adopted.ballot_id,
+            adopted_at=adopted.adopted_at,
+        )
+
+    def open_budget_lines(self, lines: list[BudgetLine]) -> None:
+        row = self._t.estates.get(self.estate)
+        if row is None:
+            raise refused(f"foreign key: accounts of an estate without books ({self.estate})")
+        self._t.estates[self.estate] = replace(row, accounts=row.accounts | {line.account for line in lines})
+
+    # Vouchers ------------------------------------------------------------------------------------
+
+    def add_voucher(self, voucher: Voucher, uploaded_by: str) -> None:
+        if re.fullmatch(r"[0-9a-f]{64}", voucher.sha256) is None:
+            raise refused("vouchers_sha256_hex")
+        self._t.vouchers.setdefault((self.estate, voucher.sha256), VoucherRow(voucher, uploaded_by, self._now()))
+
+    def vouchers(self, hashes: list[str]) -> dict[str, Voucher]:
+        return {sha: row.voucher for sha in hashes if (row := self._t.vouchers.get((self.estate, sha))) is not None}
+
+    # Expenses ------------------------------------------------------------------------------------
+
+    def add_expense(
+        self,
+        proposal: Proposal,
+        vouchers: list[Voucher],
+        year: int,
+        escalation: Escalation,
+        proposed_by: str,
+        proposed_by_name: str,
+    ) -> str:
+        expense_id = str(uuid.uuid4())
+        books = self._fake_connection.books
+        books.expense_numbers += 1  # GENERATED ALWAYS AS IDENTITY: not transactional, shared by estates
+        self._t.expenses[expense_id] = ExpenseRow(
+            id=expense_id,
+            estate_code=self.estate,
+            number=books.expense_numbers,
+            status=ExpenseStatus.PROPOSED,
+            proposal=proposal,
+            vouchers=tuple(vouchers),
+            year=year,
+            escalation=Escalation(escalation),
+            proposed_by=proposed_by,
+            proposed_by_name=proposed_by_name,
+            proposed_at=self._now(),
+        )
+        self.record(expense_id, "proposed", ExpenseStatus.PROPOSED, proposed_by, proposed_by_name, None)
+        return expense_id
+
+    def _expense_row(self, expense_id: str) -> ExpenseRow | None:
+        key = self._key(expense_id)
+        row = self._t.expenses.get(key) if key is not None else None
+        return row if row is not None and row.estate_code == self.estate else None
+
+    @staticmethod
+    def _stored_expense(row: ExpenseRow) -> StoredExpense:
+        return StoredExpense(
+            id=row.id,
+            number=row.number,
+            status=row.status,
+            proposal=row.proposal,
+            year=row.year,
+            escalation=row.escalation,
+            proposed_by=row.proposed_by,
+            proposed_by_name=row.proposed_by_name,
+            proposed_at=row.proposed_at,
+            first_approver=row.first_approver,
+            ballot_id=row.ballot_id,
+            decided_at=row.decided_at,
+            reason=row.reason,
+            booking_transaction_id=row.booking_transaction_id,
+            payment_transaction_id=row.payment_transaction_id,
+        )
+
+    def expense(self, expense_id: str, *, for_update: bool = False) -> StoredExpense | None:
+        row = self._expense_row(expense_id)
+        return self._stored_expense(row) if row is not None else None
+
+    def _expense_rows(self) -> list[ExpenseRow]:
+        return [row for row in self._t.expenses.values() if row.estate_code == self.estate]
+
+    def expenses(self, status: str | None, limit: int, before: int | None) -> list[StoredExpense]:
+        rows = [
+            row
+            for row in self._expense_rows()
+            if (status is None or row.status.value == status) and (before is None or row.number < before)
+        ]
+        rows.sort(key=lambda row: row.number, reverse=True)
+        return [self._stored_expense(row) for row in rows[:limit]]
+
+    def expense_vouchers(self, expense_id: str) -> list[Voucher]:
+        row = self._expense_row(expense_id)
+        if row is None:  # scalar_one() of no row
+            raise NoResultFound("No row was found when one was required")
+        return list(row.vouchers)
+
+    def held_on_line(self, year: int, account: str) -> int:
+        holding = (ExpenseStatus.PROPOSED, ExpenseStatus.AWAITING_BALLOT, ExpenseStatus.AWAITING_SECOND_APPROVAL)
+        return sum(
+            row.proposal.amount_fen
+            for row in self._expense_rows()
+            if row.year == year and row.proposal.account == account and row.status in holding
+        )
+
+    def _period_of(self, transaction_id: str | None) -> str | None:
+        """The period of a transaction (any estate's: the JOIN is on the id), None when there is none."""
+        row = self._t.transactions.get(transaction_id) if transaction_id is not None else None
+        return row.transaction.period if row is not None else None
+
+    def committed_by_line(self, first_period: str, through_period: str) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for row in self._expense_rows():
+            booked = self._period_of(row.booking_transaction_id)  # JOIN: an expense not booked is not counted
+            if booked is None or not first_period <= booked <= through_period:
+                continue
+            paid = self._period_of(row.payment_transaction_id)  # LEFT JOIN
+            if paid is None or paid > through_period:
+                out[row.proposal.account] = out.get(row.proposal.account, 0) + row.proposal.amount_fen
+        return out
+
+    def open_line(self, account: str) -> None:
+        # Named as the standard line in the real table; the fake's chart keeps only the codes.
+        row = self._t.estates.get(self.estate)
+        if row is None:
+            raise refused(f"foreign key: an account of an estate without books ({self.estate})")
+        self._t.estates[self.estate] = replace(row, accounts=row.accounts | {account})
+
+    def update_expense(self, expense_id: str, **changes: Any) -> None:
+        allowed = {
+            "status",
+            "first_approver",
+            "ballot_id",
+            "decided_at",
+            "reason",
+            "booking_transaction_id",
+            "payment_transaction_id",
+        }
+        if not changes or not set(changes) <= allowed:
+            raise ValueError(f"unknown expense fields: {sorted(set(changes) - allowed)}")
+        values = dict(changes)
+        if "decided_at" in values:
+            values["decided_at"] = self._now()  # decided_at = now(), whatever was passed
+        if "status" in values:
+            try:
+                values["status"] = ExpenseStatus(values["status"])
+            except ValueError as error:
+                raise refused(f"expenses_status: {values['status']!r}") from error
+        for name in ("booking_transaction_id", "payment_transaction_id"):
+            if values.get(name) is not None:
+                values[name] = str(uuid.UUID(str(values[name])))
+        row = self._expense_row(expense_id)
+        if row is not None:  # an UPDATE: nothing when there is no row
+            self._t.expenses[row.id] = replace(row, **values)
+
+    def set_escalation(self, expense_id: str, escalation: str) -> None:
+        row = self._expense_row(expense_id)
+        if row is not None:
+            self._t.expenses[row.id] = replace(row, escalation=Escalation(escalation))
+
+    def record(
+        self, expense_id: str, action: str, status: ExpenseStatus, actor: str, actor_name: str, reason: str | None
+    ) -> None:
+        if self._expense_row(expense_id) is None:
+            raise refused(f"foreign key: history of an unknown expense {expense_id}")
+        self._t.expense_history.append(
+            HistoryRow(
+                self.estate, str(uuid.UUID(expense_id)), action, status.value, actor, actor_name, reason, self._now()
+            )
+        )
+
+    def history(self, expense_id: str) -> list[HistoryItem]:
+        wanted = str(uuid.UUID(expense_id))
+        return [
+            HistoryItem(row.action, row.status, row.actor_name, row.reason, row.at)
+            for row in self._t.expense_history
+            if row.estate_code == self.estate and row.expense_id == wanted
+        ]
+
+    # Questions -----------------------------------------------------------------------------------
+
+    def add_question(self, expense_id: str, question: str, asked_by: str) -> str:
+        expense = self._expense_row(expense_id)
+        if expense is None:
+            raise refused(f"foreign key: a question on an unknown expense {expense_id}")
+        question_id = str(uuid.uuid4())
+        self._t.expense_questions[question_id] = QuestionRow(
+            question_id, self.estate, expense.id, question, asked_by, self._now()
+        )
+        return question_id
+
+    def _question(self, row: QuestionRow) -> Question:
+        expense = self._t.expenses[row.expense_id]
+        return Question(
+            id=row.id,
+            expense_id=row.expense_id,
+            expense_number=expense.number,
+            question=row.question,
+            asked_at=row.asked_at,
+            answer=row.answer,
+            answered_at=row.answered_at,
+            asked_by=row.asked_by,
+        )
+
+    def question(self, question_id: str, *, for_update: bool = False) -> Question | None:
+        key = self._key(question_id)
+        row = self._t.expense_questions.get(key) if key is not None else None
+        return self._question(row) if row is not None and row.estate_code == self.estate else None
+
+    def questions(self, expense_id: str | None = None, *, open_only: bool = False) -> list[Question]:
+        wanted = canonical(expense_id) if expense_id is not None else None  # CAST(:expense AS uuid)
+        rows = [
+            row
+            for row in self._t.expense_questions.values()
+            if row.estate_code == self.estate
+            and wanted in (None, row.expense_id)
+            and not (open_only and row.answer is not None)
+        ]
+        return [self._question(row) for row in sorted(rows, key=lambda row: row.asked_at)][:500]
+
+    def answer(self, question_id: str, answer: str, answered_by: str) -> None:
+        key = self._key(question_id)
+        row = self._t.expense_questions.get(key) if key is not None else None
+        if row is not None and row.estate_code == self.estate:
+            self._t.expense_questions[row.id] = replace(
+                row, answer=answer, answered_by=answered_by, answered_at=self._now()
+            )
+
+
+class FakeTransparencyLog(TransparencyLog):
+    """An estate's tamper-evident log as ``adapters/transparency_log.py`` keeps it (migration 0009):
+    the key made once (the first stored stands), leaves append-only (a leaf index or a transaction
+    logged twice is refused, as the primary key and ``log_leaves_once_per_transaction`` do), entries
+    rebuilt from the journal's rows, households' secrets made on first use and never changed,
+    checkpoints once per size, witness keys retired by the next one, a cosignature once per key and
+    checkpoint. Timestamps are ``books.today`` at noon UTC, as in :class:`FakeGovernance`."""
+
+    def __init__(self, connection: _Connection, estate_code: str) -> None:
+        self._fake_connection = connection
+        self.estate = estate_code
+
+    @property
+    def _t(self) -> Tables:
+        return self._fake_connection.tables
+
+    def _now(self) -> datetime:
+        return datetime.combine(self._fake_connection.books.today, time(12), tzinfo=UTC)
+
+    def lock(self) -> None:
+        """One unit of work runs at a time here: nothing to wait for."""
+
+    # The log's key -------------------------------------------------------------------------------
+
+    def key(self) -> LogKey | None:
+        return self._t.log_keys.get(self.estate)
+
+    def add_key(self, key: LogKey) -> LogKey:
+        return self._t.log_keys.setdefault(self.estate, key)  # ON CONFLICT (estate_code) DO NOTHING
+
+    # Leaves --------------------------------------------------------------------------------------
+
+    def leaves(self) -> list[Leaf]:
+        return [
+            Leaf(index, row.transaction_id, row.leaf_hash)
+            for (estate, index), row in sorted(self._t.log_leaves.items())
+            if estate == self.estate
+        ]
+
+    def leaf_of(self, transaction_id: str) -> Leaf | None:
+        try:
+            wanted = str(uuid.UUID(transaction_id))
+        except ValueError:
+            return None
+        return next((leaf for leaf in self.leaves() if leaf.transaction_id == wanted), None)
+
+    def append(self, first_index: int, leaves: Sequence[tuple[str, bytes]]) -> None:
+        if not leaves:
+            return
+        rows = {
+            (self.estate, first_index + n): LeafRow(str(uuid.UUID(transaction_id)), bytes(leaf_hash))
+            for n, (transaction_id, leaf_hash) in enumerate(leaves)
+        }
+        logged = {row.transaction_id for (estate, _), row in self._t.log_leaves.items() if estate == self.estate}
+        for (_, index), row in rows.items():  # one INSERT: every row checked before any is kept
+            if index < 0 or len(row.leaf_hash) != 32:
+                raise refused("log_leaves_shape")
+            if (self.estate, index) in self._t.log_leaves:
+                raise refused(f"log_leaves_pkey: leaf {index} is logged already")
+            if row.transaction_id in logged:
+                raise refused(f"log_leaves_once_per_transaction: {row.transaction_id}")
+            logged.add(row.transaction_id)
+        self._t.log_leaves.update(rows)
+
+    def unlogged_transaction_ids(self, through_period: str) -> list[str]:
+        logged = {row.transaction_id for (estate, _), row in self._t.log_leaves.items() if estate == self.estate}
+        rows = [
+            row
+            for row in self._t.transactions.values()
+            if row.estate_code == self.estate and row.transaction.period <= through_period and row.id not in logged
+        ]
+        return [row.id for row in sorted(rows, key=lambda row: row.number)]
+
+    def entries(self, transaction_ids: Sequence[str]) -> dict[str, LedgerEntry]:
+        if not transaction_ids:
+            return {}
+        wanted = {str(uuid.UUID(t)) for t in transaction_ids}
+        heads = [row for row in self._t.transactions.values() if row.estate_code == self.estate and row.id in wanted]
+        households = {
+            canonical(line.household_id) for row in heads for line in row.transaction.lines if line.household_id
+        }
+        household_secrets = self.household_secrets(sorted(households))
+        return {
+            row.id: LedgerEntry(
+                estate=self.estate,
+                seq=row.number,
+                transaction_id=row.id,
+                period=row.transaction.period,
+                kind=str(row.transaction.kind),
+                posted_at=row.posted_at,
+                lines=tuple(
+                    LogEntryLine(
+                        line=number,
+                        account=line.account,
+                        amount_fen=line.amount_fen,
+                        household=household_commitment(household_secrets[canonical(line.household_id)], row.id, number)
+                        if line.household_id
+                        else None,
+                    )
+                    for number, line in enumerate(row.transaction.lines, start=1)
+                ),
+            )
+            for row in heads
+        }
+
+    def household_secrets(self, household_ids: Iterable[str]) -> dict[str, bytes]:
+        wanted = [str(uuid.UUID(h)) for h in household_ids]
+        kept = self._t.household_secrets
+        for household in wanted:  # ON CONFLICT DO NOTHING: a secret, once made, stays
+            kept.setdefault((self.estate, household), secrets.token_bytes(32))
+        return {household: kept[(self.estate, household)] for household in wanted}
+
+    # Checkpoints ---------------------------------------------------------------------------------
+
+    def add_checkpoint(self, tree_size: int, period: str, note: str, root_hash: bytes) -> None:
+        key = (self.estate, tree_size)
+        if key in self._t.checkpoints:
+            raise refused(f"checkpoints_pkey: a checkpoint of size {tree_size} exists")
+        self._t.checkpoints[key] = StoredCheckpoint(tree_size, period, note, bytes(root_hash), self._now())
+
+    def checkpoints(self) -> list[StoredCheckpoint]:
+        return [stored for (estate, _), stored in sorted(self._t.checkpoints.items()) if estate == self.estate]
+
+    def checkpoint(self, tree_size: int | None = None) -> StoredCheckpoint | None:
+        if tree_size is not None:
+            return self._t.checkpoints.get((self.estate, tree_size))
+        stored = self.checkpoints()
+        return stored[-1] if stored else None
+
+    def checkpoint_holding(self, leaf_index: int) -> StoredCheckpoint | None:
+        return next((stored for stored in self.checkpoints() if stored.tree_size > leaf_index), None)
+
+    # Witnesses -----------------------------------------------------------------------------------
+
+    def witness_keys(self, *, active_only: bool = False) -> list[WitnessKey]:
+        rows = [
+            row.key
+            for (estate, _), row in self._t.witness_keys.items()
+            if estate == self.estate and not (active_only and row.key.retired_at is not None)
+        ]
+        return sorted(rows, key=lambda key: key.registered_at)  # stable: registered in one transaction, as written
+
+    def register_witness(self, verifier_key: str, name: str, registered_by: str) -> None:
+        witnesses = self._t.witness_keys
+        for (estate, vkey), row in list(witnesses.items()):
+            if estate == self.estate and row.key.retired_at is None and vkey != verifier_key:
+                witnesses[(estate, vkey)] = replace(row, key=replace(row.key, retired_at=self._now()))
+        known = witnesses.get((self.estate, verifier_key))
+        if known is None:
+            witnesses[(self.estate, verifier_key)] = WitnessRow(
+                WitnessKey(verifier_key, name, self._now(), None), registered_by
+            )
+        else:  # ON CONFLICT DO UPDATE SET retired_at = NULL
+            witnesses[(self.estate, verifier_key)] = replace(known, key=replace(known.key, retired_at=None))
+
+    def cosignatures(self, tree_size: int | None = None) -> list[StoredCosignature]:
+        rows = [
+            stored
+            for (estate, size, _), stored in self._t.cosignatures.items()
+            if estate == self.estate and tree_size in (None, size)
+        ]
+        return sorted(rows, key=lambda stored: stored.tree_size)  # stable: as received within a size
+
+    def add_cosignature(self, tree_size: int, verifier_key: str, line: str, cosigned_at: datetime) -> bool:
+        key = (self.estate, tree_size, verifier_key)
+        if key in self._t.cosignatures:  # ON CONFLICT DO NOTHING
+            return False
+        self._t.cosignatures[key] = StoredCosignature(tree_size, verifier_key, line, cosigned_at)
+        return True
 
 
 class FakeIdempotencyKeys(IdempotencyKeys):

@@ -435,6 +435,16 @@ def test_close_accrues_the_rest_declares_the_donation_freezes_the_month_and_anno
     assert books.balance(ESTATE, "2100", "2026-03") == -1105 + 332  # the firm is owed 773
     (donation,) = (row for row in books.entries_of(ESTATE) if row.transaction.kind == Kind.DONATION_DECLARED)
     assert donation.transaction.period == "2026-03"
+    # The month's entries are logged, in their order, and the log signs a checkpoint of them.
+    logged = [leaf.transaction_id for leaf in books.tables.log_leaves.values()]
+    assert logged == [row.id for row in books.entries_of(ESTATE)]  # all of them March's
+    (checkpoint,) = books.tables.checkpoints.values()
+    (key,) = books.tables.log_keys.values()
+    assert (checkpoint.tree_size, checkpoint.period, key.origin) == (
+        len(logged),
+        "2026-03",
+        f"ledger.xinyi.test/estates/{ESTATE}",
+    )
     assert books.published(ESTATE) == [
         events_pb2.PeriodClosed(
             estate_code=ESTATE,
@@ -453,6 +463,13 @@ def test_close_accrues_the_rest_declares_the_donation_freezes_the_month_and_anno
             period="2026-03",
             amount_fen=332,
             transaction_id=donation.id,
+        ),
+        events_pb2.CheckpointPublished(
+            estate_code=ESTATE,
+            period="2026-03",
+            origin=key.origin,
+            tree_size=len(logged),
+            root_hash=checkpoint.root_hash,
         ),
     ]
     assert registry.calls == []  # the rules came from the ledger's mirror
@@ -479,8 +496,9 @@ def test_a_month_closes_only_after_the_earlier_ones(books: FakeBooks, registry: 
     view, _ = close(books, registry, "2026-04", "close-2026-04")  # a month nothing was posted in
     assert (view["remuneration_fen"], view["donation_fen"]) == (0, 0)
     assert books.period_statuses(ESTATE) == {"2026-03": "closed", "2026-04": "closed"}
-    # No donation, no DonationDeclared: two PeriodClosed only.
+    # No donation, no DonationDeclared; no entry, no checkpoint: two PeriodClosed only.
     assert [type(m).__name__ for m in books.published(ESTATE)] == ["PeriodClosed", "PeriodClosed"]
+    assert books.tables.checkpoints == {}
 
 
 @pytest.mark.parametrize(

@@ -74,6 +74,26 @@ def _require_int(what: str, value: object) -> None:
 
 
 @dataclass(frozen=True)
+class BudgetRow:
+    """One budget line against the books, in fen (see ``domain.budgets.LineExecution``)."""
+
+    account: str
+    name: str
+    adopted_fen: int
+    booked_in_period_fen: int
+    booked_year_to_date_fen: int
+    committed_fen: int
+    remaining_fen: int
+
+
+@dataclass(frozen=True)
+class OpenQuestion:
+    expense_number: int
+    question: str
+    asked_on: str  # YYYY-MM-DD
+
+
+@dataclass(frozen=True)
 class StatementView:
     """What the PDF shows; amounts in integer fen."""
 
@@ -92,6 +112,9 @@ class StatementView:
     closing_balance_fen: int
     surplus_year_to_date_fen: int
     closed: bool
+    budget_plan: str | None = None  # the adopted plan of the year, None when none is adopted
+    budget_rows: tuple[BudgetRow, ...] = ()
+    open_questions: tuple[OpenQuestion, ...] = ()
 
     def __post_init__(self) -> None:
         if not _PERIOD.fullmatch(self.period):
@@ -168,6 +191,15 @@ def render_statement_pdf(view: StatementView) -> bytes:
     if not view.closed:
         story += [_provisional_banner(styles, document.width), Spacer(1, 4 * mm)]
     story.append(_amounts_table(view, styles, document.width))
+    story += [Spacer(1, 6 * mm), _budget_heading(view, styles)]
+    if view.budget_rows:
+        story.append(_budget_table(view, styles, document.width))
+    if view.open_questions:
+        story += [
+            Spacer(1, 6 * mm),
+            _bilingual("待答复的质疑", "Questions awaiting the firm's answer", styles.section, beside=True),
+            _questions_table(view, styles, document.width),
+        ]
 
     def decorate(canvas: Canvas, doc: SimpleDocTemplate) -> None:
         _draw_page_furniture(canvas, doc, view, font)
@@ -189,6 +221,9 @@ class _Styles:
         self.amount = ParagraphStyle("amount", parent=self.label, alignment=TA_RIGHT)
         self.head = ParagraphStyle("head", parent=self.label, fontSize=9.5, leading=12, textColor=_MUTED)
         self.head_right = ParagraphStyle("head_right", parent=self.head, alignment=TA_RIGHT)
+        self.section = ParagraphStyle("section", parent=self.label, fontSize=12, leading=16, spaceAfter=3)
+        self.cell = ParagraphStyle("cell", parent=self.label, fontSize=9, leading=11)
+        self.cell_right = ParagraphStyle("cell_right", parent=self.cell, alignment=TA_RIGHT)
         self.banner = ParagraphStyle(
             "banner", fontName=font, fontSize=11, leading=15, alignment=TA_CENTER, textColor=_WARN, wordWrap="CJK"
         )
@@ -299,6 +334,83 @@ def _amounts_table(view: StatementView, styles: _Styles, width: float) -> Table:
     ]
     commands += [("BACKGROUND", (0, row), (-1, row), _SHADE) for row in section_rows + emphasised_rows]
     table.setStyle(TableStyle(commands))
+    return table
+
+
+def _budget_heading(view: StatementView, styles: _Styles) -> Paragraph:
+    year = view.period[:4]
+    if view.budget_plan is None:
+        return _bilingual(
+            f"预算执行：{year} 年尚无经业主表决通过的预算",
+            f"Budget vs actual: no budget adopted by the owners for {year}",
+            styles.section,
+        )
+    return _bilingual(
+        f"预算执行（{year} 年，业主表决通过的方案：{view.budget_plan}）",
+        f"Budget vs actual ({year}, plan adopted by ballot: {view.budget_plan})",
+        styles.section,
+    )
+
+
+def _budget_table(view: StatementView, styles: _Styles, width: float) -> Table:
+    heads = [
+        ("预算科目", "Budget line"),
+        ("年度预算", "Adopted"),
+        ("本月支出", "This month"),
+        ("本年累计", "Year to date"),
+        ("其中未付", "Of which unpaid"),
+        ("剩余", "Remaining"),
+    ]
+    rows: list[list[object]] = [
+        [_bilingual(zh, en, styles.head if i == 0 else styles.head_right) for i, (zh, en) in enumerate(heads)]
+    ]
+    for row in view.budget_rows:
+        rows.append(
+            [
+                Paragraph(escape(f"{row.account} {row.name}"), styles.cell),
+                *(
+                    Paragraph(format_cny(fen), styles.cell_right)
+                    for fen in (
+                        row.adopted_fen,
+                        row.booked_in_period_fen,
+                        row.booked_year_to_date_fen,
+                        row.committed_fen,
+                        row.remaining_fen,
+                    )
+                ),
+            ]
+        )
+    table = Table(rows, colWidths=[width * 0.28] + [width * 0.144] * 5, repeatRows=1)
+    table.setStyle(
+        TableStyle(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                ("LINEBELOW", (0, 0), (-1, 0), 0.8, _INK),
+                ("LINEBELOW", (0, 1), (-1, -1), 0.25, _RULE),
+            ]
+        )
+    )
+    return table
+
+
+def _questions_table(view: StatementView, styles: _Styles, width: float) -> Table:
+    rows: list[list[object]] = [
+        [
+            _bilingual("支出编号", "Expense", styles.head),
+            _bilingual("质疑", "Question", styles.head),
+            _bilingual("提出日期", "Asked on", styles.head),
+        ]
+    ]
+    for question in view.open_questions:
+        rows.append(
+            [
+                Paragraph(f"#{question.expense_number}", styles.cell),
+                Paragraph(escape(question.question), styles.cell),
+                Paragraph(escape(question.asked_on), styles.cell),
+            ]
+        )
+    table = Table(rows, colWidths=[width * 0.14, width * 0.66, width * 0.2], repeatRows=1)
+    table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LINEBELOW", (0, 0), (-1, 0), 0.8, _INK)]))
     return table
 
 

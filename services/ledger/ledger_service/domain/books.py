@@ -35,6 +35,7 @@ STANDARD_CHART: tuple[Account, ...] = (
     Account("2000", "Prepaid property fees", "预收物业费", AccountType.LIABILITY),
     Account("2100", "Firm remuneration payable", "应付物业酬金", AccountType.LIABILITY),
     Account("2200", "Donation payable to the community micro-fund", "应付社区微基金捐赠", AccountType.LIABILITY),
+    Account("2300", "Expenses payable (approved, unpaid)", "应付费用", AccountType.LIABILITY),
     Account("3000", "Surplus carried forward", "累计结余", AccountType.EQUITY),
     Account("4000", "Property fee income", "物业费收入", AccountType.INCOME),
     Account("4100", "Common income: parking", "公共收益：停车", AccountType.INCOME),

@@ -24,6 +24,7 @@ RECEIVABLE = "1100"
 PREPAID = "2000"
 REMUNERATION_PAYABLE = "2100"
 DONATION_PAYABLE = "2200"
+EXPENSES_PAYABLE = "2300"
 SURPLUS = "3000"
 FEE_INCOME = "4000"
 REMUNERATION = "5000"
@@ -31,8 +32,11 @@ REMUNERATION = "5000"
 HOUSEHOLD_ACCOUNTS = frozenset({RECEIVABLE, PREPAID})
 """Accounts whose lines carry a household (the household sub-ledgers); no other account does."""
 
-MANAGED_ACCOUNTS = frozenset({RECEIVABLE, PREPAID, REMUNERATION_PAYABLE, DONATION_PAYABLE, FEE_INCOME, REMUNERATION})
-"""Accounts only the ledger's own rules post to: fees, household sub-ledgers, remuneration, donation."""
+MANAGED_ACCOUNTS = frozenset(
+    {RECEIVABLE, PREPAID, REMUNERATION_PAYABLE, DONATION_PAYABLE, EXPENSES_PAYABLE, FEE_INCOME, REMUNERATION}
+)
+"""Accounts only the ledger's own rules post to: fees, household sub-ledgers, remuneration, donation,
+approved expenses."""
 
 CHART_CODES = frozenset(account.code for account in STANDARD_CHART)
 

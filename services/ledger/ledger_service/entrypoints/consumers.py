@@ -2,15 +2,34 @@
 
 from __future__ import annotations
 
+from google.protobuf.message import Message
 from sqlalchemy.orm import Session
 
 from ledger_service.adapters.books import BooksRepository
+from ledger_service.adapters.governance import GovernanceRepository
+from ledger_service.adapters.journal import JournalRepository
 from ledger_service.adapters.tenant_mirror import TenantMirror
+from ledger_service.service_layer import governance
 from ledger_service.service_layer.books import EstateRegistry, open_trust_books
+from ledger_service.service_layer.unit_of_work import EVENT_SOURCE
 from xinyi.tenant.v1 import events_pb2 as tenant_events
 from xinyi_shared.consumer import EventHandler, Subscription
 from xinyi_shared.events import CloudEvent
-from xinyi_shared.kafka_topics import TENANT_EVENTS
+from xinyi_shared.kafka_topics import LEDGER_EVENTS, TENANT_EVENTS
+from xinyi_shared.outbox import publish
+
+
+class ConsumerWork:
+    """The consumer's estate session as the governance use cases take it (the consumer commits)."""
+
+    def __init__(self, session: Session, estate_code: str) -> None:
+        self.session = session
+        self.estate_code = estate_code
+        self.governance = GovernanceRepository(session, estate_code)
+        self.journal = JournalRepository(session, estate_code)
+
+    def publish(self, message: Message) -> None:
+        publish(self.session, LEDGER_EVENTS, EVENT_SOURCE, self.estate_code, message)
 
 
 def tenant_subscription(registry: EstateRegistry) -> Subscription:
@@ -38,6 +57,21 @@ def tenant_subscription(registry: EstateRegistry) -> Subscription:
         changed = event.parse(tenant_events.EstateRulesChanged)
         TenantMirror(session).record_rules(event.subject, changed.rules, event.id)
 
+    def on_ballot_opened(session: Session, event: CloudEvent) -> None:
+        opened = event.parse(tenant_events.BallotOpened)
+        governance.ballot_opened(ConsumerWork(session, event.subject), opened.ballot_id, opened.subject, opened.options)
+
+    def on_ballot_closed(session: Session, event: CloudEvent) -> None:
+        closed = event.parse(tenant_events.BallotClosed)
+        adopted = closed.adopted_option if closed.quorum_met else ""
+        governance.ballot_closed(
+            ConsumerWork(session, event.subject),
+            closed.ballot_id,
+            closed.subject,
+            adopted,
+            f"ballot:{closed.ballot_id}",
+        )
+
     return Subscription(
         name="ledger.tenant-events",
         topics=[TENANT_EVENTS],
@@ -49,5 +83,7 @@ def tenant_subscription(registry: EstateRegistry) -> Subscription:
             tenant_events.HouseholdsImported.DESCRIPTOR.full_name: on_households_imported,
             tenant_events.HouseholdChanged.DESCRIPTOR.full_name: on_household_changed,
             tenant_events.EstateRulesChanged.DESCRIPTOR.full_name: on_rules_changed,
+            tenant_events.BallotOpened.DESCRIPTOR.full_name: on_ballot_opened,
+            tenant_events.BallotClosed.DESCRIPTOR.full_name: on_ballot_closed,
         },
     )

@@ -43,6 +43,7 @@ AnyMember = Annotated[Principal, Depends(estate_member(*ESTATE_ROLES))]
 FirmMember = Annotated[Principal, Depends(estate_member(*FIRM))]
 FirmManager = Annotated[Principal, Depends(estate_member(Role.FIRM_MANAGER))]
 Overseer = Annotated[Principal, Depends(estate_member(*OVERSIGHT))]
+Supervisor = Annotated[Principal, Depends(estate_member(Role.SUPERVISOR))]
 
 
 def estate_unit_of_work(code: EstateCode, request: Request) -> LedgerUnitOfWork:

@@ -14,7 +14,7 @@ from uuid import UUID
 from fastapi import APIRouter, Path, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
-from ledger_service.adapters.statement_pdf import StatementView, render_statement_pdf
+from ledger_service.adapters.statement_pdf import BudgetRow, OpenQuestion, StatementView, render_statement_pdf
 from ledger_service.domain.books import TrustBooks
 from ledger_service.domain.postings import MAX_ENTRY_FEN
 from ledger_service.domain.views import EntryView, HouseholdAccount, PaymentRecorded, Posted
@@ -27,7 +27,8 @@ from ledger_service.entrypoints.deps import (
     IdempotencyKey,
     Overseer,
 )
-from ledger_service.service_layer import postings, views
+from ledger_service.entrypoints.http_governance import BudgetExecutionPublic
+from ledger_service.service_layer import governance, postings, views
 from ledger_service.service_layer.books import chart_of_accounts
 from ledger_service.service_layer.common import Registry
 from xinyi_shared.api import errors
@@ -144,6 +145,9 @@ class StatementPublic(BaseModel):
     donation_fen: int
     closing_balance_fen: int
     surplus_year_to_date_fen: int
+    budget: BudgetExecutionPublic = Field(
+        description="Budget vs actual per line for the month's year, and the questions awaiting the firm's answer"
+    )
 
 
 class BillPublic(BaseModel):
@@ -345,12 +349,14 @@ def build_router(database: Database, registry: Registry, membership: Any) -> API
         period: Period,
         principal: FirmManager,
         key: IdempotencyKey,
-        uow: EstateUnitOfWork,
+        request: Request,
         response: Response,
     ) -> dict[str, Any]:
-        result, replayed = postings.close_period(uow, registry, period, key, principal.username)
+        factory = request.app.state.ledger_uow_factory
+        result, replayed = postings.close_period(factory(code), registry, period, key, principal.username)
         _replayed(response, replayed)
-        return result
+        # Answered as GET /statements/{period} answers it: the kept statement and budget vs actual.
+        return {**result, "budget": BudgetExecutionPublic.of(governance.budget_execution(factory(code), period))}
 
     @router.get(
         "/statements/{period}",
@@ -359,8 +365,11 @@ def build_router(database: Database, registry: Registry, membership: Any) -> API
         responses=errors(404, 422),
         summary="The monthly statement (anyone of the estate); 404 outside the books' months",
     )
-    def statement(code: EstateCode, period: Period, principal: AnyMember, uow: EstateUnitOfWork) -> dict[str, Any]:
-        return views.get_statement(uow, period)
+    def statement(code: EstateCode, period: Period, principal: AnyMember, request: Request) -> dict[str, Any]:
+        factory = request.app.state.ledger_uow_factory
+        result = views.get_statement(factory(code), period)
+        execution = governance.budget_execution(factory(code), period)
+        return {**result, "budget": BudgetExecutionPublic.of(execution)}
 
     @router.get(
         "/statements/{period}/pdf",
@@ -372,6 +381,7 @@ def build_router(database: Database, registry: Registry, membership: Any) -> API
     def statement_pdf(code: EstateCode, period: Period, principal: AnyMember, request: Request) -> Response:
         factory = request.app.state.ledger_uow_factory
         s = views.get_statement(factory(code), period)
+        execution = governance.budget_execution(factory(code), period)
         names = {account.code: account.name_zh for account in chart_of_accounts(database, code).accounts}
         view = StatementView(
             estate_code=code,
@@ -391,6 +401,22 @@ def build_router(database: Database, registry: Registry, membership: Any) -> API
             closing_balance_fen=s["closing_balance_fen"],
             surplus_year_to_date_fen=s["surplus_year_to_date_fen"],
             closed=s["closed"],
+            budget_plan=execution.adopted.plan.name if execution.adopted else None,
+            budget_rows=tuple(
+                BudgetRow(
+                    account=line.account,
+                    name=names.get(line.account, line.name),
+                    adopted_fen=line.adopted_fen,
+                    booked_in_period_fen=line.booked_in_period_fen,
+                    booked_year_to_date_fen=line.booked_year_to_date_fen,
+                    committed_fen=line.committed_fen,
+                    remaining_fen=line.remaining_fen,
+                )
+                for line in execution.lines
+            ),
+            open_questions=tuple(
+                OpenQuestion(q.expense_number, q.question, f"{q.asked_at:%Y-%m-%d}") for q in execution.open_questions
+            ),
         )
         return Response(
             render_statement_pdf(view),

@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Protocol
 
+from ledger_service.adapters.journal import JournalRepository
 from ledger_service.adapters.tenant_client import BillableHousehold, PeriodRules, period_rules
 from ledger_service.domain.postings import MAX_ENTRY_FEN, check_period
 from ledger_service.domain.views import EstateContext
@@ -81,7 +82,12 @@ def readable_period(context: EstateContext, period: str) -> str:
     return period
 
 
-def posting_period(uow: LedgerUnitOfWork, context: EstateContext, wanted: str, households: Sequence[str] = ()) -> str:
+class HasJournal(Protocol):
+    @property
+    def journal(self) -> JournalRepository: ...
+
+
+def posting_period(uow: HasJournal, context: EstateContext, wanted: str, households: Sequence[str] = ()) -> str:
     """Where an entry dated in ``wanted`` is posted, held open until commit: that period while it
     is open, else (a late correction of a closed month) the current month."""
     current = context.current_period

@@ -30,6 +30,7 @@ from ledger_service.domain.postings import (
 )
 from ledger_service.domain.trust_books import HouseholdBalance, Kind, MonthlyStatement, Remuneration
 from ledger_service.domain.views import PaymentRecorded, Posted, month_of
+from ledger_service.service_layer import transparency
 from ledger_service.service_layer.common import (
     Registry,
     UnitOfWorkFactory,
@@ -364,6 +365,8 @@ def close_period(
                     transaction_id=posted[0].transaction_id,
                 )
             )
+        # The closed month's entries are logged and the log signed, or nothing closes.
+        transparency.publish_checkpoint(uow, period, uow.log_authority)
         uow.keys.answer(key, view)
         uow.commit()
     return view, False

@@ -7,16 +7,19 @@ from typing import Any, Protocol
 from sqlalchemy import Connection
 
 from ledger_service.adapters.books import BooksRepository
+from ledger_service.adapters.governance import GovernanceRepository
 from ledger_service.adapters.idempotency import IdempotencyKeys, request_fingerprint
 from ledger_service.adapters.journal import JournalRepository
 from ledger_service.adapters.rules import RulesRepository
 from ledger_service.adapters.tenant_mirror import TenantMirror
+from ledger_service.adapters.transparency_log import TransparencyLog
 from ledger_service.domain.views import EstateContext
 from xinyi_shared.db import Database
 from xinyi_shared.kafka_topics import LEDGER_EVENTS
 from xinyi_shared.unit_of_work import EstateUnitOfWork
 
 EVENT_SOURCE = "xinyi/ledger"
+DEFAULT_LOG_AUTHORITY = "ledger.xinyi.localhost"
 
 
 class AccrualQueue(Protocol):
@@ -29,10 +32,20 @@ class LedgerUnitOfWork(EstateUnitOfWork):
     rules: RulesRepository
     books: BooksRepository
     mirror: TenantMirror
+    governance: GovernanceRepository
+    log: TransparencyLog
 
-    def __init__(self, database: Database, estate_code: str, accruals: AccrualQueue | None = None) -> None:
+    def __init__(
+        self,
+        database: Database,
+        estate_code: str,
+        accruals: AccrualQueue | None = None,
+        log_authority: str = DEFAULT_LOG_AUTHORITY,
+    ) -> None:
         super().__init__(database, estate_code, topic=LEDGER_EVENTS, source=EVENT_SOURCE)
         self._accruals = accruals
+        # Names this deployment in each estate's log origin: <authority>/estates/<code>.
+        self.log_authority = log_authority
 
     def basis_moved(self, period: str) -> None:
         """Fees the firm's remuneration is based on moved in ``period``: accrue it soon after commit."""
@@ -47,6 +60,8 @@ class LedgerUnitOfWork(EstateUnitOfWork):
         self.rules = RulesRepository(session, self.estate_code)
         self.books = BooksRepository(session)
         self.mirror = TenantMirror(session)
+        self.governance = GovernanceRepository(session, self.estate_code)
+        self.log = TransparencyLog(session, self.estate_code)
 
     def open_write(
         self, key: str, body: dict[str, Any], household_id: str | None = None

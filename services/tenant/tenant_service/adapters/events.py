@@ -76,6 +76,7 @@ def ballot_opened(ballot: Ballot) -> events_pb2.BallotOpened:
         options=list(t.options),
         closes_at=t.closes_at.isoformat(),
         electorate_size=ballot.electorate_size,
+        subject=t.subject,
     )
 
 

@@ -58,20 +58,22 @@ class HouseholdChanged(_message.Message):
     def __init__(self, household: _Optional[_Union[_tenant_pb2.Household, _Mapping]] = ...) -> None: ...
 
 class BallotOpened(_message.Message):
-    __slots__ = ("estate_code", "ballot_id", "question", "options", "closes_at", "electorate_size")
+    __slots__ = ("estate_code", "ballot_id", "question", "options", "closes_at", "electorate_size", "subject")
     ESTATE_CODE_FIELD_NUMBER: _ClassVar[int]
     BALLOT_ID_FIELD_NUMBER: _ClassVar[int]
     QUESTION_FIELD_NUMBER: _ClassVar[int]
     OPTIONS_FIELD_NUMBER: _ClassVar[int]
     CLOSES_AT_FIELD_NUMBER: _ClassVar[int]
     ELECTORATE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    SUBJECT_FIELD_NUMBER: _ClassVar[int]
     estate_code: str
     ballot_id: str
     question: str
     options: _containers.RepeatedScalarFieldContainer[str]
     closes_at: str
     electorate_size: int
-    def __init__(self, estate_code: _Optional[str] = ..., ballot_id: _Optional[str] = ..., question: _Optional[str] = ..., options: _Optional[_Iterable[str]] = ..., closes_at: _Optional[str] = ..., electorate_size: _Optional[int] = ...) -> None: ...
+    subject: str
+    def __init__(self, estate_code: _Optional[str] = ..., ballot_id: _Optional[str] = ..., question: _Optional[str] = ..., options: _Optional[_Iterable[str]] = ..., closes_at: _Optional[str] = ..., electorate_size: _Optional[int] = ..., subject: _Optional[str] = ...) -> None: ...
 
 class BallotClosed(_message.Message):
     __slots__ = ("estate_code", "ballot_id", "tally", "electorate_size", "votes_cast", "quorum_met", "adopted_option", "subject")
