@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `make test`: unit tests first (no I/O), then the end-to-end tests against real PostgreSQL, Kafka,
-# Keycloak and the four services. Starts whatever is not already running, and stops exactly that
+# Keycloak, SeaweedFS (S3) and the four services. Starts whatever is not already running, and stops exactly that
 # (deploy/with-platform.sh).
 source "$(dirname "$0")/lib.sh"
 PYTHON="$REPO_DIR/.venv/bin/python"

@@ -14,6 +14,8 @@ Xinyi is up.
   PostgreSQL  127.0.0.1:$POSTGRES_PORT (databases tenant, ledger, ticketing, microfund, keycloak)
   Kafka       127.0.0.1:$KAFKA_PORT
   Keycloak    http://127.0.0.1:$KEYCLOAK_PORT/admin (admin / admin), realm "xinyi"
+  SeaweedFS   S3 at http://127.0.0.1:$SEAWEEDFS_S3_PORT (xinyi-dev / xinyi-dev-secret); the services keep
+              uploads in \$XINYI_STATE/blobs unless started with XINYI_BLOB_BACKEND=s3
 
 Demo estate: jinhe-lvzhou (金河绿洲). Accounts, all with password xinyi-dev-password:
   platform-admin, firm-manager, firm-staff, supervisor, resident, grid-leader,
@@ -29,6 +31,7 @@ Try it:
     http://127.0.0.1:$LEDGER_HTTP_PORT/v1/estates/jinhe-lvzhou/statements/\$(date +%Y-%m)/pdf
 
 The platform team's command: .venv/bin/xinyi login --username platform-admin; .venv/bin/xinyi estates list
+The books' proofs, offline: .venv/bin/xinyi verify proof.json --log-key "<GET …/log/key>" (docs/transparency.md)
 
 Logs and data: $XINYI_STATE        Stop everything: make down
 TXT
