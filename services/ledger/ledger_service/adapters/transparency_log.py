@@ -83,6 +83,12 @@ class TransparencyLog:
 
     # Leaves --------------------------------------------------------------------------------------
 
+    def lock(self) -> None:
+        """Hold the estate's log until commit: one checkpoint at a time appends and signs."""
+        self.session.execute(
+            sql("SELECT 1 FROM log_keys WHERE estate_code = :estate FOR UPDATE"), {"estate": self.estate}
+        )
+
     def leaves(self) -> list[Leaf]:
         rows = self.session.execute(
             sql(
