@@ -5,10 +5,6 @@
 source "$(dirname "$0")/lib.sh"
 (($#)) || { echo "usage: $0 COMMAND [ARGS...]" >&2; exit 2; }
 
-# Services this script starts keep uploads in SeaweedFS through the S3 store (`make up` keeps them
-# in a folder unless XINYI_BLOB_BACKEND says otherwise); the tests read the same variable.
-export XINYI_BLOB_BACKEND="${XINYI_BLOB_BACKEND:-s3}"
-
 started=()
 cleanup() {
   local status=$?
@@ -28,8 +24,10 @@ done
 "$DEPLOY_DIR/services.sh" migrate
 if ! "$DEPLOY_DIR/services.sh" status >/dev/null 2>&1; then
   started+=(services)
-  "$DEPLOY_DIR/services.sh" up
-  export XINYI_SERVICES_BLOB_BACKEND="$XINYI_BLOB_BACKEND"
+  # Services this script starts keep uploads in SeaweedFS through the S3 store (`make up` keeps them
+  # in a folder unless XINYI_BLOB_BACKEND says otherwise); the tests learn which.
+  export XINYI_SERVICES_BLOB_BACKEND="${XINYI_BLOB_BACKEND:-s3}"
+  XINYI_BLOB_BACKEND="$XINYI_SERVICES_BLOB_BACKEND" "$DEPLOY_DIR/services.sh" up
 fi
 
 "$@"

@@ -52,7 +52,7 @@ def test_an_estate_onboarded_while_kafka_is_down_gets_its_books_exactly_once(mak
         kafka("up")
 
     wait_for_books(estate.code, estate.manager_token, timeout=180)
-    assert books_rows(estate.code) == (1, 12)
+    assert books_rows(estate.code) == (1, 13)
 
     # Redeliver the very same event, as a relay crash between Kafka's ack and the row update would.
     duplicates_before = duplicates_seen_by_ledger()
@@ -65,4 +65,4 @@ def test_an_estate_onboarded_while_kafka_is_down_gets_its_books_exactly_once(mak
         timeout=60,
         what="the ledger to receive the redelivered event",
     )
-    assert books_rows(estate.code) == (1, 12), "the redelivered event opened nothing twice"
+    assert books_rows(estate.code) == (1, 13), "the redelivered event opened nothing twice"

@@ -18,7 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.harness import bearer, claim_member, connect, http_url, run_billing
+from tests.harness import bearer, claim_member, connect, http_url, run_billing, settled_balances
 from xinyi_shared.transparency.checkpoint import Checkpoint, checkpoint_of, sign_checkpoint
 from xinyi_shared.transparency.entries import canonical_json, decode_opening, entry_from_json, lines_of_household
 from xinyi_shared.transparency.note import parse_signer_key
@@ -71,6 +71,7 @@ def published(books, tenant_api, make_member):
         headers={"Idempotency-Key": f"pay-{uuid.uuid4()}"},
     )
     assert paid.status_code == 201, paid.text
+    settled_balances(ledger)  # the payment's remuneration accrual has posted: the books are still
     return code, ledger, households, supervisor, resident, paid.json()["transaction_id"]
 
 
@@ -182,6 +183,7 @@ def test_the_supervisor_cosigns_and_tampering_is_named(published, tmp_path) -> N
         headers={"Idempotency-Key": f"inc-{uuid.uuid4()}"},
     )
     assert income.status_code == 201, income.text
+    settled_balances(ledger)
     second = as_supervisor.post("/log/checkpoints").json()
     assert second["tree_size"] > first.json()["tree_size"]
     again = xinyi(tmp_path, supervisor, "witness", "cosign", "--estate", code)

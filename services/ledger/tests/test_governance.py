@@ -579,16 +579,30 @@ def test_an_expense_the_households_do_not_approve_is_rejected(
     assert (event.expense_id, event.by_ballot) == (expense.id, True)
 
 
-def test_a_ballot_on_an_expense_not_waiting_for_one_changes_nothing(
+def test_the_households_ballot_decides_an_expense_the_supervisor_has_not_yet(
     books: FakeBooks, registry: FakeRegistry, store: BlobStore
 ) -> None:
     adopt_budget(books, registry)
-    expense = propose(books, store, 80_000)  # the supervisor has not agreed yet
-    open_ballot(books, ESTATE, f"expense:{expense.id}", "ballot-early", ["同意"])
+    expense = propose(books, store, 80_000)  # over its line: the households decide it
+    open_ballot(books, ESTATE, f"expense:{expense.id}", "ballot-early", ["同意", "不同意"])
     close_ballot(books, ESTATE, f"expense:{expense.id}", "ballot-early", "同意")
-    unchanged = governance.get_expense(books.uow(ESTATE), expense.id).expense
-    assert (unchanged.status, unchanged.ballot_id) == (ExpenseStatus.PROPOSED, None)
-    close_ballot(books, ESTATE, "expense:not-a-uuid", "ballot-x", "同意")
+    decided = governance.get_expense(books.uow(ESTATE), expense.id).expense
+    assert (decided.status, decided.ballot_id) == (ExpenseStatus.APPROVED, "ballot-early")
+    assert lines_of(books, decided.booking_transaction_id) == [("5100", 80_000), ("2300", -80_000)]
+    with pytest.raises(Conflict):
+        governance.approve_expense(books.uow(ESTATE), expense.id, SUPERVISOR)
+
+    refused = propose(books, store, 90_000)
+    close_ballot(books, ESTATE, f"expense:{refused.id}", "ballot-no", "不同意")
+    assert governance.get_expense(books.uow(ESTATE), refused.id).expense.status is ExpenseStatus.REJECTED
+    close_ballot(books, ESTATE, "expense:not-a-uuid", "ballot-x", "同意")  # names no expense: nothing
+
+
+def test_a_budget_is_drafted_for_this_year_or_a_coming_one(books: FakeBooks, registry: FakeRegistry) -> None:
+    with pytest.raises(InvalidInput, match="this year"):
+        governance.draft_budget(books.uow(ESTATE), registry, budget_draft(year=2025), MANAGER)
+    stored, _ = governance.draft_budget(books.uow(ESTATE), registry, budget_draft(year=2027), MANAGER)
+    assert stored.draft.year == 2027
 
 
 def test_a_rejection_needs_a_reason_and_is_final(books: FakeBooks, store: BlobStore) -> None:

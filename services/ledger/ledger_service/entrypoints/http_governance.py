@@ -283,7 +283,9 @@ class ExpensePublic(BaseModel):
     description: str
     year: int
     needs: str = Field(description="What it needs beyond the supervisor: none, ballot, second_supervisor")
-    ballot_subject: str | None = Field(description="The subject of the ballot it waits for, if any")
+    ballot_subject: str | None = Field(
+        description="The subject of the households' ballot that decides it, when it needs one and is undecided"
+    )
     ballot_id: str | None
     proposed_by: str
     proposed_at: datetime
@@ -304,7 +306,10 @@ class ExpensePublic(BaseModel):
             description=expense.proposal.description,
             year=expense.year,
             needs=expense.escalation.value,
-            ballot_subject=f"expense:{expense.id}" if expense.status.value == "awaiting_ballot" else None,
+            ballot_subject=f"expense:{expense.id}"
+            if expense.status.value == "awaiting_ballot"
+            or (expense.status.value == "proposed" and expense.escalation.value == "ballot")
+            else None,
             ballot_id=expense.ballot_id,
             proposed_by=expense.proposed_by_name,
             proposed_at=expense.proposed_at,

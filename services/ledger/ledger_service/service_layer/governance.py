@@ -39,6 +39,9 @@ from xinyi.ledger.v1 import events_pb2
 from xinyi_shared.blobs import BlobStore, MediaType
 from xinyi_shared.errors import Conflict, InvalidInput, NotFound
 
+# The households' ballot on an expense decides it while no supervisor has yet (a ballot opened as
+# soon as it was proposed), or once the supervisor has agreed and it waits for them.
+BALLOT_DECIDES = frozenset({ExpenseStatus.PROPOSED, ExpenseStatus.AWAITING_BALLOT})
 VOUCHER_TYPES = frozenset({MediaType.PDF, MediaType.PNG, MediaType.JPEG, MediaType.WEBP})
 
 
@@ -71,6 +74,7 @@ def draft_budget(
             if first is not None:
                 return _draft(uow.governance, str(first["draft_id"])), True
         context = writable(uow.journal.context(), uow.estate_code)
+        _check_year(context, draft)
         _check_within_income(uow, registry, context, draft)
         draft_id = uow.governance.add_draft(draft, actor.subject)
         if key is not None:
@@ -87,12 +91,18 @@ def replace_draft(
         context = writable(uow.journal.context(), uow.estate_code)
         stored = _draft(uow.governance, draft_id, for_update=True)
         budgets.require_editable(stored.status)
+        _check_year(context, draft)
         _check_within_income(uow, registry, context, draft)
         uow.governance.replace_draft(draft_id, draft)
         updated = uow.governance.draft(draft_id)
         uow.commit()
     assert updated is not None
     return updated
+
+
+def _check_year(context: EstateContext, draft: BudgetDraft) -> None:
+    if draft.year < context.today.year:
+        raise InvalidInput(f"a budget is drafted for this year ({context.today.year}) or a coming one")
 
 
 def _check_within_income(uow: LedgerUnitOfWork, registry: Registry, context: EstateContext, draft: BudgetDraft) -> None:
@@ -139,7 +149,7 @@ def ballot_opened(work: GovernanceWork, ballot_id: str, subject: str, options: S
     expense_id = expenses.expense_of_subject(subject)
     if expense_id is not None:
         expense = work.governance.expense(expense_id, for_update=True)
-        if expense is not None and expense.status is ExpenseStatus.AWAITING_BALLOT and expense.ballot_id is None:
+        if expense is not None and expense.status in BALLOT_DECIDES and expense.ballot_id is None:
             work.governance.update_expense(expense_id, ballot_id=ballot_id)
 
 
@@ -365,8 +375,8 @@ def _decide_expense_by_ballot(
     work: GovernanceWork, expense_id: str, ballot_id: str, adopted_option: str, actor: str
 ) -> None:
     expense = work.governance.expense(expense_id, for_update=True)
-    if expense is None or expense.status is not ExpenseStatus.AWAITING_BALLOT:
-        return  # decided already (a second delivery), or never put to the owners
+    if expense is None or expense.status not in BALLOT_DECIDES:
+        return  # decided already (a second delivery, or by the supervisor before the ballot closed)
     if expense.ballot_id is not None and expense.ballot_id != ballot_id:
         return
     context = work.journal.context()
