@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Header, Request, Response
 
 from ledger_service.service_layer.common import IDEMPOTENCY_KEY
 from ledger_service.service_layer.unit_of_work import LedgerUnitOfWork
@@ -52,3 +52,9 @@ def estate_unit_of_work(code: EstateCode, request: Request) -> LedgerUnitOfWork:
 
 
 EstateUnitOfWork = Annotated[LedgerUnitOfWork, Depends(estate_unit_of_work)]
+
+
+def mark_replayed(response: Response, replayed: bool) -> None:
+    """Tell a retry that it got the first answer (a write repeated under its idempotency key)."""
+    if replayed:
+        response.headers["Idempotent-Replayed"] = "true"

@@ -26,6 +26,7 @@ from ledger_service.entrypoints.deps import (
     FirmMember,
     IdempotencyKey,
     Overseer,
+    mark_replayed,
 )
 from ledger_service.entrypoints.http_governance import BudgetExecutionPublic
 from ledger_service.service_layer import governance, postings, views
@@ -246,11 +247,6 @@ class EntryPublic(BaseModel):
         )
 
 
-def _replayed(response: Response, replayed: bool) -> None:
-    if replayed:
-        response.headers["Idempotent-Replayed"] = "true"
-
-
 def build_router(database: Database, registry: Registry, membership: Any) -> APIRouter:
     router = APIRouter(prefix="/v1/estates/{code}")
 
@@ -291,7 +287,7 @@ def build_router(database: Database, registry: Registry, membership: Any) -> API
             body.received_on,
             principal.username,
         )
-        _replayed(response, replayed)
+        mark_replayed(response, replayed)
         return PaymentPublic.of(result)
 
     @router.post(
@@ -313,7 +309,7 @@ def build_router(database: Database, registry: Registry, membership: Any) -> API
         result, replayed = postings.record_common_income(
             uow, key, body.kind, body.amount_fen, body.description, body.received_on, principal.username
         )
-        _replayed(response, replayed)
+        mark_replayed(response, replayed)
         return PostedPublic.of(result)
 
     @router.post(
@@ -334,7 +330,7 @@ def build_router(database: Database, registry: Registry, membership: Any) -> API
         response: Response,
     ) -> PostedPublic:
         result, replayed = postings.reverse(uow, key, transaction_id, body.reason, principal.username)
-        _replayed(response, replayed)
+        mark_replayed(response, replayed)
         return PostedPublic.of(result)
 
     @router.post(
@@ -354,7 +350,7 @@ def build_router(database: Database, registry: Registry, membership: Any) -> API
     ) -> dict[str, Any]:
         factory = request.app.state.ledger_uow_factory
         result, replayed = postings.close_period(factory(code), registry, period, key, principal.username)
-        _replayed(response, replayed)
+        mark_replayed(response, replayed)
         # Answered as GET /statements/{period} answers it: the kept statement and budget vs actual.
         return {**result, "budget": BudgetExecutionPublic.of(governance.budget_execution(factory(code), period))}
 

@@ -4,7 +4,7 @@ approval, residents' questions, and budget vs actual (thin: parse, authorise, ca
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, File, Header, Path, Query, Request, Response, UploadFile
@@ -24,7 +24,14 @@ from ledger_service.domain.budgets import (
 )
 from ledger_service.domain.expenses import MAX_VOUCHERS, Proposal
 from ledger_service.domain.postings import MAX_ENTRY_FEN
-from ledger_service.entrypoints.deps import AnyMember, EstateUnitOfWork, FirmManager, FirmMember, Supervisor
+from ledger_service.entrypoints.deps import (
+    AnyMember,
+    EstateUnitOfWork,
+    FirmManager,
+    FirmMember,
+    Supervisor,
+    mark_replayed,
+)
 from ledger_service.service_layer import governance
 from ledger_service.service_layer.common import IDEMPOTENCY_KEY, Registry
 from ledger_service.service_layer.governance import Actor, BudgetExecution
@@ -392,8 +399,7 @@ def build_governance_router(registry: Registry) -> APIRouter:
         response: Response,
     ) -> BudgetDraftPublic:
         stored, replayed = governance.draft_budget(uow, registry, body.draft(), actor(principal), key)
-        if replayed:
-            response.headers["Idempotent-Replayed"] = "true"
+        mark_replayed(response, replayed)
         return BudgetDraftPublic.of(stored)
 
     @router.get(
@@ -521,8 +527,7 @@ def build_governance_router(registry: Registry) -> APIRouter:
     ) -> ExpensePublic:
         proposal = Proposal(body.payee, body.amount_fen, body.account, body.description, tuple(body.vouchers))
         stored, replayed = governance.propose_expense(uow, proposal, actor(principal), key)
-        if replayed:
-            response.headers["Idempotent-Replayed"] = "true"
+        mark_replayed(response, replayed)
         return ExpensePublic.of(stored)
 
     @router.get(
@@ -628,7 +633,3 @@ def build_governance_router(registry: Registry) -> APIRouter:
         )
 
     return router
-
-
-def execution_public(execution: BudgetExecution) -> dict[str, Any]:
-    return BudgetExecutionPublic.of(execution).model_dump()
