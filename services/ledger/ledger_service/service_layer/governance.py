@@ -522,15 +522,18 @@ def execution_in(uow: LedgerUnitOfWork, period: str) -> BudgetExecution:
     """Budget vs actual of the month's year through the month, inside an open unit of work."""
     year = int(period[:4])
     budget = uow.governance.budget(year)
-    booked_in_period = _booked_in_year(uow.journal, year, through=period)
+    # One read of the year's totals through the month gives both the month and the year to date.
     in_period: dict[str, int] = {}
-    for total in uow.journal.totals(period, period):
+    year_to_date: dict[str, int] = {}
+    for total in uow.journal.totals(f"{year:04d}-01", period):
         if is_budget_line(total.account):
-            in_period[total.account] = in_period.get(total.account, 0) + total.amount_fen
+            year_to_date[total.account] = year_to_date.get(total.account, 0) + total.amount_fen
+            if total.period == period:
+                in_period[total.account] = in_period.get(total.account, 0) + total.amount_fen
     lines = budgets.budget_execution(
         list(budget.plan.lines) if budget else [],
         in_period,
-        booked_in_period,
+        year_to_date,
         uow.governance.committed_by_line(f"{year:04d}-01", period),
     )
     return BudgetExecution(period, year, budget, lines, uow.governance.questions(open_only=True))

@@ -11,11 +11,12 @@ docs/transparency.md."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from ledger_service.adapters.transparency_log import LogKey, StoredCheckpoint, StoredCosignature, WitnessKey
+from ledger_service.adapters.transparency_log import Leaf, LogKey, StoredCheckpoint, StoredCosignature, WitnessKey
 from ledger_service.service_layer.common import books_of
 from ledger_service.service_layer.unit_of_work import LedgerUnitOfWork
 from xinyi.ledger.v1 import events_pb2
@@ -62,15 +63,15 @@ def _tree(uow: LedgerUnitOfWork) -> MerkleTree:
     return MerkleTree([leaf.leaf_hash for leaf in uow.log.leaves()])
 
 
-def audit(uow: LedgerUnitOfWork, tree: MerkleTree) -> None:
-    """The log must still be what was signed: every checkpoint's root, every logged entry's leaf."""
+def audit(uow: LedgerUnitOfWork, leaves: Sequence[Leaf], tree: MerkleTree) -> None:
+    """The log must still be what was signed: every checkpoint's root, every logged entry's leaf
+    (``tree`` is built from ``leaves``, the log as stored)."""
     for checkpoint in uow.log.checkpoints():
         if checkpoint.tree_size > tree.size or tree.root(checkpoint.tree_size) != checkpoint.root_hash:
             raise Conflict(
                 f"the log no longer matches the checkpoint of {checkpoint.period} (size {checkpoint.tree_size}): "
                 "its leaves were rewritten; restore the books from a backup"
             )
-    leaves = uow.log.leaves()
     entries = uow.log.entries([leaf.transaction_id for leaf in leaves])
     for leaf in leaves:
         entry = entries.get(leaf.transaction_id)
@@ -89,8 +90,9 @@ def publish_checkpoint(uow: LedgerUnitOfWork, period: str, authority: str) -> St
     books without any entry have none (None)."""
     key = log_key(uow, authority)
     uow.log.lock()  # a checkpoint asked for during a close waits for it, then finds nothing new
-    tree = _tree(uow)
-    audit(uow, tree)
+    logged = uow.log.leaves()
+    tree = MerkleTree([leaf.leaf_hash for leaf in logged])
+    audit(uow, logged, tree)
     new_ids = uow.log.unlogged_transaction_ids(period)
     latest = uow.log.checkpoint()
     if not new_ids and latest is not None and latest.tree_size == tree.size:
