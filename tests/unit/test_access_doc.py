@@ -23,6 +23,7 @@ from ticketing_service.bootstrap import build_app as build_ticketing
 from ticketing_service.settings import TicketingSettings
 from xinyi.ledger.v1 import ledger_pb2
 from xinyi.tenant.v1 import tenant_pb2
+from xinyi.ticketing.v1 import ticketing_pb2
 
 # Addresses where nothing answers: building an app connects to nothing (components start with the
 # app's lifespan, which is never entered here).
@@ -36,6 +37,7 @@ APPS: dict[str, Callable[[], FastAPI]] = {
 GRPC_SERVICES = {
     "tenant": tenant_pb2.DESCRIPTOR.services_by_name["TenantService"],
     "ledger": ledger_pb2.DESCRIPTOR.services_by_name["LedgerService"],
+    "ticketing": ticketing_pb2.DESCRIPTOR.services_by_name["TicketingService"],
 }
 FAMILIES = set(tenant_e2e.FAMILIES)  # the roles the end-to-end tables speak of (no service accounts)
 HTTP_METHODS = {"get", "post", "put", "patch", "delete"}
@@ -61,6 +63,7 @@ def test_the_document_parses_into_full_rows() -> None:
         ("microfund", "http"),
         ("tenant", "grpc"),
         ("ledger", "grpc"),
+        ("ticketing", "grpc"),
     }
     for row in rows:
         assert set(row.cells) == set(ROLES), row

@@ -513,6 +513,7 @@ EVERYONE = {
     "staff": STAFF,
     "manager": MANAGER,
     "grid_leader": GRID_LEADER,
+    "other_grid_leader": OTHER_GRID_LEADER,
     "supervisor": SUPERVISOR,
     "officer": OFFICER,
     "system": SYSTEM,
@@ -797,7 +798,8 @@ def test_a_moment_after_the_latest_change_is_refused() -> None:
         ("neighbour", Access.NONE, Access.PUBLIC),
         ("staff", Access.STAFF, Access.STAFF),
         ("manager", Access.STAFF, Access.STAFF),
-        ("grid_leader", Access.NONE, Access.PUBLIC),
+        ("grid_leader", Access.REQUESTER, Access.REQUESTER),  # the ticket's grid: routed to it
+        ("other_grid_leader", Access.NONE, Access.PUBLIC),
         ("supervisor", Access.NONE, Access.PUBLIC),
         ("officer", Access.NONE, Access.PUBLIC),
         ("system", Access.STAFF, Access.STAFF),

@@ -19,8 +19,9 @@ scheduler acts as :data:`SYSTEM`, a role no person's token maps to.
 Who sees what (:func:`access`): the firm sees everything, internal notes included; the requester
 and the reporter see their ticket without internal notes; everyone else of the estate sees a public
 ticket in its public form (no household, reporter, rating comment or notes) and never a private one.
-A private ticket is the household's and the firm's only, so a grid leader does not see the private
-tickets of its grid unless it reported them; a community officer sees a private ticket once it is
+A ticket is routed to the grid leaders of its grid (网格长, the first responders), who see it as the
+requester does; otherwise a private ticket is the household's and the firm's only (a grid leader of
+another grid sees only public tickets); a community officer sees a private ticket once it is
 escalated to the community (a missed target past its grace, or a complaint taken beyond the estate),
 because it must act on it.
 """
@@ -482,6 +483,8 @@ def access(ticket: Ticket, viewer: Actor) -> Access:
     if is_requester(ticket, viewer) or (
         viewer.subject == ticket.reporter_subject and viewer.role is ticket.reporter_role
     ):
+        return Access.REQUESTER
+    if viewer.role is ActorRole.GRID_LEADER and ticket.grid_code is not None and ticket.grid_code in viewer.grids:
         return Access.REQUESTER
     if viewer.role is ActorRole.COMMUNITY_OFFICER and (
         ticket.escalation_level is EscalationLevel.COMMUNITY_OFFICER

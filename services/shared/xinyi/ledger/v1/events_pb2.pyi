@@ -91,18 +91,20 @@ class BudgetLineAmount(_message.Message):
     def __init__(self, account: _Optional[str] = ..., name: _Optional[str] = ..., amount_fen: _Optional[int] = ...) -> None: ...
 
 class ExpenseProposed(_message.Message):
-    __slots__ = ("estate_code", "expense_id", "account", "amount_fen", "escalation")
+    __slots__ = ("estate_code", "expense_id", "account", "amount_fen", "escalation", "ticket_id")
     ESTATE_CODE_FIELD_NUMBER: _ClassVar[int]
     EXPENSE_ID_FIELD_NUMBER: _ClassVar[int]
     ACCOUNT_FIELD_NUMBER: _ClassVar[int]
     AMOUNT_FEN_FIELD_NUMBER: _ClassVar[int]
     ESCALATION_FIELD_NUMBER: _ClassVar[int]
+    TICKET_ID_FIELD_NUMBER: _ClassVar[int]
     estate_code: str
     expense_id: str
     account: str
     amount_fen: int
     escalation: str
-    def __init__(self, estate_code: _Optional[str] = ..., expense_id: _Optional[str] = ..., account: _Optional[str] = ..., amount_fen: _Optional[int] = ..., escalation: _Optional[str] = ...) -> None: ...
+    ticket_id: str
+    def __init__(self, estate_code: _Optional[str] = ..., expense_id: _Optional[str] = ..., account: _Optional[str] = ..., amount_fen: _Optional[int] = ..., escalation: _Optional[str] = ..., ticket_id: _Optional[str] = ...) -> None: ...
 
 class ExpenseApproved(_message.Message):
     __slots__ = ("estate_code", "expense_id", "account", "amount_fen", "period", "transaction_id", "approval")

@@ -213,3 +213,63 @@ class Statement(_message.Message):
     closing_balance_fen: int
     surplus_year_to_date_fen: int
     def __init__(self, estate_code: _Optional[str] = ..., period: _Optional[str] = ..., closed: _Optional[bool] = ..., opening_balance_fen: _Optional[int] = ..., fees_billed_fen: _Optional[int] = ..., fees_collected_fen: _Optional[int] = ..., collection_rate_bps: _Optional[int] = ..., common_income_by_kind: _Optional[_Mapping[str, int]] = ..., expenses_by_budget_line: _Optional[_Mapping[str, int]] = ..., remuneration_fen: _Optional[int] = ..., donation_fen: _Optional[int] = ..., closing_balance_fen: _Optional[int] = ..., surplus_year_to_date_fen: _Optional[int] = ...) -> None: ...
+
+class UploadVoucherRequest(_message.Message):
+    __slots__ = ("estate_code", "content", "file_name", "uploaded_by")
+    ESTATE_CODE_FIELD_NUMBER: _ClassVar[int]
+    CONTENT_FIELD_NUMBER: _ClassVar[int]
+    FILE_NAME_FIELD_NUMBER: _ClassVar[int]
+    UPLOADED_BY_FIELD_NUMBER: _ClassVar[int]
+    estate_code: str
+    content: bytes
+    file_name: str
+    uploaded_by: str
+    def __init__(self, estate_code: _Optional[str] = ..., content: _Optional[bytes] = ..., file_name: _Optional[str] = ..., uploaded_by: _Optional[str] = ...) -> None: ...
+
+class VoucherRef(_message.Message):
+    __slots__ = ("sha256", "size", "media_type")
+    SHA256_FIELD_NUMBER: _ClassVar[int]
+    SIZE_FIELD_NUMBER: _ClassVar[int]
+    MEDIA_TYPE_FIELD_NUMBER: _ClassVar[int]
+    sha256: str
+    size: int
+    media_type: str
+    def __init__(self, sha256: _Optional[str] = ..., size: _Optional[int] = ..., media_type: _Optional[str] = ...) -> None: ...
+
+class ProposeExpenseRequest(_message.Message):
+    __slots__ = ("estate_code", "idempotency_key", "payee", "amount_fen", "account", "description", "vouchers", "proposed_by", "proposed_by_name", "ticket_id")
+    ESTATE_CODE_FIELD_NUMBER: _ClassVar[int]
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    PAYEE_FIELD_NUMBER: _ClassVar[int]
+    AMOUNT_FEN_FIELD_NUMBER: _ClassVar[int]
+    ACCOUNT_FIELD_NUMBER: _ClassVar[int]
+    DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    VOUCHERS_FIELD_NUMBER: _ClassVar[int]
+    PROPOSED_BY_FIELD_NUMBER: _ClassVar[int]
+    PROPOSED_BY_NAME_FIELD_NUMBER: _ClassVar[int]
+    TICKET_ID_FIELD_NUMBER: _ClassVar[int]
+    estate_code: str
+    idempotency_key: str
+    payee: str
+    amount_fen: int
+    account: str
+    description: str
+    vouchers: _containers.RepeatedScalarFieldContainer[str]
+    proposed_by: str
+    proposed_by_name: str
+    ticket_id: str
+    def __init__(self, estate_code: _Optional[str] = ..., idempotency_key: _Optional[str] = ..., payee: _Optional[str] = ..., amount_fen: _Optional[int] = ..., account: _Optional[str] = ..., description: _Optional[str] = ..., vouchers: _Optional[_Iterable[str]] = ..., proposed_by: _Optional[str] = ..., proposed_by_name: _Optional[str] = ..., ticket_id: _Optional[str] = ...) -> None: ...
+
+class ProposedExpense(_message.Message):
+    __slots__ = ("expense_id", "status", "escalation", "replayed", "ticket_id")
+    EXPENSE_ID_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    ESCALATION_FIELD_NUMBER: _ClassVar[int]
+    REPLAYED_FIELD_NUMBER: _ClassVar[int]
+    TICKET_ID_FIELD_NUMBER: _ClassVar[int]
+    expense_id: str
+    status: str
+    escalation: str
+    replayed: bool
+    ticket_id: str
+    def __init__(self, expense_id: _Optional[str] = ..., status: _Optional[str] = ..., escalation: _Optional[str] = ..., replayed: _Optional[bool] = ..., ticket_id: _Optional[str] = ...) -> None: ...

@@ -59,6 +59,16 @@ class LedgerServiceStub:
                 request_serializer=xinyi_dot_ledger_dot_v1_dot_ledger__pb2.GetStatementRequest.SerializeToString,
                 response_deserializer=xinyi_dot_ledger_dot_v1_dot_ledger__pb2.Statement.FromString,
                 _registered_method=True)
+        self.UploadVoucher = channel.unary_unary(
+                '/xinyi.ledger.v1.LedgerService/UploadVoucher',
+                request_serializer=xinyi_dot_ledger_dot_v1_dot_ledger__pb2.UploadVoucherRequest.SerializeToString,
+                response_deserializer=xinyi_dot_ledger_dot_v1_dot_ledger__pb2.VoucherRef.FromString,
+                _registered_method=True)
+        self.ProposeExpense = channel.unary_unary(
+                '/xinyi.ledger.v1.LedgerService/ProposeExpense',
+                request_serializer=xinyi_dot_ledger_dot_v1_dot_ledger__pb2.ProposeExpenseRequest.SerializeToString,
+                response_deserializer=xinyi_dot_ledger_dot_v1_dot_ledger__pb2.ProposedExpense.FromString,
+                _registered_method=True)
 
 
 class LedgerServiceServicer:
@@ -101,6 +111,23 @@ class LedgerServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def UploadVoucher(self, request, context):
+        """Errors: INVALID_ARGUMENT for a file too large, of a type not accepted or that is not what it
+        claims; FAILED_PRECONDITION when the estate's books are not writable.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ProposeExpense(self, request, context):
+        """Errors: INVALID_ARGUMENT for a malformed proposal, an unknown voucher or a line outside the
+        adopted budget, or without an idempotency key; ALREADY_EXISTS when the key was used with
+        another proposal.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_LedgerServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -128,6 +155,16 @@ def add_LedgerServiceServicer_to_server(servicer, server):
                     servicer.GetStatement,
                     request_deserializer=xinyi_dot_ledger_dot_v1_dot_ledger__pb2.GetStatementRequest.FromString,
                     response_serializer=xinyi_dot_ledger_dot_v1_dot_ledger__pb2.Statement.SerializeToString,
+            ),
+            'UploadVoucher': grpc.unary_unary_rpc_method_handler(
+                    servicer.UploadVoucher,
+                    request_deserializer=xinyi_dot_ledger_dot_v1_dot_ledger__pb2.UploadVoucherRequest.FromString,
+                    response_serializer=xinyi_dot_ledger_dot_v1_dot_ledger__pb2.VoucherRef.SerializeToString,
+            ),
+            'ProposeExpense': grpc.unary_unary_rpc_method_handler(
+                    servicer.ProposeExpense,
+                    request_deserializer=xinyi_dot_ledger_dot_v1_dot_ledger__pb2.ProposeExpenseRequest.FromString,
+                    response_serializer=xinyi_dot_ledger_dot_v1_dot_ledger__pb2.ProposedExpense.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -265,6 +302,60 @@ class LedgerService:
             '/xinyi.ledger.v1.LedgerService/GetStatement',
             xinyi_dot_ledger_dot_v1_dot_ledger__pb2.GetStatementRequest.SerializeToString,
             xinyi_dot_ledger_dot_v1_dot_ledger__pb2.Statement.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UploadVoucher(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/xinyi.ledger.v1.LedgerService/UploadVoucher',
+            xinyi_dot_ledger_dot_v1_dot_ledger__pb2.UploadVoucherRequest.SerializeToString,
+            xinyi_dot_ledger_dot_v1_dot_ledger__pb2.VoucherRef.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ProposeExpense(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/xinyi.ledger.v1.LedgerService/ProposeExpense',
+            xinyi_dot_ledger_dot_v1_dot_ledger__pb2.ProposeExpenseRequest.SerializeToString,
+            xinyi_dot_ledger_dot_v1_dot_ledger__pb2.ProposedExpense.FromString,
             options,
             channel_credentials,
             insecure,

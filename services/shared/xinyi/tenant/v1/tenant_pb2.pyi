@@ -142,17 +142,21 @@ class Grid(_message.Message):
     def __init__(self, estate_code: _Optional[str] = ..., code: _Optional[str] = ..., name: _Optional[str] = ..., leader_usernames: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class CheckMembershipRequest(_message.Message):
-    __slots__ = ("estate_code", "user_id")
+    __slots__ = ("estate_code", "user_id", "username")
     ESTATE_CODE_FIELD_NUMBER: _ClassVar[int]
     USER_ID_FIELD_NUMBER: _ClassVar[int]
+    USERNAME_FIELD_NUMBER: _ClassVar[int]
     estate_code: str
     user_id: str
-    def __init__(self, estate_code: _Optional[str] = ..., user_id: _Optional[str] = ...) -> None: ...
+    username: str
+    def __init__(self, estate_code: _Optional[str] = ..., user_id: _Optional[str] = ..., username: _Optional[str] = ...) -> None: ...
 
 class Membership(_message.Message):
-    __slots__ = ("member", "household_ids")
+    __slots__ = ("member", "household_ids", "led_grid_codes")
     MEMBER_FIELD_NUMBER: _ClassVar[int]
     HOUSEHOLD_IDS_FIELD_NUMBER: _ClassVar[int]
+    LED_GRID_CODES_FIELD_NUMBER: _ClassVar[int]
     member: bool
     household_ids: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, member: _Optional[bool] = ..., household_ids: _Optional[_Iterable[str]] = ...) -> None: ...
+    led_grid_codes: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, member: _Optional[bool] = ..., household_ids: _Optional[_Iterable[str]] = ..., led_grid_codes: _Optional[_Iterable[str]] = ...) -> None: ...
