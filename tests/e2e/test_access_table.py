@@ -36,6 +36,7 @@ from tests.harness import (
 )
 from xinyi.ledger.v1 import ledger_pb2, ledger_pb2_grpc
 from xinyi.tenant.v1 import tenant_pb2, tenant_pb2_grpc
+from xinyi.ticketing.v1 import ticketing_pb2, ticketing_pb2_grpc
 from xinyi_shared.transparency.checkpoint import generate_witness_key
 from xinyi_shared.transparency.note import parse_signer_key
 
@@ -93,6 +94,38 @@ REQUESTS: dict[tuple[str, str, str], Callable[[dict[str, Any]], Request]] = {
     ),
     ("microfund", "GET", "/v1/estates/{code}/fund"): lambda ctx: (f"/v1/estates/{ctx['code']}/fund", None),
 }
+# Ticketing: an unknown ticket is fine (only refusals are asserted, and allowed writes are not made).
+_NO_TICKET = "/tickets/00000000-0000-4000-8000-000000000000"
+_TICKETING: dict[tuple[str, str], Callable[[str], Request]] = {
+    ("PUT", "/service-targets"): lambda base: (
+        f"{base}/service-targets",
+        {"first_response_minutes": 30, "resolution_minutes": 60},
+    ),
+    ("POST", "/ticket-files"): lambda base: (f"{base}/ticket-files", None),
+    ("POST", "/tickets"): lambda base: (f"{base}/tickets", {"category": "lighting", "description": "x"}),
+    ("GET", "/tickets"): lambda base: (f"{base}/tickets", None),
+    ("GET", "/tickets/{ticket_id}"): lambda base: (f"{base}{_NO_TICKET}", None),
+    ("GET", "/tickets/{ticket_id}/files/{sha256}"): lambda base: (f"{base}{_NO_TICKET}/files/{'ab' * 32}", None),
+    ("GET", "/tickets/{ticket_id}/notifications"): lambda base: (f"{base}{_NO_TICKET}/notifications", None),
+}
+for _step, _body in {
+    "acknowledge": {},
+    "start": {},
+    "resolve": {"note": "x"},
+    "confirm": {"score": 5},
+    "reopen": {"reason": "x"},
+    "withdraw": {},
+    "assign": {"assignee": "x"},
+    "notes": {"text": "x"},
+    "reclassify": {"urgency": "low"},
+    "complaint": {"reason": "x"},
+    "complaint/escalate": {},
+    "materials": {"supplier": "x", "lines": [], "budget_line": "5600", "receipts": []},
+}.items():
+    _TICKETING[("POST", f"/tickets/{{ticket_id}}/{_step}")] = lambda base, step=_step, body=_body: (
+        f"{base}{_NO_TICKET}/{step}",
+        body,
+    )
 # The ledger's money-out rows: unknown drafts, vouchers, expenses and questions are fine, since only
 # the refusals (401/403) are asserted; a write by an allowed role is not made.
 _DRAFT = {
@@ -151,6 +184,10 @@ _PUBLIC_BOOKS: dict[tuple[str, str], Callable[[str], Request]] = {
 }
 for (_method, _suffix), _request in (_MONEY_OUT | _PUBLIC_BOOKS).items():
     REQUESTS[("ledger", _method, f"/v1/estates/{{code}}{_suffix}")] = lambda ctx, request=_request: request(
+        f"/v1/estates/{ctx['code']}"
+    )
+for (_method, _suffix), _request in _TICKETING.items():
+    REQUESTS[("ticketing", _method, f"/v1/estates/{{code}}{_suffix}")] = lambda ctx, request=_request: request(
         f"/v1/estates/{ctx['code']}"
     )
 for _service in ("tenant", "ledger", "ticketing", "microfund"):
@@ -269,7 +306,7 @@ def test_the_service_column_of_the_other_tables(estate) -> None:
 
 # gRPC ---------------------------------------------------------------------------------------------
 
-GRPC_WRITES = {"PostTransaction", "PostTransactions"}
+GRPC_WRITES = {"PostTransaction", "PostTransactions", "UploadVoucher", "ProposeExpense"}
 
 
 def grpc_request(name: str, estate: dict[str, Any]) -> Any:
@@ -293,6 +330,12 @@ def grpc_request(name: str, estate: dict[str, Any]) -> Any:
         "PostTransactions": lambda: ledger_pb2.PostTransactionsRequest(estate_code=code, book="trust"),
         "GetBalances": lambda: ledger_pb2.GetBalancesRequest(estate_code=code, book="trust"),
         "GetStatement": lambda: ledger_pb2.GetStatementRequest(estate_code=code, period=PERIOD),
+        "UploadVoucher": lambda: ledger_pb2.UploadVoucherRequest(estate_code=code, content=b"x", uploaded_by="nobody"),
+        "ProposeExpense": lambda: ledger_pb2.ProposeExpenseRequest(
+            estate_code=code, idempotency_key=f"tacl-{uuid.uuid4().hex}"
+        ),
+        "GetTicket": lambda: ticketing_pb2.GetTicketRequest(estate_code=code, ticket_id=str(uuid.uuid4())),
+        "ListTickets": lambda: ticketing_pb2.ListTicketsRequest(estate_code=code),
     }[name]()
 
 
@@ -302,7 +345,11 @@ GRPC_ROWS = [row for row in access_rows() if row.kind == "grpc"]
 @pytest.mark.parametrize("row", GRPC_ROWS, ids=[row.path for row in GRPC_ROWS])
 def test_grpc_methods_for_every_role(estate, row: Row) -> None:
     name = row.path.rsplit("/", 1)[1]
-    stubs = {"tenant": tenant_pb2_grpc.TenantServiceStub, "ledger": ledger_pb2_grpc.LedgerServiceStub}
+    stubs = {
+        "tenant": tenant_pb2_grpc.TenantServiceStub,
+        "ledger": ledger_pb2_grpc.LedgerServiceStub,
+        "ticketing": ticketing_pb2_grpc.TicketingServiceStub,
+    }
     with grpc.insecure_channel(grpc_target(row.service)) as channel:
         method = getattr(stubs[row.service](channel), name)
         for role in ROLES:

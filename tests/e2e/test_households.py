@@ -186,6 +186,33 @@ def test_grids_group_households_under_their_leaders(tenant_api, estate) -> None:
     )
     assert household.grid_code == "G1"
 
+    # CheckMembership names the grids a username leads (ignoring case), not only its households.
+    assert (
+        tenant_api.post(
+            f"/v1/estates/{code}/grids", json={"code": "G2", "name": "二网格"}, headers=bearer(manager)
+        ).status_code
+        == 201
+    )
+    assert (
+        tenant_api.put(
+            f"/v1/estates/{code}/grids/G2/leaders",
+            json={"usernames": ["Grid-Leader", "other-leader"]},
+            headers=bearer(manager),
+        ).status_code
+        == 204
+    )
+
+    def membership(username: str) -> tenant_pb2.Membership:
+        request = tenant_pb2.CheckMembershipRequest(estate_code=code, user_id="no-household", username=username)
+        answer: tenant_pb2.Membership = stub.CheckMembership(request, metadata=metadata)
+        return answer
+
+    leader = membership("GRID-LEADER")
+    assert (leader.member, list(leader.household_ids), list(leader.led_grid_codes)) == (False, [], ["G1", "G2"])
+    assert list(membership("other-leader").led_grid_codes) == ["G2"]
+    assert list(membership("").led_grid_codes) == [], "without a username, no grid"
+    assert list(membership("firm-staff").led_grid_codes) == []
+
 
 def test_an_owner_of_several_dwellings_is_one_person_and_move_outs_are_recorded(tenant_api, estate) -> None:
     code, manager = estate

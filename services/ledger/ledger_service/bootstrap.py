@@ -30,6 +30,8 @@ def build_app(settings: LedgerSettings) -> FastAPI:
         return LedgerUnitOfWork(core.database, estate_code, accruer, settings.log_authority)
 
     accruer = RemunerationAccruer(core.database, tenant, unit_of_work)
+    # One store of vouchers for HTTP uploads and for other services' (gRPC).
+    blob_store = blob_store_from_settings(settings)
     biller = BillingWorker(
         core.database,
         tenant,
@@ -48,7 +50,7 @@ def build_app(settings: LedgerSettings) -> FastAPI:
             IdempotentConsumer(settings, core.database, consumers.tenant_subscription(tenant)),
             accruer,
             biller,  # after the accruer, so it stops first
-            core.grpc_server(grpc_api.register(core.database, unit_of_work)),
+            core.grpc_server(grpc_api.register(core.database, unit_of_work, blob_store)),
         ],
         routers=[
             http_api.build_router(core.database, tenant, tenant),
@@ -59,6 +61,6 @@ def build_app(settings: LedgerSettings) -> FastAPI:
         on_shutdown=tenant.close,
         body_limits=BODY_LIMITS,
     )
-    app.state.blob_store = blob_store_from_settings(settings)
+    app.state.blob_store = blob_store
     app.state.ledger_uow_factory = unit_of_work
     return app

@@ -252,6 +252,7 @@ class ExpenseRow:
     reason: str | None = None
     booking_transaction_id: str | None = None
     payment_transaction_id: str | None = None
+    ticket_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -1220,7 +1221,10 @@ class FakeGovernance(GovernanceRepository):
         escalation: Escalation,
         proposed_by: str,
         proposed_by_name: str,
+        ticket_id: str | None = None,
     ) -> str:
+        if ticket_id is not None and not 1 <= len(ticket_id) <= 128:
+            raise refused("expenses_ticket_id_length")
         expense_id = str(uuid.uuid4())
         books = self._fake_connection.books
         books.expense_numbers += 1  # GENERATED ALWAYS AS IDENTITY: not transactional, shared by estates
@@ -1236,6 +1240,7 @@ class FakeGovernance(GovernanceRepository):
             proposed_by=proposed_by,
             proposed_by_name=proposed_by_name,
             proposed_at=self._now(),
+            ticket_id=ticket_id,
         )
         self.record(expense_id, "proposed", ExpenseStatus.PROPOSED, proposed_by, proposed_by_name, None)
         return expense_id
@@ -1263,6 +1268,7 @@ class FakeGovernance(GovernanceRepository):
             reason=row.reason,
             booking_transaction_id=row.booking_transaction_id,
             payment_transaction_id=row.payment_transaction_id,
+            ticket_id=row.ticket_id,
         )
 
     def expense(self, expense_id: str, *, for_update: bool = False) -> StoredExpense | None:

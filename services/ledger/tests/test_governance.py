@@ -787,6 +787,51 @@ def test_a_proposal_retried_with_its_idempotency_key_is_the_first_expense(books:
     assert [e.id for e in governance.list_expenses(books.uow(ESTATE), None, 50, None)] == [first.id]
 
 
+def test_an_expense_for_a_ticket_keeps_it_and_announces_it(books: FakeBooks, store: BlobStore) -> None:
+    voucher = upload(books, store)
+    proposal = Proposal("五金店", 3_500, "5600", "工单 T-42 的水龙头", (voucher.sha256,))
+    stored, replayed = governance.propose_expense(books.uow(ESTATE), proposal, FIRM, ticket_id="T-42")
+    assert not replayed and stored.ticket_id == "T-42"
+    assert governance.get_expense(books.uow(ESTATE), stored.id).expense.ticket_id == "T-42"
+    assert [e.ticket_id for e in governance.list_expenses(books.uow(ESTATE), None, 50, None)] == ["T-42"]
+    (event,) = published(books, events_pb2.ExpenseProposed)
+    assert (event.expense_id, event.ticket_id) == (stored.id, "T-42")
+    # Without one (and an empty one is none): no ticket, and the event's field is empty.
+    for none in (None, ""):
+        plain, _ = governance.propose_expense(books.uow(ESTATE), proposal, FIRM, ticket_id=none)
+        assert plain.ticket_id is None
+    assert [e.ticket_id for e in published(books, events_pb2.ExpenseProposed)] == ["T-42", "", ""]
+
+
+@pytest.mark.parametrize("ticket", ["x" * 129, "T-1\n", " T-1"])
+def test_a_malformed_ticket_id_is_refused_before_anything_is_written(
+    books: FakeBooks, store: BlobStore, ticket: str
+) -> None:
+    voucher = upload(books, store)
+    proposal = Proposal("五金店", 3_500, "5600", "水龙头", (voucher.sha256,))
+    with pytest.raises(InvalidInput, match="ticket_id"):
+        governance.propose_expense(books.uow(ESTATE), proposal, FIRM, "ticket-key-1", ticket_id=ticket)
+    assert books.tables.expenses == {} and books.tables.idempotency_keys == {}
+    assert published(books, events_pb2.ExpenseProposed) == []
+
+
+def test_the_ticket_is_part_of_what_an_idempotency_key_stands_for(books: FakeBooks, store: BlobStore) -> None:
+    voucher = upload(books, store)
+    proposal = Proposal("五金店", 3_500, "5600", "水龙头", (voucher.sha256,))
+    first, replayed = governance.propose_expense(books.uow(ESTATE), proposal, FIRM, "ticket-key-1", "T-1")
+    assert not replayed
+    again, replayed = governance.propose_expense(books.uow(ESTATE), proposal, FIRM, "ticket-key-1", "T-1")
+    assert (again, replayed) == (first, True)
+    for other in ("T-2", None):  # the same proposal for another ticket, or for none, is another request
+        with pytest.raises(Conflict, match="different request"):
+            governance.propose_expense(books.uow(ESTATE), proposal, FIRM, "ticket-key-1", other)
+    # A key first used without a ticket is not replayed for one either.
+    governance.propose_expense(books.uow(ESTATE), proposal, FIRM, "plain-key-1")
+    with pytest.raises(Conflict, match="different request"):
+        governance.propose_expense(books.uow(ESTATE), proposal, FIRM, "plain-key-1", "T-1")
+    assert len(published(books, events_pb2.ExpenseProposed)) == 2
+
+
 def test_read_only_books_take_no_question_nor_answer(books: FakeBooks, store: BlobStore) -> None:
     expense = propose(books, store, 100)
     asked = governance.ask_question(books.uow(ESTATE), expense.id, "为什么？", FIRM)

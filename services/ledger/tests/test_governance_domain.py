@@ -249,6 +249,32 @@ def test_a_proposal_keeps_its_text_stripped_and_its_vouchers_in_order() -> None:
     assert kept.vouchers == tuple(SHA[:10])
 
 
+@pytest.mark.parametrize("given", [None, ""])
+def test_an_expense_without_a_ticket_names_none(given: str | None) -> None:
+    assert expenses.ticket_reference(given) is None
+
+
+@pytest.mark.parametrize("ticket", ["T-2026-000123", "0b6f8a52-6d0c-4d1e-9a53-2f1c1e0f4a77", "工单 7", "x" * 128])
+def test_a_ticket_id_is_kept_as_given(ticket: str) -> None:
+    assert expenses.ticket_reference(ticket) == ticket
+
+
+@pytest.mark.parametrize(
+    ("ticket", "message"),
+    [
+        ("x" * 129, "at most 128"),
+        ("T-1\n", "printable"),
+        ("T-1\x00", "printable"),
+        (" T-1", "surrounding spaces"),
+        ("T-1 ", "surrounding spaces"),
+        (123, "text"),
+    ],
+)
+def test_a_ticket_id_is_refused_when(ticket: Any, message: str) -> None:
+    with pytest.raises(InvalidInput, match=message):
+        expenses.ticket_reference(ticket)
+
+
 BALLOT_POLICY = ExpensePolicy(50_000, LargeExpenseRule.BALLOT)
 SECOND_POLICY = ExpensePolicy(50_000, LargeExpenseRule.SECOND_SUPERVISOR)
 

@@ -45,6 +45,9 @@ STATUS_OF_ERROR: dict[type[XinyiError], grpc.StatusCode] = {
 }
 
 HEALTH_PREFIX = "/grpc.health.v1.Health/"
+# The largest request a server takes: a voucher of up to 10 MiB (the blob store's limit) and the rest
+# of its message fit (gRPC's default is 4 MiB; a larger request is RESOURCE_EXHAUSTED).
+MAX_MESSAGE_BYTES = 11 * 1024 * 1024
 
 
 def current_principal() -> Principal:
@@ -156,7 +159,7 @@ class GrpcServer:
             interceptors=[_ServiceInterceptor(service, verifier)],
             # Every worker process of a service binds the same port; the kernel spreads connections
             # among them (gRPC's default on Linux, stated here because serving depends on it).
-            options=[("grpc.so_reuseport", 1)],
+            options=[("grpc.so_reuseport", 1), ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES)],
         )
         register(self._server)
         self._health = health.HealthServicer()

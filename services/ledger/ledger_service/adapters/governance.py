@@ -89,6 +89,7 @@ class StoredExpense:
     reason: str | None
     booking_transaction_id: str | None
     payment_transaction_id: str | None
+    ticket_id: str | None  # the ticket (ticketing service) it pays materials for, if any
 
 
 def _plan(row: Any) -> ServicePlan:
@@ -135,6 +136,7 @@ def _expense(row: Any) -> StoredExpense:
         reason=row.reason,
         booking_transaction_id=str(row.booking_transaction_id) if row.booking_transaction_id else None,
         payment_transaction_id=str(row.payment_transaction_id) if row.payment_transaction_id else None,
+        ticket_id=row.ticket_id,
     )
 
 
@@ -360,13 +362,15 @@ class GovernanceRepository:
         escalation: Escalation,
         proposed_by: str,
         proposed_by_name: str,
+        ticket_id: str | None = None,
     ) -> str:
         expense_id = uuid.uuid4()
         self.session.execute(
             sql(
                 "INSERT INTO expenses (id, estate_code, status, payee, amount_fen, account, description, vouchers, "
-                "year, escalation, proposed_by, proposed_by_name) VALUES (:id, :estate, 'proposed', :payee, :amount, "
-                ":account, :description, CAST(:vouchers AS jsonb), :year, :escalation, :by, :name)"
+                "year, escalation, proposed_by, proposed_by_name, ticket_id) VALUES (:id, :estate, 'proposed', "
+                ":payee, :amount, :account, :description, CAST(:vouchers AS jsonb), :year, :escalation, :by, :name, "
+                ":ticket)"
             ),
             {
                 "id": expense_id,
@@ -386,6 +390,7 @@ class GovernanceRepository:
                 "escalation": escalation.value,
                 "by": proposed_by,
                 "name": proposed_by_name,
+                "ticket": ticket_id,
             },
         )
         self.record(str(expense_id), "proposed", ExpenseStatus.PROPOSED, proposed_by, proposed_by_name, None)
@@ -394,7 +399,7 @@ class GovernanceRepository:
     _EXPENSE = (
         "SELECT id, number, status, payee, amount_fen, account, description, vouchers, year, escalation, "
         "proposed_by, proposed_by_name, proposed_at, first_approver, ballot_id, decided_at, reason, "
-        "booking_transaction_id, payment_transaction_id FROM expenses WHERE estate_code = :estate"
+        "booking_transaction_id, payment_transaction_id, ticket_id FROM expenses WHERE estate_code = :estate"
     )
 
     def expense(self, expense_id: str, *, for_update: bool = False) -> StoredExpense | None:

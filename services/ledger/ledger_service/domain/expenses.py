@@ -23,6 +23,7 @@ MAX_DESCRIPTION_LENGTH = 2000
 MAX_PAYEE_LENGTH = 200
 MAX_REASON_LENGTH = 1000
 MAX_QUESTION_LENGTH = 2000
+MAX_TICKET_ID_LENGTH = 128
 BALLOT_SUBJECT_PREFIX = "expense:"
 # A ballot on an expense approves it when its adopted option is one of these (case-insensitive).
 APPROVING_OPTIONS = frozenset({"approve", "approved", "yes", "同意", "赞成", "批准"})
@@ -49,6 +50,20 @@ def text(name: str, value: object, max_length: int) -> str:
     value = value.strip()
     if len(value) > max_length:
         raise InvalidInput(f"{name} must be at most {max_length} characters")
+    return value
+
+
+def ticket_reference(value: object) -> str | None:
+    """The ticketing service's ticket an expense pays materials for: None (or empty) when none, else
+    1 to 128 printable characters, kept as given (no surrounding spaces: an id, not a text)."""
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise InvalidInput("ticket_id must be text")
+    if len(value) > MAX_TICKET_ID_LENGTH:
+        raise InvalidInput(f"ticket_id must be at most {MAX_TICKET_ID_LENGTH} characters")
+    if not value.isprintable() or value != value.strip():
+        raise InvalidInput("ticket_id must be printable characters without surrounding spaces")
     return value
 
 

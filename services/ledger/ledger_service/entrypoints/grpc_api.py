@@ -7,11 +7,15 @@ from collections.abc import Callable
 import grpc
 
 from ledger_service.domain.books import AccountType
-from ledger_service.service_layer import postings, views
+from ledger_service.domain.expenses import Proposal
+from ledger_service.service_layer import governance, postings, views
 from ledger_service.service_layer.books import chart_of_accounts
+from ledger_service.service_layer.common import check_key
+from ledger_service.service_layer.governance import Actor
 from ledger_service.service_layer.unit_of_work import LedgerUnitOfWork
 from xinyi.ledger.v1 import ledger_pb2, ledger_pb2_grpc
 from xinyi_shared.auth import ESTATE_ROLES, Role, require_estate_access
+from xinyi_shared.blobs import BlobStore
 from xinyi_shared.db import Database
 from xinyi_shared.errors import Conflict, InvalidInput, NotFound, XinyiError
 from xinyi_shared.grpc_server import current_principal
@@ -30,6 +34,8 @@ ERROR_CODES: dict[type[XinyiError], str] = {
     Conflict: "ALREADY_EXISTS",
     NotFound: "NOT_FOUND",
 }
+MAX_SUBJECT_LENGTH = 128  # a token subject (Keycloak: a UUID)
+MAX_NAME_LENGTH = 200
 
 
 def _estate(code: str, *roles: str) -> str:
@@ -48,10 +54,26 @@ def _lines(lines: list[ledger_pb2.PostingLine]) -> list[tuple[str, int, str | No
     return [(line.account, line.amount_fen, line.household_id or None) for line in lines]
 
 
+def _on_behalf_of(field: str, subject: str, name: str = "") -> Actor:
+    """The person a service acts for: their token subject (required: the proposer never approves)
+    and the name the history shows (the subject when none is given)."""
+    if not subject:
+        raise InvalidInput(f"{field} (the token subject of the person the service acts for) is required")
+    if len(subject) > MAX_SUBJECT_LENGTH or not subject.isprintable() or subject != subject.strip():
+        raise InvalidInput(f"{field} must be a token subject of at most {MAX_SUBJECT_LENGTH} printable characters")
+    name = name.strip()
+    if len(name) > MAX_NAME_LENGTH or not name.isprintable():
+        raise InvalidInput(f"{field}_name must be at most {MAX_NAME_LENGTH} printable characters")
+    return Actor(subject=subject, name=name or subject)
+
+
 class LedgerServicer(ledger_pb2_grpc.LedgerServiceServicer):
-    def __init__(self, database: Database, uow_factory: Callable[[str], LedgerUnitOfWork]) -> None:
+    def __init__(
+        self, database: Database, uow_factory: Callable[[str], LedgerUnitOfWork], blob_store: BlobStore
+    ) -> None:
         self._database = database
         self._uow = uow_factory
+        self._blobs = blob_store
 
     def GetChartOfAccounts(
         self, request: ledger_pb2.GetChartOfAccountsRequest, context: grpc.ServicerContext
@@ -146,9 +168,39 @@ class LedgerServicer(ledger_pb2_grpc.LedgerServiceServicer):
             surplus_year_to_date_fen=s["surplus_year_to_date_fen"],
         )
 
+    def UploadVoucher(
+        self, request: ledger_pb2.UploadVoucherRequest, context: grpc.ServicerContext
+    ) -> ledger_pb2.VoucherRef:
+        code = _estate(request.estate_code, Role.SERVICE)
+        actor = _on_behalf_of("uploaded_by", request.uploaded_by)
+        voucher = governance.upload_voucher(self._uow(code), self._blobs, request.content, request.file_name, actor)
+        return ledger_pb2.VoucherRef(sha256=voucher.sha256, size=voucher.size, media_type=voucher.media_type)
 
-def register(database: Database, uow_factory: Callable[[str], LedgerUnitOfWork]) -> Callable[[grpc.Server], None]:
+    def ProposeExpense(
+        self, request: ledger_pb2.ProposeExpenseRequest, context: grpc.ServicerContext
+    ) -> ledger_pb2.ProposedExpense:
+        code = _estate(request.estate_code, Role.SERVICE)
+        key = check_key(request.idempotency_key)
+        actor = _on_behalf_of("proposed_by", request.proposed_by, request.proposed_by_name)
+        proposal = Proposal(
+            request.payee, request.amount_fen, request.account, request.description, tuple(request.vouchers)
+        )
+        stored, replayed = governance.propose_expense(
+            self._uow(code), proposal, actor, key, ticket_id=request.ticket_id or None
+        )
+        return ledger_pb2.ProposedExpense(
+            expense_id=stored.id,
+            status=stored.status.value,
+            escalation=stored.escalation.value,
+            replayed=replayed,
+            ticket_id=stored.ticket_id or "",
+        )
+
+
+def register(
+    database: Database, uow_factory: Callable[[str], LedgerUnitOfWork], blob_store: BlobStore
+) -> Callable[[grpc.Server], None]:
     def add(server: grpc.Server) -> None:
-        ledger_pb2_grpc.add_LedgerServiceServicer_to_server(LedgerServicer(database, uow_factory), server)
+        ledger_pb2_grpc.add_LedgerServiceServicer_to_server(LedgerServicer(database, uow_factory, blob_store), server)
 
     return add

@@ -300,6 +300,9 @@ class ExpensePublic(BaseModel):
     reason: str | None
     booking_transaction_id: str | None
     payment_transaction_id: str | None
+    ticket_id: str | None = Field(
+        description="The ticket (ticketing service) whose materials it pays, when proposed through one"
+    )
 
     @classmethod
     def of(cls, expense: StoredExpense) -> ExpensePublic:
@@ -324,6 +327,7 @@ class ExpensePublic(BaseModel):
             reason=expense.reason,
             booking_transaction_id=expense.booking_transaction_id,
             payment_transaction_id=expense.payment_transaction_id,
+            ticket_id=expense.ticket_id,
         )
 
 

@@ -227,12 +227,17 @@ def voucher_bytes(uow: LedgerUnitOfWork, store: BlobStore, sha256: str) -> tuple
 
 
 def propose_expense(
-    uow: LedgerUnitOfWork, proposal: Proposal, actor: Actor, key: str | None = None
+    uow: LedgerUnitOfWork, proposal: Proposal, actor: Actor, key: str | None = None, ticket_id: str | None = None
 ) -> tuple[StoredExpense, bool]:
-    """A new proposal; with an idempotency key, a retry answers the first proposal (replayed: True)."""
+    """A new proposal, for the ticket ``ticket_id`` (ticketing's materials) if given; with an
+    idempotency key, a retry answers the first proposal (replayed: True), and the key used for
+    another proposal or another ticket is a Conflict."""
+    ticket_id = expenses.ticket_reference(ticket_id)
     with uow:
         if key is not None:
-            first = uow.keys.claim(key, {"expense": repr(proposal)})
+            # Without a ticket, the fingerprint stays the one keys were claimed with before tickets.
+            request = {"expense": repr(proposal)} | ({"ticket_id": ticket_id} if ticket_id is not None else {})
+            first = uow.keys.claim(key, request)
             if first is not None:
                 return _expense(uow.governance, str(first["expense_id"])), True
         context = writable(uow.journal.context(), uow.estate_code)
@@ -247,7 +252,7 @@ def propose_expense(
             raise InvalidInput(f"line {proposal.account} is not in the budget adopted for {year} (its lines: {lines})")
         needs = _escalation(uow, year, proposal.account, proposal.amount_fen)
         expense_id = uow.governance.add_expense(
-            proposal, [vouchers[sha] for sha in proposal.vouchers], year, needs, actor.subject, actor.name
+            proposal, [vouchers[sha] for sha in proposal.vouchers], year, needs, actor.subject, actor.name, ticket_id
         )
         uow.publish(
             events_pb2.ExpenseProposed(
@@ -256,6 +261,7 @@ def propose_expense(
                 account=proposal.account,
                 amount_fen=proposal.amount_fen,
                 escalation=needs.value,
+                ticket_id=ticket_id or "",
             )
         )
         if key is not None:

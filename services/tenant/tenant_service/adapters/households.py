@@ -259,6 +259,21 @@ class HouseholdRepository:
             ).scalars()
         )
 
+    def grids_led_by(self, estate_code: str, scope: RegisterScope) -> list[str]:
+        """The codes of the grids whose leaders include ``scope.leader`` (compared lower-case, as the
+        register's scope compares them), in order; none for a scope without a leader."""
+        if scope.leader is None:
+            return []
+        return list(
+            self.session.execute(
+                text(
+                    "SELECT DISTINCT grid_code FROM grid_leaders WHERE estate_code = :estate "
+                    "AND lower(username) = :leader ORDER BY grid_code"
+                ),
+                {"estate": estate_code, "leader": scope.leader},
+            ).scalars()
+        )
+
     def set_grid_leaders(self, estate_code: str, grid_code: str, usernames: list[str]) -> None:
         params = {"estate": estate_code, "grid": grid_code}
         self.session.execute(text("DELETE FROM grid_leaders WHERE estate_code = :estate AND grid_code = :grid"), params)

@@ -55,6 +55,14 @@ class Person:
 
 
 @dataclass(frozen=True)
+class Membership:
+    """What a person is in an estate, as the platform's services ask (CheckMembership)."""
+
+    households: list[Household]  # its own households
+    led_grid_codes: list[str]  # the grids whose leaders include its username
+
+
+@dataclass(frozen=True)
 class RegisterScope:
     """Which households of an estate's register a reader sees (its own households aside): every one,
     those of the grids whose leaders include ``leader`` (a Keycloak username), or none.

@@ -79,7 +79,7 @@ class TenantServicer(tenant_pb2_grpc.TenantServiceServicer):
         code = _authorised(request.estate_code, Role.SERVICE)
         if not request.user_id:
             raise InvalidInput("user_id is required")
-        return membership_to_proto(household_cases.households_of(self._database, code, request.user_id))
+        return membership_to_proto(household_cases.membership(self._database, code, request.user_id, request.username))
 
 
 def register(database: Database) -> Callable[[grpc.Server], None]:

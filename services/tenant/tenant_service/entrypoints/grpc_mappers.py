@@ -13,7 +13,7 @@ from datetime import date
 from typing import Any
 
 from tenant_service.domain.estate import Estate, EstateRules, EstateStatus, RemunerationBasis
-from tenant_service.domain.households import Household
+from tenant_service.domain.households import Household, Membership
 from xinyi.tenant.v1 import tenant_pb2
 from xinyi_shared.errors import InvalidInput
 
@@ -85,8 +85,13 @@ def grid_to_proto(estate_code: str, grid: Mapping[str, Any]) -> tenant_pb2.Grid:
     )
 
 
-def membership_to_proto(households: list[Household]) -> tenant_pb2.Membership:
-    return tenant_pb2.Membership(member=bool(households), household_ids=[str(h.id) for h in households])
+def membership_to_proto(membership: Membership) -> tenant_pb2.Membership:
+    households = membership.households
+    return tenant_pb2.Membership(
+        member=bool(households),
+        household_ids=[str(h.id) for h in households],
+        led_grid_codes=membership.led_grid_codes,
+    )
 
 
 # Request fields → domain values ------------------------------------------------------------------------

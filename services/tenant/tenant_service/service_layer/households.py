@@ -12,7 +12,7 @@ from tenant_service.adapters.estates import EstateRepository
 from tenant_service.adapters.household_files import parse_household_file
 from tenant_service.adapters.households import HouseholdRepository
 from tenant_service.domain.household_import import ImportResult, RowError
-from tenant_service.domain.households import Household, Person, RegisterScope, Relation
+from tenant_service.domain.households import Household, Membership, Person, RegisterScope, Relation
 from tenant_service.domain.invitations import Invitation, hash_code, validate_username
 from tenant_service.domain.personal_data import mask_name, mask_phone
 from tenant_service.service_layer.estates import Directory, visible_estate, writable_estate
@@ -180,8 +180,22 @@ def household_members(database: Database, code: str, household_id: uuid.UUID) ->
 
 def households_of(database: Database, code: str, user_id: str) -> list[Household]:
     with database.estate_session(code) as session:
+        return _households_of(HouseholdRepository(session), code, user_id)
+
+
+def _households_of(repository: HouseholdRepository, code: str, user_id: str) -> list[Household]:
+    return [h for h in (repository.get(i) for i in repository.households_of_user(code, user_id)) if h is not None]
+
+
+def membership(database: Database, code: str, user_id: str, username: str = "") -> Membership:
+    """Which households of the estate ``user_id`` belongs to and, given its ``username``, which grids
+    it leads (leaders are named by username, compared lower-case as for the register's scope)."""
+    with database.estate_session(code) as session:
         repository = HouseholdRepository(session)
-        return [h for h in (repository.get(i) for i in repository.households_of_user(code, user_id)) if h is not None]
+        return Membership(
+            households=_households_of(repository, code, user_id),
+            led_grid_codes=repository.grids_led_by(code, RegisterScope.grids_led_by(username)),
+        )
 
 
 # Grids ----------------------------------------------------------------------------------------

@@ -397,7 +397,7 @@ def record_materials(
     )
     proposed = expenses.propose(
         code,
-        f"ticket-materials:{ticket_id}:{request_key}",
+        _ledger_key(ticket_id, request_key),
         payee=proposal.payee,
         amount_fen=proposal.amount_fen,
         account=proposal.account,
@@ -435,6 +435,13 @@ def record_materials(
         _publish(uow, outcome)
         uow.commit()
     return outcome.ticket, record, False
+
+
+def _ledger_key(ticket_id: str, request_key: str) -> str:
+    """The ledger's idempotency key for a ticket's materials: within its 128 characters, apart from
+    the estate's other keys, the same for every retry of one request."""
+    digest = hashlib.sha256(f"{ticket_id}\n{request_key}".encode()).hexdigest()[:40]
+    return f"ticket-materials:{digest}"
 
 
 def expense_moved(uow: TicketingUnitOfWork, expense_id: str, status: str) -> bool:
