@@ -12,7 +12,7 @@ LOCK := requirements-dev.lock
 LOCAL_PACKAGES := $(patsubst %/pyproject.toml,%,$(wildcard services/*/pyproject.toml))
 PACKAGE_FILES := $(LOCK) $(wildcard services/*/pyproject.toml)
 
-.PHONY: help venv lock up down test test-unit test-e2e fuzz infra-up infra-down migrate services-up services-down demo proto proto-check lint status bench
+.PHONY: help venv lock up down test test-unit test-e2e fuzz infra-up infra-down migrate services-up services-down demo proto proto-check lint status bench bench-tickets
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -85,6 +85,9 @@ fuzz: $(VENV_STAMP) ## schemathesis against every service's OpenAPI as several r
 
 bench: $(VENV_STAMP) ## Platform throughput and latency beside pgbench on the same PostgreSQL (needs make up)
 	$(PYTHON) bench/run.py $(BENCH_ARGS)
+
+bench-tickets: $(VENV_STAMP) ## The breach scheduler: 300 estates, 100,000 open tickets, two replicas, beside pgbench (needs make up)
+	$(PYTHON) bench/ticket_timers.py $(BENCH_ARGS)
 
 proto: $(VENV_STAMP) ## Regenerate the gRPC/protobuf stubs from proto/
 	PYTHON=$(abspath $(PYTHON)) proto/generate.sh

@@ -90,11 +90,45 @@ def main() -> None:
     if job["status"] != "done":
         sys.exit(f"the demo estate's billing job failed: {job['failures']}")
     households = tenant_total(code, manager)
+    ticket = demo_ticket(code, manager)
     billed = int(job["billed_fen"])
     print(
         f"demo estate {code} ({DEMO_ESTATE['name']}): {len(books.json()['accounts'])} trust accounts, "
-        f"{households} households, {period} billed ({billed // 100:,}.{billed % 100:02d} CNY in this run)"
+        f"{households} households, {period} billed ({billed // 100:,}.{billed % 100:02d} CNY in this run), "
+        f"a stair-light ticket ({ticket})"
     )
+
+
+def demo_ticket(code: str, manager: dict[str, str]) -> str:
+    """A public stair-light ticket the firm took by phone for the first household (once: its
+    Idempotency-Key makes a second run answer the same ticket), so the queue is not empty."""
+    first = httpx.get(f"{http_url('tenant')}/v1/estates/{code}/households?limit=1", headers=manager, timeout=30)
+    household = first.json()["households"][0]["id"]
+    staff = bearer(user_token("firm-staff"))
+    deadline = time.monotonic() + 60
+    while (
+        httpx.get(f"{http_url('ticketing')}/v1/estates/{code}/service-targets", headers=staff, timeout=10).status_code
+        != 200
+    ):
+        if time.monotonic() > deadline:
+            sys.exit("ticketing did not learn of the demo estate")
+        time.sleep(0.5)
+    reported = httpx.post(
+        f"{http_url('ticketing')}/v1/estates/{code}/tickets",
+        json={
+            "category": "lighting",
+            "urgency": "urgent",
+            "description": "1栋1单元10楼楼道灯不亮（住户来电）",
+            "household_id": household,
+            "area": "1栋1单元10楼楼道",
+            "visibility": "public",
+        },
+        headers={**staff, "Idempotency-Key": "demo-stair-light-ticket-1"},
+        timeout=30,
+    )
+    if reported.status_code != 201:
+        sys.exit(f"reporting the demo ticket failed: {reported.status_code} {reported.text}")
+    return f"{reported.json()['status']}, {reported.json()['id']}"
 
 
 def tenant_total(code: str, headers: dict[str, str]) -> int:
