@@ -104,6 +104,7 @@ _TICKETING: dict[tuple[str, str], Callable[[str], Request]] = {
     ("POST", "/ticket-files"): lambda base: (f"{base}/ticket-files", None),
     ("POST", "/tickets"): lambda base: (f"{base}/tickets", {"category": "lighting", "description": "x"}),
     ("GET", "/tickets"): lambda base: (f"{base}/tickets", None),
+    ("GET", "/ticket-figures/{month}"): lambda base: (f"{base}/ticket-figures/2031-03", None),
     ("GET", "/tickets/{ticket_id}"): lambda base: (f"{base}{_NO_TICKET}", None),
     ("GET", "/tickets/{ticket_id}/files/{sha256}"): lambda base: (f"{base}{_NO_TICKET}/files/{'ab' * 32}", None),
     ("GET", "/tickets/{ticket_id}/notifications"): lambda base: (f"{base}{_NO_TICKET}/notifications", None),

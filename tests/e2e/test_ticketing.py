@@ -334,6 +334,12 @@ def test_the_stair_light_at_two_in_the_night(site: Site, clock_and_replicas) -> 
     payloads = b"".join(e.SerializeToString() for e in transitioned)
     assert site.households[0].encode() not in payloads and "更换".encode() not in payloads
 
+    # The month's figures, public to the estate: this is the estate's first ticket.
+    figures = Api(url, site.code, site.tokens["neighbour"]).get("/ticket-figures/2031-03").json()
+    assert (figures["reported"], figures["households"], figures["ratings"]) == (1, 3, 1)
+    assert (figures["first_response_median_seconds"], figures["resolution_median_seconds"]) == (433, 2465)
+    assert figures["satisfaction_rate_bps"] == 10000 and figures["first_response_within_target_bps"] == 10000
+
     # Who was told: the grid and the firm's queue at the report, the resident at each step.
     told = Api(url, site.code, site.tokens["manager"]).get(f"/tickets/{ticket['id']}/notifications").json()
     recipients = {(n["recipient_kind"], n["recipient"]) for n in told}

@@ -121,6 +121,19 @@ class FakeTickets:
         chosen.sort(key=lambda t: (t.reported_at, t.id), reverse=True)
         return chosen[:limit]
 
+    def of_month(self, estate_code: str, start: datetime, end: datetime) -> list[Ticket]:
+        tickets = [ticket_from_json(row["state"]) for row in self._rows().values()]
+        return [
+            t
+            for t in tickets
+            if start <= t.reported_at < end
+            or (
+                t.complaint is not None
+                and t.complaint.escalated_at is not None
+                and start <= t.complaint.escalated_at < end
+            )
+        ]
+
     def all_in_estate(self, estate_code: str, limit: int, after: str | None, status: str | None) -> list[Ticket]:
         tickets = sorted(
             (ticket_from_json(row["state"]) for row in self._rows().values()), key=lambda t: (t.reported_at, t.id)
@@ -231,6 +244,9 @@ class FakeDirectory:
             frozenset(self.members.get((estate_code, subject), set())),
             frozenset(self.leaders.get((estate_code, username), set())),
         )
+
+    def household_count(self, estate_code: str) -> int:
+        return sum(1 for estate, _ in self.households if estate == estate_code)
 
     def household_grid(self, estate_code: str, household_id: str) -> str | None:
         if (estate_code, household_id) not in self.households:

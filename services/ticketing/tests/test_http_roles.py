@@ -48,6 +48,7 @@ REQUESTS: dict[tuple[str, str], Request] = {
     ),
     ("GET", "/v1/estates/{code}/tickets"): (f"{BASE}/tickets", None),
     ("GET", "/v1/estates/{code}/tickets/{ticket_id}"): (TICKET, None),
+    ("GET", "/v1/estates/{code}/ticket-figures/{month}"): (f"{BASE}/ticket-figures/2031-03", None),
     ("POST", "/v1/estates/{code}/tickets/{ticket_id}/acknowledge"): (f"{TICKET}/acknowledge", {}),
     ("POST", "/v1/estates/{code}/tickets/{ticket_id}/start"): (f"{TICKET}/start", {}),
     ("POST", "/v1/estates/{code}/tickets/{ticket_id}/resolve"): (f"{TICKET}/resolve", {"note": "fixed"}),

@@ -79,6 +79,19 @@ class TenantDirectory:
             raise _error(error) from error
         return grid.code or None
 
+    def household_count(self, estate_code: str) -> int:
+        try:
+            return sum(
+                1
+                for _ in self._stub.ListHouseholds(
+                    tenant_pb2.ListHouseholdsRequest(estate_code=estate_code),
+                    metadata=call_metadata(self._tokens),
+                    timeout=60,
+                )
+            )
+        except grpc.RpcError as error:
+            raise _error(error) from error
+
     def close(self) -> None:
         self._channel.close()
 

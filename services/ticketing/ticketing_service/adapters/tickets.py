@@ -229,6 +229,19 @@ class TicketRepository:
         ).all()
         return [ticket_from_json(row.state) for row in rows]
 
+    def of_month(self, estate_code: str, start: datetime, end: datetime) -> list[Ticket]:
+        """Tickets reported in ``[start, end)``, and those whose complaint went beyond the estate then."""
+        rows = self.session.execute(
+            sql(
+                "SELECT state FROM tickets WHERE estate_code = :estate AND ((reported_at >= :start AND reported_at < :end) "
+                "OR (state -> 'complaint' ->> 'escalated_at' IS NOT NULL "
+                "AND CAST(state -> 'complaint' ->> 'escalated_at' AS timestamptz) >= :start "
+                "AND CAST(state -> 'complaint' ->> 'escalated_at' AS timestamptz) < :end))"
+            ),
+            {"estate": estate_code, "start": start, "end": end},
+        ).all()
+        return [ticket_from_json(row.state) for row in rows]
+
     # The scheduler (cross-estate, on the system role) -------------------------------------------
 
     def lock_due(self, now: datetime, limit: int) -> list[Ticket]:

@@ -398,6 +398,27 @@ class NotificationPublic(BaseModel):
     attempts: int
 
 
+class MonthFiguresPublic(BaseModel):
+    estate_code: str
+    month: str = Field(examples=["2031-03"])
+    households: int = Field(description="The estate's households now (the base of the petition rate)")
+    reported: int = Field(description="Tickets reported in the month (the estate's time zone)")
+    resolved: int
+    withdrawn: int
+    first_response_median_seconds: int | None
+    first_response_p90_seconds: int | None
+    resolution_median_seconds: int | None
+    resolution_p90_seconds: int | None
+    first_response_within_target_bps: int | None = Field(description="Of the tickets answered; 10000 = 100%")
+    resolution_within_target_bps: int | None = Field(description="Of the tickets resolved")
+    breached: int = Field(description="Tickets that missed a target")
+    ratings: int
+    satisfaction_rate_bps: int | None = Field(description="Ratings of 4 or 5 of all ratings; null without a rating")
+    complaints: int
+    petitions: int = Field(description="Complaints taken beyond the estate in the month")
+    petition_rate_bps: int | None = Field(description="Petitions per 10,000 households, rounded up")
+
+
 def _quantity(value: Decimal) -> int | Decimal:
     return int(value) if value == value.to_integral_value() else value
 
@@ -546,6 +567,20 @@ def build_router() -> APIRouter:
             tickets=[TicketPublic.of(ticket, level) for ticket, level in shown],
             next_before=f"{last.reported_at.isoformat()}~{last.id}" if last else None,
         )
+
+    @router.get(
+        "/ticket-figures/{month}",
+        response_model=MonthFiguresPublic,
+        responses=errors(404, 422, 503),
+        summary="The month's service figures: response and fix times, targets met, satisfaction, petitions "
+        "(anyone of the estate; no person or household)",
+        tags=["tickets"],
+    )
+    def month_figures(
+        code: EstateCode, month: str, principal: AnyMember, ticketing: TicketingDep
+    ) -> MonthFiguresPublic:
+        figures, households = cases.estate_month_figures(ticketing, code, month)
+        return MonthFiguresPublic(estate_code=code, month=month, households=households, **figures.__dict__)
 
     @router.get(
         "/tickets/{ticket_id}",

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -132,9 +132,9 @@ class WebhookSender:
     """POSTs each message as JSON to a URL (a bridge to the estate's WeChat group, say); any answer
     but 2xx is a failure, retried later."""
 
-    def __init__(self, url: str, timeout: float = 10.0) -> None:
+    def __init__(self, url: str, timeout: float = 10.0, client: httpx.Client | None = None) -> None:
         self.url = url
-        self._client = httpx.Client(timeout=timeout)
+        self._client = client or httpx.Client(timeout=timeout)
 
     def send(self, notification: Notification) -> None:
         response = self._client.post(
@@ -158,25 +158,39 @@ def retry_pause(attempts: int) -> timedelta:
     return timedelta(seconds=min(3600, 5 * 2 ** max(0, attempts)))
 
 
+class NotificationBox(Protocol):
+    """The notifications outbox as the sender sees it (``TicketRepository`` on the system role)."""
+
+    def lock_pending_notifications(self, now: datetime, limit: int) -> list[Notification]: ...
+
+    def delivered(self, ids: Sequence[int], at: datetime) -> None: ...
+
+    def failed(self, notification_id: int, retry_at: datetime | None, error: str) -> None: ...
+
+
+def deliver_batch(box: NotificationBox, sender: Sender, now: datetime, batch: int, max_attempts: int) -> int:
+    """Send the pending notifications (at most ``batch``); a failure is kept with its error and
+    retried after :func:`retry_pause`, and after ``max_attempts`` it stays, marked, for an operator."""
+    pending = box.lock_pending_notifications(now, batch)
+    delivered = []
+    for notification in pending:
+        try:
+            sender.send(notification)
+        except (httpx.HTTPError, OSError) as error:  # the receiver's failure is recorded and retried
+            attempts = notification.attempts + 1
+            retry = now + retry_pause(notification.attempts) if attempts < max_attempts else None
+            box.failed(notification.id, retry, f"{type(error).__name__}: {error}")
+            NOTIFICATIONS.labels("failed" if retry else "given_up").inc()
+        else:
+            delivered.append(notification.id)
+    box.delivered(delivered, now)
+    NOTIFICATIONS.labels("delivered").inc(len(delivered))
+    return len(pending)
+
+
 def deliver_notifications(database: Database, sender: Sender, clock: Clock, batch: int, max_attempts: int) -> int:
     with database.system_session() as session:
-        repository = TicketRepository(session)
-        now: datetime = clock.now()
-        pending = repository.lock_pending_notifications(now, batch)
-        delivered = []
-        for notification in pending:
-            try:
-                sender.send(notification)
-            except (httpx.HTTPError, OSError) as error:  # the receiver's failure is recorded and retried
-                attempts = notification.attempts + 1
-                retry = now + retry_pause(notification.attempts) if attempts < max_attempts else None
-                repository.failed(notification.id, retry, f"{type(error).__name__}: {error}")
-                NOTIFICATIONS.labels("failed" if retry else "given_up").inc()
-            else:
-                delivered.append(notification.id)
-        repository.delivered(delivered, now)
-        NOTIFICATIONS.labels("delivered").inc(len(delivered))
-    return len(pending)
+        return deliver_batch(TicketRepository(session), sender, clock.now(), batch, max_attempts)
 
 
 class Notifier(_Loop):

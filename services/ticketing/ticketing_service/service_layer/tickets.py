@@ -17,10 +17,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
+from zoneinfo import ZoneInfo
 
 from ticketing_service.adapters.directory import Membership, ProposedExpense
 from ticketing_service.adapters.tickets import MaterialsRecord, Notification, StoredFile, TicketFilter
 from ticketing_service.domain import lifecycle, sla
+from ticketing_service.domain.figures import MonthFigures, month_figures
 from ticketing_service.domain.materials import MaterialPurchase
 from ticketing_service.domain.targets import ServiceTargets
 from ticketing_service.domain.tickets import (
@@ -61,6 +63,8 @@ class Directory(Protocol):
     def membership(self, estate_code: str, subject: str, username: str) -> Membership: ...
 
     def household_grid(self, estate_code: str, household_id: str) -> str | None: ...
+
+    def household_count(self, estate_code: str) -> int: ...
 
 
 class Expenses(Protocol):
@@ -480,3 +484,21 @@ def ticket_notifications(ticketing: Ticketing, who: Caller, ticket_id: str) -> l
         raise NotFound("no such ticket in this estate")
     with ticketing.unit_of_work(who.estate_code) as uow:
         return uow.tickets.notifications_of(ticket_id)
+
+
+def estate_month_figures(ticketing: Ticketing, estate_code: str, month: str) -> tuple[MonthFigures, int]:
+    """The estate's figures for ``month`` (YYYY-MM, in its time zone), and its households now."""
+    try:
+        first = datetime.strptime(month, "%Y-%m")
+    except ValueError:
+        raise InvalidInput("month is YYYY-MM") from None
+    targets = estate_targets(ticketing, estate_code)
+    zone = ZoneInfo(targets.time_zone)
+    start = first.replace(tzinfo=zone)
+    end = (
+        first.replace(year=first.year + 1, month=1) if first.month == 12 else first.replace(month=first.month + 1)
+    ).replace(tzinfo=zone)
+    households = ticketing.directory.household_count(estate_code)
+    with ticketing.unit_of_work(estate_code) as uow:
+        tickets = uow.tickets.of_month(estate_code, start, end)
+    return month_figures(tickets, start, end, households), households
