@@ -24,6 +24,7 @@ from tests.e2e import test_ledger_access as ledger_e2e
 from tests.e2e.conftest import estate_body, onboard
 from tests.e2e.test_ledger import PERIOD
 from tests.harness import (
+    COMMUNITY,
     DISTRICT,
     SUB_DISTRICT,
     bearer,
@@ -35,6 +36,7 @@ from tests.harness import (
     unique_code,
 )
 from xinyi.ledger.v1 import ledger_pb2, ledger_pb2_grpc
+from xinyi.microfund.v1 import microfund_pb2, microfund_pb2_grpc
 from xinyi.tenant.v1 import tenant_pb2, tenant_pb2_grpc
 from xinyi.ticketing.v1 import ticketing_pb2, ticketing_pb2_grpc
 from xinyi_shared.transparency.checkpoint import generate_witness_key
@@ -187,6 +189,41 @@ for (_method, _suffix), _request in (_MONEY_OUT | _PUBLIC_BOOKS).items():
     REQUESTS[("ledger", _method, f"/v1/estates/{{code}}{_suffix}")] = lambda ctx, request=_request: request(
         f"/v1/estates/{ctx['code']}"
     )
+# A community fund's book in the ledger: the community of the fixture's estate (its people may read it);
+# the book may not be open, and unknown sizes and entries are fine (a 404 is not a refusal).
+_FUND_BOOK: dict[tuple[str, str], Callable[[str], Request]] = {
+    ("GET", "/accounts"): lambda base: (f"{base}/accounts", None),
+    ("GET", "/transactions"): lambda base: (f"{base}/transactions", None),
+    ("GET", "/log/key"): lambda base: (f"{base}/log/key", None),
+    ("GET", "/log/checkpoints/latest"): lambda base: (f"{base}/log/checkpoints/latest", None),
+    ("GET", "/log/consistency"): lambda base: (f"{base}/log/consistency?from=1&to={2**40}", None),
+    ("GET", "/log/entries/{transaction_id}/proof"): lambda base: (f"{base}/log/entries/{uuid.uuid4()}/proof", None),
+}
+for (_method, _suffix), _request in _FUND_BOOK.items():
+    REQUESTS[("ledger", _method, f"/v1/funds/{{community}}{_suffix}")] = lambda ctx, request=_request: request(
+        f"/v1/funds/{COMMUNITY}"
+    )
+_FUND = "/fund"
+_FUND_REQUESTS: dict[tuple[str, str], Callable[[str], Request]] = {
+    ("GET", ""): lambda base: (base, None),
+    ("PUT", "/rule"): lambda base: (f"{base}/rule", {"threshold_fen": 500000}),
+    ("POST", "/donations"): lambda base: (
+        f"{base}/donations",
+        {"source": "resident", "amount_fen": 1, "received_on": "2031-04-01"},
+    ),
+    ("POST", "/files"): lambda base: (f"{base}/files", None),
+    ("GET", "/files/{sha256}"): lambda base: (f"{base}/files/{'ab' * 32}", None),
+    ("POST", "/grants"): lambda base: (f"{base}/grants", {"title": "x"}),
+    ("GET", "/grants"): lambda base: (f"{base}/grants", None),
+    ("GET", "/grants/{grant_id}"): lambda base: (f"{base}/grants/{uuid.uuid4()}", None),
+    ("POST", "/grants/{grant_id}/review"): lambda base: (f"{base}/grants/{uuid.uuid4()}/review", {"approve": True}),
+    ("POST", "/grants/{grant_id}/disbursements"): lambda base: (f"{base}/grants/{uuid.uuid4()}/disbursements", {}),
+    ("POST", "/grants/{grant_id}/close"): lambda base: (f"{base}/grants/{uuid.uuid4()}/close", {"report": "x"}),
+}
+for (_method, _suffix), _request in _FUND_REQUESTS.items():
+    REQUESTS[("microfund", _method, f"/v1/communities/{{community}}/fund{_suffix}")] = lambda ctx, request=_request: (
+        request(f"/v1/communities/{COMMUNITY}/fund")
+    )
 for (_method, _suffix), _request in _TICKETING.items():
     REQUESTS[("ticketing", _method, f"/v1/estates/{{code}}{_suffix}")] = lambda ctx, request=_request: request(
         f"/v1/estates/{ctx['code']}"
@@ -307,7 +344,14 @@ def test_the_service_column_of_the_other_tables(estate) -> None:
 
 # gRPC ---------------------------------------------------------------------------------------------
 
-GRPC_WRITES = {"PostTransaction", "PostTransactions", "UploadVoucher", "ProposeExpense"}
+GRPC_WRITES = {
+    "PostTransaction",
+    "PostTransactions",
+    "UploadVoucher",
+    "ProposeExpense",
+    "OpenFundBook",
+    "PublishFundCheckpoint",
+}
 
 
 def grpc_request(name: str, estate: dict[str, Any]) -> Any:
@@ -335,8 +379,11 @@ def grpc_request(name: str, estate: dict[str, Any]) -> Any:
         "ProposeExpense": lambda: ledger_pb2.ProposeExpenseRequest(
             estate_code=code, idempotency_key=f"tacl-{uuid.uuid4().hex}"
         ),
+        "OpenFundBook": lambda: ledger_pb2.OpenFundBookRequest(community_code=COMMUNITY, name="x"),
+        "PublishFundCheckpoint": lambda: ledger_pb2.PublishFundCheckpointRequest(community_code=COMMUNITY),
         "GetTicket": lambda: ticketing_pb2.GetTicketRequest(estate_code=code, ticket_id=str(uuid.uuid4())),
         "ListTickets": lambda: ticketing_pb2.ListTicketsRequest(estate_code=code),
+        "GetFund": lambda: microfund_pb2.GetFundRequest(community_code=COMMUNITY),
     }[name]()
 
 
@@ -350,6 +397,7 @@ def test_grpc_methods_for_every_role(estate, row: Row) -> None:
         "tenant": tenant_pb2_grpc.TenantServiceStub,
         "ledger": ledger_pb2_grpc.LedgerServiceStub,
         "ticketing": ticketing_pb2_grpc.TicketingServiceStub,
+        "microfund": microfund_pb2_grpc.MicrofundServiceStub,
     }
     with grpc.insecure_channel(grpc_target(row.service)) as channel:
         method = getattr(stubs[row.service](channel), name)

@@ -22,6 +22,7 @@ from tests.e2e import test_ledger_access as ledger_e2e
 from ticketing_service.bootstrap import build_app as build_ticketing
 from ticketing_service.settings import TicketingSettings
 from xinyi.ledger.v1 import ledger_pb2
+from xinyi.microfund.v1 import microfund_pb2
 from xinyi.tenant.v1 import tenant_pb2
 from xinyi.ticketing.v1 import ticketing_pb2
 
@@ -38,6 +39,7 @@ GRPC_SERVICES = {
     "tenant": tenant_pb2.DESCRIPTOR.services_by_name["TenantService"],
     "ledger": ledger_pb2.DESCRIPTOR.services_by_name["LedgerService"],
     "ticketing": ticketing_pb2.DESCRIPTOR.services_by_name["TicketingService"],
+    "microfund": microfund_pb2.DESCRIPTOR.services_by_name["MicrofundService"],
 }
 FAMILIES = set(tenant_e2e.FAMILIES)  # the roles the end-to-end tables speak of (no service accounts)
 HTTP_METHODS = {"get", "post", "put", "patch", "delete"}
@@ -64,6 +66,7 @@ def test_the_document_parses_into_full_rows() -> None:
         ("tenant", "grpc"),
         ("ledger", "grpc"),
         ("ticketing", "grpc"),
+        ("microfund", "grpc"),
     }
     for row in rows:
         assert set(row.cells) == set(ROLES), row

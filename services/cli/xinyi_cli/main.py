@@ -1,6 +1,8 @@
-"""`xinyi` — the platform team's command line: estates, households, ballots and billing runs over the
-services' HTTP APIs."""
+"""`xinyi` — the platform team's command line: estates, households, ballots, billing runs and the
+community's micro-fund over the services' HTTP APIs."""
 
+import hashlib
+import json
 import os
 import re
 import sys
@@ -9,7 +11,7 @@ import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from pathlib import Path
@@ -29,7 +31,7 @@ from rich.progress import (
     TimeRemainingColumn,
     TransferSpeedColumn,
 )
-from rich.table import Table
+from rich.table import Column, Table
 from rich.text import Text
 
 from xinyi_cli import auth, client, transparency
@@ -39,6 +41,7 @@ from xinyi_cli.upload import CONTENT_TYPES, MultipartFile, content_type_of
 DEFAULT_KEYCLOAK_URL = "http://127.0.0.1:18080"
 DEFAULT_TENANT_URL = "http://127.0.0.1:8101"
 DEFAULT_LEDGER_URL = "http://127.0.0.1:8102"
+DEFAULT_MICROFUND_URL = "http://127.0.0.1:8104"
 CHINA_STANDARD_TIME = timezone(timedelta(hours=8), "CST")  # no daylight saving since 1991
 UPLOAD_TIMEOUT = httpx.Timeout(300.0, connect=5.0)  # a large sheet is validated before the service answers
 
@@ -53,10 +56,14 @@ estates_app = typer.Typer(help="Onboard, list, suspend and resume estates.", no_
 households_app = typer.Typer(help="Households of an estate.", no_args_is_help=True)
 ballots_app = typer.Typer(help="Owners' ballots (one household, one vote).", no_args_is_help=True)
 billing_app = typer.Typer(help="Monthly billing runs of the trust books (ledger).", no_args_is_help=True)
+fund_app = typer.Typer(
+    help="The community's micro-fund (community officer): statement, money received, grants.", no_args_is_help=True
+)
 app.add_typer(estates_app, name="estates")
 app.add_typer(households_app, name="households")
 app.add_typer(ballots_app, name="ballots")
 app.add_typer(billing_app, name="billing")
+app.add_typer(fund_app, name="fund")
 app.add_typer(transparency.witness_app, name="witness")
 app.command("verify")(transparency.verify)
 app.command("verify-consistency")(transparency.verify_consistency_command)
@@ -67,6 +74,7 @@ class Settings:
     keycloak_url: str
     tenant_url: str
     ledger_url: str = DEFAULT_LEDGER_URL
+    microfund_url: str = DEFAULT_MICROFUND_URL
 
 
 class Threshold(StrEnum):
@@ -121,7 +129,7 @@ def _cell(value: Any) -> Text:
 def _settings(ctx: typer.Context) -> Settings:
     settings = ctx.find_object(Settings)
     if settings is None:  # a sub-app invoked on its own, without the main callback
-        return Settings(DEFAULT_KEYCLOAK_URL, DEFAULT_TENANT_URL, DEFAULT_LEDGER_URL)
+        return Settings(DEFAULT_KEYCLOAK_URL, DEFAULT_TENANT_URL, DEFAULT_LEDGER_URL, DEFAULT_MICROFUND_URL)
     return settings
 
 
@@ -151,6 +159,12 @@ def _ledger(ctx: typer.Context) -> Iterator[ApiClient]:
         yield api
 
 
+@contextmanager
+def _microfund(ctx: typer.Context) -> Iterator[ApiClient]:
+    with _service(ctx, _settings(ctx).microfund_url, "the micro-fund service") as api:
+        yield api
+
+
 def _json_object(response: ApiResponse) -> dict[str, Any]:
     if not isinstance(response.data, dict):
         _fail("the service answered with something other than a JSON object", request_id=response.request_id)
@@ -175,6 +189,36 @@ def _fee_rate(value: str) -> Decimal:
     if rate <= 0:
         raise typer.BadParameter("the fee rate must be a positive number of fen per m² per month")
     return rate
+
+
+def yuan_to_fen(value: str, *, allow_zero: bool = False) -> int:
+    """'1234.5' yuan → 123450 fen, exactly (Decimal, never float); more than two decimals cannot be fen,
+    and an amount is positive (`allow_zero`: or 0)."""
+    number = _decimal(value)
+    if number < 0 or (number == 0 and not allow_zero):
+        raise typer.BadParameter(f"{value!r}: the amount must be {'0 or more' if allow_zero else 'more than 0'} yuan")
+    try:
+        cents = number.quantize(Decimal("0.01"))
+    except InvalidOperation:  # more digits than a Decimal holds: no amount of money
+        raise typer.BadParameter(f"{value!r} is too large an amount") from None
+    if cents != number:
+        raise typer.BadParameter(f"{value!r}: an amount in yuan has at most two decimals (fen)")
+    return int(cents.scaleb(2))
+
+
+def _positive_yuan(value: str) -> int:
+    return yuan_to_fen(value)
+
+
+def _yuan_or_zero(value: str) -> int:
+    return yuan_to_fen(value, allow_zero=True)
+
+
+def _day(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is not a date as YYYY-MM-DD, e.g. 2026-05-01") from None
 
 
 def _instant(value: str) -> datetime:
@@ -237,10 +281,17 @@ def main(
     ledger_url: Annotated[
         str, typer.Option("--ledger-url", envvar="XINYI_LEDGER_URL", metavar="URL", help="The ledger service.")
     ] = DEFAULT_LEDGER_URL,
+    microfund_url: Annotated[
+        str,
+        typer.Option("--microfund-url", envvar="XINYI_MICROFUND_URL", metavar="URL", help="The micro-fund service."),
+    ] = DEFAULT_MICROFUND_URL,
 ) -> None:
     """Xinyi 信义 platform tool. Log in first with `xinyi login --username NAME`; XINYI_TOKEN overrides."""
     ctx.obj = Settings(
-        keycloak_url=keycloak_url.rstrip("/"), tenant_url=tenant_url.rstrip("/"), ledger_url=ledger_url.rstrip("/")
+        keycloak_url=keycloak_url.rstrip("/"),
+        tenant_url=tenant_url.rstrip("/"),
+        ledger_url=ledger_url.rstrip("/"),
+        microfund_url=microfund_url.rstrip("/"),
     )
 
 
@@ -762,3 +813,494 @@ def billing_status(
     if not as_json:
         _print_job(job)
     _exit_on_failure(job)
+
+
+# ---------------------------------------------------------------- micro-fund
+
+FUND_KEY_PATTERN = re.compile(r"[A-Za-z0-9_.:\-]{8,128}")  # what the micro-fund accepts as an Idempotency-Key
+FUND_FILE_TYPES = {  # what the micro-fund stores (it checks the bytes too)
+    ".pdf": "application/pdf",
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".webp": "image/webp",
+}
+FUND_FILE_LIMIT = 10 * 1024 * 1024
+
+
+class DonorSource(StrEnum):
+    FIRM = "firm"
+    RESIDENT = "resident"
+    BUSINESS = "business"
+    SUB_DISTRICT = "sub_district"
+    OTHER = "other"
+
+
+CommunityOption = Annotated[str, typer.Option("--community", metavar="CODE", help="The community's code.")]
+GrantArgument = Annotated[str, typer.Argument(help="The grant's id (see `xinyi fund grants`).")]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print the service's JSON as it came.")]
+KeyOption = Annotated[
+    str | None,
+    typer.Option("--key", metavar="KEY", help="Idempotency key; give the one printed earlier to retry."),
+]
+
+
+def _fund_path(community: str, *rest: str) -> str:
+    return "/".join((f"/v1/communities/{segment(community)}/fund", *map(segment, rest)))
+
+
+def _yuan(value: Any) -> str:
+    return f"¥{format_fen(value)}" if isinstance(value, int) and not isinstance(value, bool) else "?"
+
+
+def _amount(header: str) -> Column:
+    return Column(header, justify="right")
+
+
+def _money(value: Any) -> Text:
+    """A fen amount in a table cell, as yuan (the column says ¥)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return Text(format_fen(value))
+    return _cell(value)
+
+
+def _fund_key(key: str | None, what: str) -> str:
+    """The Idempotency-Key: the one given (checked as the micro-fund does), else a new one printed to retry with."""
+    if key is None:
+        key = str(uuid.uuid4())
+        _stderr().print(Text(f"idempotency key: {key} (to retry this {what}: --key {key})"), soft_wrap=True)
+        return key
+    if not FUND_KEY_PATTERN.fullmatch(key):
+        raise typer.BadParameter("the key must be 8 to 128 letters, digits, '_', '.', ':' or '-'", param_hint="--key")
+    return key
+
+
+def _check_fund_file(path: Path, param_hint: str) -> Path:
+    """Refuse, before anything is sent, a file the micro-fund would not store."""
+    if path.suffix.lower() not in FUND_FILE_TYPES:
+        raise typer.BadParameter(
+            f"{path.name}: the fund stores {', '.join(FUND_FILE_TYPES)} files only", param_hint=param_hint
+        )
+    try:
+        size = path.stat().st_size
+    except OSError as error:
+        raise typer.BadParameter(f"cannot read {path}: {error}", param_hint=param_hint) from None
+    if size > FUND_FILE_LIMIT:
+        raise typer.BadParameter(f"{path.name} is larger than the fund's 10 MiB per file", param_hint=param_hint)
+    return path
+
+
+def _upload_fund_file(api: ApiClient, community: str, path: Path) -> str:
+    """Upload a receipt or photo to the fund; its SHA-256, checked against the file's own."""
+    try:
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        upload = MultipartFile.of(path, field="file", content_type=FUND_FILE_TYPES[path.suffix.lower()])
+        response = api.request(
+            "POST",
+            _fund_path(community, "files"),
+            content=upload.chunks(),
+            headers={"Content-Type": upload.content_type, "Content-Length": str(upload.length)},
+            timeout=UPLOAD_TIMEOUT,
+        )
+    except OSError as error:
+        _fail(f"cannot read {path}: {error}")
+    stored = _json_object(response)
+    if stored.get("sha256") != digest:
+        _fail(
+            f"the fund stored {path.name} as {stored.get('sha256')!r}, but the file's SHA-256 is {digest}",
+            request_id=response.request_id,
+        )
+    _stderr().print(Text(f"uploaded {path.name} ({upload.file_size:,} bytes): sha256 {digest}"), soft_wrap=True)
+    return digest
+
+
+def _rows(value: Any) -> list[dict[str, Any]]:
+    return [row if isinstance(row, dict) else {} for row in value] if isinstance(value, list) else []
+
+
+def _replayed(response: ApiResponse, message: str) -> None:
+    if response.headers.get("Idempotent-Replayed") == "true":
+        _stderr().print(Text(message), soft_wrap=True)
+
+
+@fund_app.command("statement")
+def fund_statement(ctx: typer.Context, community: CommunityOption, as_json: JsonOption = False) -> None:
+    """The fund's public statement: balances, the firms' pledges, donations and grants (amounts in yuan)."""
+    with _microfund(ctx) as api:
+        response = api.get(_fund_path(community))
+    if as_json:
+        typer.echo(response.text)
+        return
+    statement = _json_object(response)
+    out = _stdout()
+    out.print(Text(f"{statement.get('name') or '?'} — community {statement.get('community_code') or community}"))
+    estates = statement.get("estates")
+    out.print(Text(f"estates: {', '.join(map(str, estates)) if isinstance(estates, list) and estates else '—'}"))
+    for label, key in (
+        ("balance", "balance_fen"),
+        ("pledges receivable", "pledges_receivable_fen"),
+        ("grants payable", "grants_payable_fen"),
+        ("donations from firms", "donations_from_firms_fen"),
+        ("other donations", "other_donations_fen"),
+        ("grants", "grants_fen"),
+    ):
+        out.print(Text(f"{label}: {_yuan(statement.get(key))}"))
+    out.print(Text(f"threshold: {_yuan(statement.get('threshold_fen'))} (above it, the households decide by ballot)"))
+
+    firms = _rows(statement.get("firms"))
+    if firms:
+        table = Table(
+            "estate", _amount("pledged ¥"), _amount("received ¥"), _amount("outstanding ¥"), title="firms' pledges"
+        )
+        for firm in firms:
+            table.add_row(
+                _cell(firm.get("estate_code")),
+                _money(firm.get("pledged_fen")),
+                _money(firm.get("received_fen")),
+                _money(firm.get("outstanding_fen")),
+            )
+        out.print(table)
+    else:
+        out.print("no pledges from firms yet")
+
+    donations = _rows(statement.get("donations"))
+    if donations:
+        table = Table("received on", "source", "estate", "donor", _amount("amount ¥"), "note", title="money received")
+        for donation in donations:
+            table.add_row(
+                _cell(donation.get("received_on")),
+                _cell(donation.get("source")),
+                _cell(donation.get("estate_code")),
+                _cell(donation.get("donor")),
+                _money(donation.get("amount_fen")),
+                _cell(donation.get("note") or None),
+            )
+        out.print(table)
+    else:
+        out.print("no money received yet")
+
+    grants = _rows(statement.get("grants"))
+    if grants:
+        out.print(_grants_table(grants))
+    else:
+        out.print("no grants yet")
+
+
+def _grants_table(grants: Sequence[Mapping[str, Any]]) -> Table:
+    table = Table(
+        "#",
+        "id",
+        "title",
+        "status",
+        _amount("amount ¥"),
+        _amount("approved ¥"),
+        _amount("disbursed ¥"),
+        "decided by",
+        "estates",
+        title="grants",
+    )
+    for grant in grants:
+        estates = grant.get("benefiting_estates")
+        table.add_row(
+            _cell(grant.get("number")),
+            _cell(grant.get("id")),
+            _cell(grant.get("title")),
+            _cell(grant.get("status")),
+            _money(grant.get("amount_fen")),
+            _money(grant.get("approved_fen")),
+            _money(grant.get("disbursed_fen")),
+            _cell(grant.get("decided_by")),
+            _cell(", ".join(map(str, estates)) if isinstance(estates, list) else estates),
+        )
+    return table
+
+
+@fund_app.command("rule")
+def fund_rule(
+    ctx: typer.Context,
+    community: CommunityOption,
+    threshold: Annotated[
+        int,
+        typer.Option(
+            "--threshold",
+            parser=_yuan_or_zero,
+            metavar="YUAN",
+            help="The officer decides grants up to this; above it, the benefiting estates' households by ballot.",
+        ),
+    ],
+) -> None:
+    """Set the council's threshold for the officer's decisions (community officer)."""
+    with _microfund(ctx) as api:
+        response = api.request("PUT", _fund_path(community, "rule"), json_body={"threshold_fen": threshold})
+    rule = _json_object(response)
+    _stdout().print(
+        Text(
+            f"community {community}: the officer decides grants up to {_yuan(rule.get('threshold_fen'))}; "
+            "above it, the benefiting estates' households vote"
+        ),
+        soft_wrap=True,
+    )
+
+
+@fund_app.command("donation")
+def fund_donation(
+    ctx: typer.Context,
+    community: CommunityOption,
+    source: Annotated[
+        DonorSource, typer.Option("--source", help="Who gave; firm: a firm's transfer against its pledges.")
+    ],
+    amount: Annotated[int, typer.Option("--amount", parser=_positive_yuan, metavar="YUAN", help="e.g. 1200.50")],
+    received_on: Annotated[
+        date, typer.Option("--received-on", parser=_day, metavar="YYYY-MM-DD", help="When the money arrived.")
+    ],
+    estate: Annotated[
+        str | None,
+        typer.Option("--estate", metavar="CODE", help="For --source firm: the estate whose pledges it pays."),
+    ] = None,
+    donor: Annotated[
+        str | None, typer.Option("--donor", metavar="NAME", help="The donor's name, with --named only.")
+    ] = None,
+    named: Annotated[
+        bool, typer.Option("--named", help="The donor agreed to be named in the statement (default: anonymous).")
+    ] = False,
+    note: Annotated[str, typer.Option("--note", help="Shown in the statement.")] = "",
+    key: KeyOption = None,
+) -> None:
+    """Record money the fund received (community officer); prints the idempotency key to retry with."""
+    if source is DonorSource.FIRM and estate is None:
+        raise typer.BadParameter("a firm's transfer names the estate whose pledges it pays", param_hint="--estate")
+    if source is not DonorSource.FIRM and estate is not None:
+        raise typer.BadParameter("only a firm's transfer (--source firm) names an estate", param_hint="--estate")
+    if named != (donor is not None and donor.strip() != ""):
+        raise typer.BadParameter(
+            "--donor NAME and --named go together: a donor is named only when it agreed to be (else anonymous)",
+            param_hint="--donor / --named",
+        )
+    key = _fund_key(key, "donation")
+    body: dict[str, Any] = {
+        "source": source.value,
+        "amount_fen": amount,
+        "received_on": received_on.isoformat(),
+        "anonymous": not named,
+        "note": note,
+    }
+    if estate is not None:
+        body["estate_code"] = estate
+    if named:
+        body["donor_name"] = donor
+    with _microfund(ctx) as api:
+        response = api.request(
+            "POST", _fund_path(community, "donations"), json_body=body, headers={"Idempotency-Key": key}
+        )
+    donation = _json_object(response)
+    _replayed(response, f"this key recorded donation {donation.get('id')} before; nothing was recorded again")
+    origin = f"{source.value} of estate {estate}" if estate is not None else source.value
+    _stdout().print(
+        Text(
+            f"recorded donation {donation.get('id', '?')}: {_yuan(donation.get('amount_fen'))} from {origin}, "
+            f"received on {donation.get('received_on', received_on.isoformat())}"
+        ),
+        soft_wrap=True,
+    )
+
+
+@fund_app.command("grants")
+def fund_grants(ctx: typer.Context, community: CommunityOption, as_json: JsonOption = False) -> None:
+    """The fund's grants, from application to closing."""
+    with _microfund(ctx) as api:
+        response = api.get(_fund_path(community, "grants"))
+    if as_json:
+        typer.echo(response.text)
+        return
+    if not isinstance(response.data, list):
+        _fail("the service answered with something other than a list of grants", request_id=response.request_id)
+    if not response.data:
+        _stdout().print("no grants yet")
+        return
+    _stdout().print(_grants_table(_rows(response.data)))
+
+
+GRANT_SHOWN_APART = frozenset({"budget", "instalments"})
+
+
+def _field(key: str, value: Any) -> tuple[str, Text]:
+    if key.endswith("_fen"):
+        return f"{key.removesuffix('_fen')} ¥", _money(value)
+    if isinstance(value, list):
+        return key, _cell(", ".join(map(str, value)) or None)
+    if isinstance(value, dict):  # ballots: estate → ballot id
+        return key, _cell(", ".join(f"{k}: {v}" for k, v in value.items()) or None)
+    if value == "":
+        return key, _cell(None)
+    return key, _cell(value)
+
+
+def _detail(detail: Any) -> Text:
+    if not isinstance(detail, dict) or not detail:
+        return _cell(None)
+    parts = []
+    for key, value in detail.items():
+        if key.endswith("_fen") and isinstance(value, int) and not isinstance(value, bool):
+            parts.append(f"{key.removesuffix('_fen')}: ¥{format_fen(value)}")
+        else:
+            parts.append(f"{key}: {value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)}")
+    return Text("; ".join(parts))
+
+
+@fund_app.command("grant")
+def fund_grant(
+    ctx: typer.Context, grant_id: GrantArgument, community: CommunityOption, as_json: JsonOption = False
+) -> None:
+    """A grant: its application, decision, instalments and history."""
+    with _microfund(ctx) as api:
+        response = api.get(_fund_path(community, "grants", grant_id))
+    if as_json:
+        typer.echo(response.text)
+        return
+    answer = _json_object(response)
+    grant = answer.get("grant")
+    if not isinstance(grant, dict):
+        _fail("the service answered without the grant", request_id=response.request_id)
+    out = _stdout()
+    details = Table("field", "value", show_header=False)
+    for key, value in grant.items():
+        if key not in GRANT_SHOWN_APART:
+            details.add_row(*_field(key, value))
+    out.print(details)
+    budget = _rows(grant.get("budget"))
+    if budget:
+        table = Table("item", _amount("amount ¥"), title="budget")
+        for line in budget:
+            table.add_row(_cell(line.get("item")), _money(line.get("amount_fen")))
+        out.print(table)
+    instalments = _rows(grant.get("instalments"))
+    if instalments:
+        table = Table("#", "paid on", _amount("amount ¥"), "receipt (sha256)", title="instalments")
+        for instalment in instalments:
+            table.add_row(
+                _cell(instalment.get("number")),
+                _cell(instalment.get("paid_on")),
+                _money(instalment.get("amount_fen")),
+                _cell(instalment.get("receipt")),
+            )
+        out.print(table)
+    history = _rows(answer.get("history"))
+    if history:
+        table = Table("at", "action", "detail", title="history")
+        for event in history:
+            table.add_row(_cell(event.get("at")), _cell(event.get("action")), _detail(event.get("detail")))
+        out.print(table)
+
+
+def _grant(response: ApiResponse) -> dict[str, Any]:
+    grant = _json_object(response)
+    if not isinstance(grant.get("id"), str):
+        _fail("the service did not say which grant it changed", request_id=response.request_id)
+    return grant
+
+
+def _grant_name(grant: Mapping[str, Any]) -> str:
+    return f"grant #{grant.get('number', '?')} ({grant.get('title') or grant['id']})"
+
+
+@fund_app.command("review")
+def fund_review(
+    ctx: typer.Context,
+    grant_id: GrantArgument,
+    community: CommunityOption,
+    approve: Annotated[
+        bool, typer.Option("--approve/--reject", help="Up to the threshold the decision; above it, to the ballots.")
+    ],
+    note: Annotated[str, typer.Option("--note", help="Why; required to reject.")] = "",
+) -> None:
+    """Review an application (community officer): decide it up to the threshold, or put it to the benefiting
+    estates' ballots above it; a rejection is final."""
+    if not approve and not note.strip():
+        raise typer.BadParameter("a rejection says why", param_hint="--note")
+    with _microfund(ctx) as api:
+        response = api.post(_fund_path(community, "grants", grant_id, "review"), {"approve": approve, "note": note})
+    grant = _grant(response)
+    out = _stdout()
+    status = grant.get("status")
+    if status == "approved":
+        out.print(Text(f"{_grant_name(grant)} approved: {_yuan(grant.get('approved_fen'))}"), soft_wrap=True)
+    elif status == "awaiting_ballot":
+        out.print(
+            Text(
+                f"{_grant_name(grant)} is above the threshold: each benefiting estate "
+                f"({', '.join(map(str, grant.get('benefiting_estates') or []))}) decides it by a ballot "
+                f"with subject {grant.get('ballot_subject', '?')}"
+            ),
+            soft_wrap=True,
+        )
+    else:
+        out.print(Text(f"{_grant_name(grant)} is now {status or '?'}"), soft_wrap=True)
+
+
+@fund_app.command("disburse")
+def fund_disburse(
+    ctx: typer.Context,
+    grant_id: GrantArgument,
+    community: CommunityOption,
+    amount: Annotated[int, typer.Option("--amount", parser=_positive_yuan, metavar="YUAN", help="This instalment.")],
+    receipt: Annotated[
+        Path,
+        typer.Option(
+            "--receipt", exists=True, dir_okay=False, readable=True, help="The receipt (PDF, PNG, JPEG, WebP)."
+        ),
+    ],
+    paid_on: Annotated[date, typer.Option("--paid-on", parser=_day, metavar="YYYY-MM-DD", help="When it was paid.")],
+    key: KeyOption = None,
+) -> None:
+    """Pay an instalment of an approved grant (community officer): uploads the receipt, then records the
+    payment with it; prints the idempotency key to retry with."""
+    _check_fund_file(receipt, "--receipt")
+    key = _fund_key(key, "disbursement")
+    with _microfund(ctx) as api:
+        sha256 = _upload_fund_file(api, community, receipt)
+        response = api.request(
+            "POST",
+            _fund_path(community, "grants", grant_id, "disbursements"),
+            json_body={"amount_fen": amount, "receipt": sha256, "paid_on": paid_on.isoformat()},
+            headers={"Idempotency-Key": key},
+        )
+    grant = _grant(response)
+    _replayed(response, "this key paid the instalment before; nothing was paid again")
+    instalments = _rows(grant.get("instalments"))
+    number = instalments[-1].get("number", "?") if instalments else "?"
+    _stdout().print(
+        Text(
+            f"{_grant_name(grant)}: instalment {number} of {_yuan(amount)} paid on {paid_on.isoformat()}; "
+            f"{_yuan(grant.get('disbursed_fen'))} of {_yuan(grant.get('approved_fen'))} approved paid so far"
+        ),
+        soft_wrap=True,
+    )
+
+
+@fund_app.command("close")
+def fund_close(
+    ctx: typer.Context,
+    grant_id: GrantArgument,
+    community: CommunityOption,
+    report: Annotated[str, typer.Option("--report", help="A short report of what the grant did.")],
+    photos: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--photo", exists=True, dir_okay=False, readable=True, help="A photo (PNG, JPEG, WebP, PDF); repeat."
+        ),
+    ] = None,
+) -> None:
+    """Close a paid grant with a report and photos (community officer); what it did not need returns to the
+    fund. The photos are uploaded first."""
+    if not report.strip():
+        raise typer.BadParameter("the report must not be empty", param_hint="--report")
+    files = [_check_fund_file(photo, "--photo") for photo in photos or []]
+    with _microfund(ctx) as api:
+        shas = [_upload_fund_file(api, community, photo) for photo in files]
+        response = api.post(_fund_path(community, "grants", grant_id, "close"), {"report": report, "photos": shas})
+    grant = _grant(response)
+    approved, disbursed = grant.get("approved_fen"), grant.get("disbursed_fen")
+    message = f"{_grant_name(grant)} is now {grant.get('status') or '?'}: {_yuan(disbursed)} paid"
+    if isinstance(approved, int) and isinstance(disbursed, int) and approved > disbursed:
+        message += f"; {_yuan(approved - disbursed)} not needed returns to the fund"
+    _stdout().print(Text(message), soft_wrap=True)

@@ -6,7 +6,15 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from ledger_service.adapters.tenant_client import TenantClient
-from ledger_service.entrypoints import consumers, grpc_api, http_api, http_billing, http_governance, http_log
+from ledger_service.entrypoints import (
+    consumers,
+    grpc_api,
+    http_api,
+    http_billing,
+    http_funds,
+    http_governance,
+    http_log,
+)
 from ledger_service.service_layer.billing import BillingWorker
 from ledger_service.service_layer.remuneration import RemunerationAccruer
 from ledger_service.service_layer.unit_of_work import LedgerUnitOfWork
@@ -44,7 +52,8 @@ def build_app(settings: LedgerSettings) -> FastAPI:
     )
     app = core.app(
         title="Xinyi ledger service",
-        description="The estates' trust books (信托账本): double-entry, in fen, public to each estate.",
+        description="The estates' trust books (信托账本): double-entry, in fen, public to each estate; "
+        "and each community micro-fund's book (社区微基金).",
         components=[
             OutboxRelay(settings, core.database, topics=[LEDGER_EVENTS]),
             IdempotentConsumer(settings, core.database, consumers.tenant_subscription(tenant)),
@@ -57,6 +66,7 @@ def build_app(settings: LedgerSettings) -> FastAPI:
             http_billing.build_billing_router(core.database, unit_of_work, biller.wake),
             http_governance.build_governance_router(tenant),
             http_log.build_log_router(tenant),
+            http_funds.build_funds_router(),
         ],
         on_shutdown=tenant.close,
         body_limits=BODY_LIMITS,

@@ -25,7 +25,10 @@ What the fakes keep of the real components (``adapters/*.py`` and the migrations
   row of one key is refused, except cosignatures: ``ON CONFLICT DO NOTHING``), entries rebuilt from
   the journal's rows as the log records them (lines numbered 1, 2… as posted, households by their
   commitments), witness keys retired by the next one registered. ``FakeBooks.alter_line`` and
-  ``FakeBooks.rewrite_leaf`` change rows behind the books' back, as a rogue administrator would.
+  ``FakeBooks.rewrite_leaf`` change rows behind the books' back, as a rogue administrator would;
+* a community fund's book (migration 0011) is a row of kind 'fund' under ``fund:<community>`` (the
+  form is checked as ``trust_books_kind_code`` does), its entries and log in the same tables, and
+  the estates' reads (the journal's context, the books' chart and profile) never see it.
 
 Units of work run one after the other: opening one while another is open on the same books is
 refused (the fake has no isolation between concurrent transactions).
@@ -55,6 +58,7 @@ from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError, NoResultFound
 
 from ledger_service.adapters.books import BooksRepository
+from ledger_service.adapters.fund_books import FundBooksRepository
 from ledger_service.adapters.governance import (
     AdoptedBudget,
     GovernanceRepository,
@@ -81,6 +85,7 @@ from ledger_service.domain import trust_books as rules
 from ledger_service.domain.books import STANDARD_CHART, EstateTerms, TrustBooks, open_books
 from ledger_service.domain.budgets import BudgetDraft, BudgetLine, DraftStatus
 from ledger_service.domain.expenses import Escalation, ExpenseStatus, Proposal
+from ledger_service.domain.funds import FUND_BOOK_PREFIX, FUND_CHART, FundBook, community_of_book, fund_book_code
 from ledger_service.domain.money import bill_amount
 from ledger_service.domain.postings import EXPENSES_PAYABLE, PREPAID, RECEIVABLE, Line, Transaction, check_period
 from ledger_service.domain.trust_books import OpenBill
@@ -121,7 +126,8 @@ def canonical(household_id: str) -> str:
 
 @dataclass(frozen=True)
 class EstateRow:
-    """``trust_books`` (with its terms) and the estate's ``accounts``."""
+    """``trust_books`` (with its terms) and the book's ``accounts``: an estate's trust books, or a
+    community fund's book (``kind`` 'fund', code ``fund:<community>``, no terms; migration 0011)."""
 
     estate_code: str
     name: str
@@ -130,8 +136,13 @@ class EstateRow:
     district_code: str
     first_period: str
     status: str
-    terms: EstateTerms
+    terms: EstateTerms | None
     accounts: frozenset[str]
+    kind: str = "trust"
+
+    def __post_init__(self) -> None:
+        if (self.kind == "fund") != self.estate_code.startswith(FUND_BOOK_PREFIX):  # trust_books_kind_code
+            raise refused(f"trust_books_kind_code: {self.kind} book {self.estate_code!r}")
 
 
 @dataclass(frozen=True)
@@ -717,8 +728,9 @@ class FakeLedgerUnitOfWork(LedgerUnitOfWork):
         self.mirror = FakeTenantMirror(connection)
         self.fake_governance = FakeGovernance(connection, self.estate_code)
         self.governance = self.fake_governance
-        self.fake_log = FakeTransparencyLog(connection, self.estate_code)
+        self.fake_log = FakeTransparencyLog(connection, self.estate_code, community_of_book(self.estate_code))
         self.log = self.fake_log
+        self.funds = FakeFundBooks(connection, self.estate_code)
 
     def commit(self) -> None:
         self._open()
@@ -778,7 +790,7 @@ class FakeJournal(JournalRepository):
 
     def context(self, household_id: str | None = None) -> EstateContext | None:
         row = self._t.estates.get(self.estate)
-        if row is None:
+        if row is None or row.kind != "trust":  # an estate's trust books only
             return None
         knows = household_id is not None and (self.estate, canonical(household_id)) in self._t.known_households
         return EstateContext(
@@ -1433,9 +1445,10 @@ class FakeTransparencyLog(TransparencyLog):
     checkpoints once per size, witness keys retired by the next one, a cosignature once per key and
     checkpoint. Timestamps are ``books.today`` at noon UTC, as in :class:`FakeGovernance`."""
 
-    def __init__(self, connection: _Connection, estate_code: str) -> None:
+    def __init__(self, connection: _Connection, estate_code: str, subject: str | None = None) -> None:
         self._fake_connection = connection
         self.estate = estate_code
+        self.subject = subject or estate_code
 
     @property
     def _t(self) -> Tables:
@@ -1509,7 +1522,7 @@ class FakeTransparencyLog(TransparencyLog):
         household_secrets = self.household_secrets(sorted(households))
         return {
             row.id: LedgerEntry(
-                estate=self.estate,
+                estate=self.subject,
                 seq=row.number,
                 transaction_id=row.id,
                 period=row.transaction.period,
@@ -1690,12 +1703,16 @@ class FakeBooksRepository(BooksRepository):
     def __init__(self, connection: _Connection) -> None:
         self._fake_connection = connection
 
-    def get(self, estate_code: str) -> TrustBooks | None:
+    def _trust(self, estate_code: str) -> EstateRow | None:
         row = self._fake_connection.tables.estates.get(estate_code)
-        return open_books(row.terms) if row else None
+        return row if row is not None and row.kind == "trust" else None
+
+    def get(self, estate_code: str) -> TrustBooks | None:
+        row = self._trust(estate_code)
+        return open_books(row.terms) if row is not None and row.terms is not None else None
 
     def profile(self, estate_code: str) -> dict[str, str] | None:
-        row = self._fake_connection.tables.estates.get(estate_code)
+        row = self._trust(estate_code)
         if row is None:
             return None
         return {
@@ -1707,8 +1724,50 @@ class FakeBooksRepository(BooksRepository):
 
     def set_status(self, estate_code: str, status: str) -> None:
         estates = self._fake_connection.tables.estates
-        if estate_code in estates:
+        if self._trust(estate_code) is not None:
             estates[estate_code] = replace(estates[estate_code], status=status)
+
+
+class FakeFundBooks(FundBooksRepository):
+    """A community fund's book as ``adapters/fund_books.py`` keeps it: a row of kind 'fund' under
+    ``fund:<community>`` with the fund's chart, opened once (a second ``add`` writes nothing)."""
+
+    def __init__(self, connection: _Connection, book_code: str) -> None:
+        self._fake_connection = connection
+        self.book = book_code
+
+    def add(self, community_code: str, name: str, opened_by: str) -> bool:
+        code = fund_book_code(community_code)
+        tables = self._fake_connection.tables
+        if code in tables.estates:  # ON CONFLICT (estate_code) DO NOTHING
+            return False
+        today = self._fake_connection.books.today
+        tables.estates[code] = EstateRow(
+            estate_code=code,
+            name=name,
+            community_code=community_code,
+            time_zone="Asia/Shanghai",
+            district_code="",
+            first_period=f"{today:%Y-%m}",
+            status="active",
+            terms=None,
+            accounts=frozenset(a.code for a in FUND_CHART),
+            kind="fund",
+        )
+        self._fake_connection.books.sequences.setdefault(code, 0)
+        return True
+
+    def get(self) -> FundBook | None:
+        row = self._fake_connection.tables.estates.get(self.book)
+        if row is None or row.kind != "fund":
+            return None
+        return FundBook(
+            community_code=row.community_code,
+            name=row.name,
+            first_period=row.first_period,
+            today=self._fake_connection.books.today,
+            accounts=tuple(a for a in FUND_CHART if a.code in row.accounts),
+        )
 
 
 # The tenant service ------------------------------------------------------------------------------

@@ -13,8 +13,9 @@ Each test gets books of its own, made through the use cases: bills and payments,
 ballot for 2026 and a draft still open to change, a voucher in a blob store on disk, expenses waiting
 for the supervisor (one to approve, one to reject), one approved to pay, and a resident's question
 waiting for the firm's answer; the estate's log holding every entry under a checkpoint, the
-supervisor's witness key registered and its cosignature of that checkpoint ready to send — so every
-allowed write has a target in the state it needs."""
+supervisor's witness key registered and its cosignature of that checkpoint ready to send; the
+community's micro-fund book open with an entry under a checkpoint — so every allowed write has a
+target in the state it needs."""
 
 from __future__ import annotations
 
@@ -33,9 +34,10 @@ from httpx import Response
 from ledger_service.adapters.billing_jobs import BillingJob
 from ledger_service.domain.books import TrustBooks
 from ledger_service.domain.expenses import Proposal
-from ledger_service.entrypoints import http_api, http_billing, http_governance, http_log
+from ledger_service.domain.funds import fund_book_code
+from ledger_service.entrypoints import http_api, http_billing, http_funds, http_governance, http_log
 from ledger_service.entrypoints.deps import estate_unit_of_work
-from ledger_service.service_layer import billing, governance, transparency
+from ledger_service.service_layer import billing, funds, governance, transparency
 from ledger_service.service_layer.governance import Actor
 from ledger_service.service_layer.postings import record_payment
 from ledger_service.service_layer.unit_of_work import LedgerUnitOfWork
@@ -54,6 +56,8 @@ from xinyi_shared.transparency.verify import verify_bundle
 
 ESTATE = "jinhe-lvzhou"
 FOREIGN = "binhe-huayuan"
+COMMUNITY = "jinhe"  # the community of both estates above (FakeBooks.open_estate's default)
+ELSEWHERE = "lianhe-jiayuan"  # an estate of another community
 DISTRICT = "shuangliu"
 TODAY = date(2026, 5, 20)
 PERIOD = "2026-05"
@@ -217,11 +221,28 @@ def public_books(books: FakeBooks) -> dict[str, str]:
     }
 
 
+def community_fund(books: FakeBooks) -> dict[str, str]:
+    """The community's micro-fund book, open with a pledge under a checkpoint of its log."""
+    fund = fund_book_code(COMMUNITY)
+    funds.open_fund_book(books.uow(fund), "金河社区微基金", "microfund-service")
+    pledge, _ = funds.post_fund_transaction(
+        books.uow(fund),
+        "pledge-roles-1",
+        "pledge",
+        "五月认捐",
+        [("1200", 4500, None), ("4000", -4500, None)],
+        "microfund-service",
+    )
+    published = funds.publish_checkpoint(books.uow(fund))
+    return {"fund_transaction": pledge.transaction_id, "fund_tree_size": str(published.tree_size)}
+
+
 @pytest.fixture
 def ledger(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Ledger]:
     books = FakeBooks(TODAY)
     books.open_estate(ESTATE, first_period="2026-03", rules=RULES, households={OWN: 9000, OTHER: 12055})
     books.open_estate(FOREIGN, first_period="2026-03", rules=RULES, households={OWN: 9000})
+    books.open_estate(ELSEWHERE, first_period="2026-03", rules=RULES, community_code="lianhe")
     registry = FakeRegistry()
     for estate in (ESTATE, FOREIGN):
         registry.add_rules(estate, RULES)
@@ -234,7 +255,7 @@ def ledger(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Ledger]:
             books.uow(ESTATE), registry, f"pay-{household}", household, fen, "cash", "r", TODAY, "firm-staff"
         )
     store = FilesystemBlobStore(tmp_path / "blobs")
-    targets = money_out(books, registry, store) | public_books(books)
+    targets = money_out(books, registry, store) | public_books(books) | community_fund(books)
     jobs = {"estate": job(ESTATE), "district": job(None, scope="district")}
 
     def chart_of_accounts(database: Database, code: str) -> TrustBooks:
@@ -271,6 +292,7 @@ def ledger(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Ledger]:
     app.include_router(http_billing.build_billing_router(no_database, books.uow))
     app.include_router(http_governance.build_governance_router(registry))
     app.include_router(http_log.build_log_router(FakeMembership()))
+    app.include_router(http_funds.build_funds_router())
     app.state.ledger_uow_factory = books.uow  # the statement routes open units of work themselves
     app.state.blob_store = store
 
@@ -285,6 +307,7 @@ def ledger(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Ledger]:
 # One request per row of the table (the household account: another household's).
 EXPENSES = f"/v1/estates/{ESTATE}/expenses"
 LOG = f"/v1/estates/{ESTATE}/log"
+FUND = f"/v1/funds/{COMMUNITY}"
 REQUESTS: dict[tuple[str, str], Callable[[Ledger], tuple[str, Body]]] = {
     ("GET", "/health/live"): lambda _: ("/health/live", None),
     ("GET", "/health/ready"): lambda _: ("/health/ready", None),
@@ -407,6 +430,18 @@ REQUESTS: dict[tuple[str, str], Callable[[Ledger], tuple[str, Body]]] = {
     ),
     ("GET", "/v1/estates/{code}/households/{household_id}/opening"): lambda _: (
         f"/v1/estates/{ESTATE}/households/{OTHER}/opening",
+        None,
+    ),
+    ("GET", "/v1/funds/{community}/accounts"): lambda _: (f"{FUND}/accounts", None),
+    ("GET", "/v1/funds/{community}/transactions"): lambda _: (f"{FUND}/transactions", None),
+    ("GET", "/v1/funds/{community}/log/key"): lambda _: (f"{FUND}/log/key", None),
+    ("GET", "/v1/funds/{community}/log/checkpoints/latest"): lambda _: (f"{FUND}/log/checkpoints/latest", None),
+    ("GET", "/v1/funds/{community}/log/consistency"): lambda ledger: (
+        f"{FUND}/log/consistency?from={ledger.targets['fund_tree_size']}",
+        None,
+    ),
+    ("GET", "/v1/funds/{community}/log/entries/{transaction_id}/proof"): lambda ledger: (
+        f"{FUND}/log/entries/{ledger.targets['fund_transaction']}/proof",
         None,
     ),
 }
@@ -630,3 +665,55 @@ def test_the_supervisors_cosignature_must_be_made_with_the_registered_key(ledger
     refused(ledger.call("POST", path, {"signature": cosign(note, stranger, COSIGNED_AT)}), 403, "permission_denied")
     refused(ledger.call("POST", path, {"signature": "— not a signature line"}), 422, "invalid_input")
     refused(ledger.call("PUT", f"{LOG}/witness", {"witness_key": "not a witness key at all"}), 422, "invalid_input")
+
+
+# The community funds' books beyond the table ---------------------------------------------------------
+
+FUND_ROWS = [r for r in ROWS if r.path.startswith("/v1/funds/{community}/")]
+
+
+@pytest.mark.parametrize("row", FUND_ROWS, ids=lambda r: r.path)
+@pytest.mark.parametrize("role", sorted(OVERSIGHT | {"resident", "grid_leader", "community_officer"}))
+def test_people_of_another_communitys_estates_are_refused_the_fund(ledger: Ledger, row: Row, role: str) -> None:
+    ledger.act_as(principal(role, estate=ELSEWHERE))
+    refused(request(ledger, row), 403, "permission_denied")
+    # Belonging to the community through any one of the token's estates is enough.
+    ledger.act_as(replace(principal(role, estate=ELSEWHERE), estates=frozenset({ELSEWHERE, FOREIGN})))
+    assert request(ledger, row).status_code == 200
+
+
+def test_a_fund_not_open_is_not_found_and_still_refused_to_others(ledger: Ledger) -> None:
+    ledger.act_as(principal("platform_admin"))
+    refused(ledger.call("GET", "/v1/funds/lianhe/accounts"), 404, "not_found")
+    ledger.act_as(principal("resident", estate=ELSEWHERE))
+    refused(ledger.call("GET", "/v1/funds/lianhe/accounts"), 404, "not_found")
+    ledger.act_as(principal("resident"))  # of jinhe, not of lianhe: refused before the book is looked for
+    refused(ledger.call("GET", "/v1/funds/lianhe/accounts"), 403, "permission_denied")
+    refused(ledger.call("GET", "/v1/funds/Not_A_Code/accounts"), 422, "invalid_input")
+
+
+def test_the_estate_routes_never_reach_a_funds_book(ledger: Ledger) -> None:
+    ledger.act_as(principal("platform_admin"))
+    refused(ledger.call("GET", f"/v1/estates/{fund_book_code(COMMUNITY)}/accounts"), 422, "invalid_input")
+
+
+def test_a_resident_verifies_a_fund_entry_offline_with_what_the_routes_give(ledger: Ledger) -> None:
+    ledger.act_as(principal("resident"))
+    accounts = ledger.call("GET", f"{FUND}/accounts").json()
+    assert (accounts["community_code"], accounts["name"]) == (COMMUNITY, "金河社区微基金")
+    balances = {a["code"]: a["balance_fen"] for a in accounts["accounts"]}
+    assert balances == {"1000": 0, "1200": 4500, "2100": 0, "3000": 0, "4000": -4500, "4100": 0, "5000": 0}
+    (entry,) = ledger.call("GET", f"{FUND}/transactions").json()
+    assert (entry["id"], entry["number"], entry["kind"]) == (ledger.targets["fund_transaction"], 1, "pledge")
+    identity = ledger.call("GET", f"{FUND}/log/key").json()
+    assert identity["origin"] == f"ledger.xinyi.test/funds/{COMMUNITY}"
+    latest = ledger.call("GET", f"{FUND}/log/checkpoints/latest").json()
+    assert str(latest["tree_size"]) == ledger.targets["fund_tree_size"]
+    bundle = ledger.call("GET", f"{FUND}/log/entries/{ledger.targets['fund_transaction']}/proof").json()
+    assert bundle["entry"]["estate"] == COMMUNITY
+    assert verify_bundle(bundle, log_key=identity["log_key"]).ok
+    # The estate's log key does not open the fund's checkpoint, nor the fund's an estate's.
+    estate_key = ledger.call("GET", f"{LOG}/key").json()["log_key"]
+    assert not verify_bundle(bundle, log_key=estate_key).ok
+    consistency = ledger.call("GET", f"{FUND}/log/consistency?from=1").json()
+    assert consistency["format"] == "xinyi-consistency/v1"

@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from microfund_service.domain.membership import FundMembership
-from microfund_service.entrypoints import http_api
+from microfund_service.entrypoints import http_api, http_funds
 from tests.access_doc import ROLES, Row, table
 from xinyi_shared.auth import Principal, TokenVerifier
 from xinyi_shared.db import Database
@@ -26,6 +26,47 @@ REQUESTS = {
     ("GET", "/health/ready"): "/health/ready",
     ("GET", "/v1/estates/{code}/fund"): f"/v1/estates/{ESTATE}/fund",
 }
+FUND = "/v1/communities/jinhe/fund"
+SHA = "ab" * 32
+# The fund's routes: the use cases are replaced by one that finds nothing (404), so a role the
+# route lets in answers 404 and one it refuses 403.
+BODIES: dict[tuple[str, str], object] = {
+    ("PUT", "/v1/communities/{community}/fund/rule"): {"threshold_fen": 1},
+    ("POST", "/v1/communities/{community}/fund/donations"): {
+        "source": "resident",
+        "amount_fen": 1,
+        "received_on": "2031-04-01",
+    },
+    ("POST", "/v1/communities/{community}/fund/grants"): {
+        "title": "x",
+        "purpose": "x",
+        "budget": [{"item": "x", "amount_fen": 1}],
+        "benefiting_estates": [ESTATE],
+    },
+    ("POST", "/v1/communities/{community}/fund/grants/{grant_id}/review"): {"approve": True},
+    ("POST", "/v1/communities/{community}/fund/grants/{grant_id}/disbursements"): {
+        "amount_fen": 1,
+        "receipt": SHA,
+        "paid_on": "2031-04-01",
+    },
+    ("POST", "/v1/communities/{community}/fund/grants/{grant_id}/close"): {"report": "x"},
+}
+for _method, _suffix in [
+    ("GET", ""),
+    ("PUT", "/rule"),
+    ("POST", "/donations"),
+    ("POST", "/files"),
+    ("GET", "/files/{sha256}"),
+    ("POST", "/grants"),
+    ("GET", "/grants"),
+    ("GET", "/grants/{grant_id}"),
+    ("POST", "/grants/{grant_id}/review"),
+    ("POST", "/grants/{grant_id}/disbursements"),
+    ("POST", "/grants/{grant_id}/close"),
+]:
+    REQUESTS[(_method, f"/v1/communities/{{community}}/fund{_suffix}")] = FUND + _suffix.replace(
+        "{sha256}", SHA
+    ).replace("{grant_id}", "g-1")
 
 
 def principal(role: str, estate: str = ESTATE) -> Principal:
@@ -41,9 +82,29 @@ def client(monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
         return FundMembership(ESTATE, "jinhe")
 
     monkeypatch.setattr(http_api, "fund_membership", fund_membership)
+
+    def nothing(*args: object, **kwargs: object) -> None:
+        raise NotFound("no such fund")
+
+    for name in (
+        "statement",
+        "set_rule",
+        "record_donation",
+        "upload_file",
+        "fund_file",
+        "apply_for_grant",
+        "grants_of",
+        "grant_detail",
+        "review_grant",
+        "disburse_grant",
+        "close_grant",
+    ):
+        monkeypatch.setattr(http_funds.cases, name, nothing)
     verifier = TokenVerifier("http://127.0.0.1:9/realms/xinyi", "xinyi-api")  # never asked: overridden
     app = create_app(service="microfund", title="microfund", description="", verifier=verifier, readiness_checks={})
     app.include_router(http_api.build_router(cast(Database, None)))  # its use case is replaced above
+    app.include_router(http_funds.build_funds_router())
+    app.state.microfund = None  # every use case is replaced above
     with TestClient(app, raise_server_exceptions=False) as test_client:
         yield test_client
 
@@ -64,8 +125,15 @@ def test_each_role_gets_what_the_table_says(client: TestClient, row: Row, role: 
     cell = row.cells[role]
     if cell != "public":
         act_as(client, principal(role))
-    response = client.request(row.method, REQUESTS[row.key])
-    if cell in ("yes", "public"):
+    if row.key == ("POST", "/v1/communities/{community}/fund/files"):
+        response = client.post(REQUESTS[row.key], files={"file": ("x.pdf", b"%PDF-1.7", "application/pdf")})
+    else:
+        response = client.request(
+            row.method, REQUESTS[row.key], json=BODIES.get(row.key), headers={"Idempotency-Key": "roles-test-0001"}
+        )
+    if cell in ("yes", "public") and row.path.startswith("/v1/communities/"):
+        assert response.status_code == 404, response.text  # let in; the stubbed use case finds nothing
+    elif cell in ("yes", "public"):
         assert response.status_code == 200, response.text
     elif cell == "no":
         assert response.status_code == 403, response.text

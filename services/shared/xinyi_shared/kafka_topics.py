@@ -12,6 +12,7 @@ from xinyi_shared.settings import ServiceSettings
 TENANT_EVENTS = "xinyi.tenant.events.v1"
 LEDGER_EVENTS = "xinyi.ledger.events.v1"
 TICKETING_EVENTS = "xinyi.ticketing.events.v1"
+MICROFUND_EVENTS = "xinyi.microfund.events.v1"
 
 
 def ensure_topics(settings: ServiceSettings, topics: list[str]) -> None:

@@ -196,7 +196,7 @@ class BillingJobsRepository:
         rows = self.session.execute(
             text(
                 "SELECT estate_code, first_period, (now() AT TIME ZONE time_zone)::date AS today FROM trust_books "
-                "WHERE status = 'active' AND district_code = :district ORDER BY estate_code"
+                "WHERE status = 'active' AND kind = 'trust' AND district_code = :district ORDER BY estate_code"
             ),
             {"district": district_code},
         ).all()

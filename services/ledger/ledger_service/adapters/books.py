@@ -61,7 +61,7 @@ class BooksRepository:
         terms_row = self.session.execute(
             sql(
                 "SELECT fee_rate_fen_per_sqm_month, remuneration_share_bps, donation_share_bps "
-                "FROM trust_books WHERE estate_code = :estate"
+                "FROM trust_books WHERE estate_code = :estate AND kind = 'trust'"
             ),
             {"estate": estate_code},
         ).first()
@@ -87,7 +87,8 @@ class BooksRepository:
         row = (
             self.session.execute(
                 sql(
-                    "SELECT estate_name, community_code, time_zone, status FROM trust_books WHERE estate_code = :estate"
+                    "SELECT estate_name, community_code, time_zone, status FROM trust_books "
+                    "WHERE estate_code = :estate AND kind = 'trust'"
                 ),
                 {"estate": estate_code},
             )
@@ -98,7 +99,7 @@ class BooksRepository:
 
     def set_status(self, estate_code: str, status: str) -> None:
         self.session.execute(
-            sql("UPDATE trust_books SET status = :status WHERE estate_code = :estate"),
+            sql("UPDATE trust_books SET status = :status WHERE estate_code = :estate AND kind = 'trust'"),
             {"status": status, "estate": estate_code},
         )
 
@@ -107,7 +108,8 @@ class BooksRepository:
         return list(
             self.session.execute(
                 sql(
-                    "SELECT estate_code FROM trust_books WHERE status = 'active' AND district_code = :district "
+                    "SELECT estate_code FROM trust_books WHERE status = 'active' AND kind = 'trust' "
+                    "AND district_code = :district "
                     "ORDER BY estate_code"
                 ),
                 {"district": district_code},

@@ -44,7 +44,7 @@ class JournalRepository:
         "(now() AT TIME ZONE time_zone)::date AS today, "
         "(CAST(:household AS uuid) IS NOT NULL AND EXISTS (SELECT 1 FROM known_households k "
         " WHERE k.estate_code = :estate AND k.household_id = CAST(:household AS uuid))) AS knows_household "
-        "FROM trust_books WHERE estate_code = :estate"
+        "FROM trust_books WHERE estate_code = :estate AND kind = 'trust'"
     )
 
     def context(self, household_id: str | None = None) -> EstateContext | None:

@@ -1,6 +1,6 @@
 """An estate's tamper-evident log in and out of PostgreSQL: its key, its leaves, its checkpoints and
 their cosignatures, the witnesses' keys and the households' secrets (one estate's rows, under
-row-level security)."""
+row-level security). A community fund's book keeps its log in the same tables, under its book code."""
 
 from __future__ import annotations
 
@@ -55,9 +55,12 @@ class Leaf:
 
 
 class TransparencyLog:
-    def __init__(self, session: Executor, estate_code: str) -> None:
+    def __init__(self, session: Executor, estate_code: str, subject: str | None = None) -> None:
         self.session = session
         self.estate = estate_code
+        # What the log's entries name as their book (``estate`` in the leaf): the last segment of
+        # the log's origin. The estate's code; for a community fund's book, the community's.
+        self.subject = subject or estate_code
 
     # The log's key -------------------------------------------------------------------------------
 
@@ -169,7 +172,7 @@ class TransparencyLog:
         for head in heads:
             transaction_id = str(head.id)
             entries[transaction_id] = LedgerEntry(
-                estate=self.estate,
+                estate=self.subject,
                 seq=int(head.estate_seq),
                 transaction_id=transaction_id,
                 period=head.period,

@@ -1,4 +1,6 @@
-"""gRPC API of the trust books for the other services (thin: authorise, call a use case, map)."""
+"""gRPC API of the trust books and the community micro-funds' books for the other services (thin:
+authorise, call a use case, map). A request names its book: "trust" (an estate's, by estate_code) or
+"fund" (a community's micro-fund, by community_code; the platform's services only)."""
 
 from __future__ import annotations
 
@@ -8,13 +10,15 @@ import grpc
 
 from ledger_service.domain.books import AccountType
 from ledger_service.domain.expenses import Proposal
-from ledger_service.service_layer import governance, postings, views
+from ledger_service.domain.funds import FundBook, fund_book_code
+from ledger_service.domain.views import Posted
+from ledger_service.service_layer import funds, governance, postings, views
 from ledger_service.service_layer.books import chart_of_accounts
 from ledger_service.service_layer.common import check_key
 from ledger_service.service_layer.governance import Actor
 from ledger_service.service_layer.unit_of_work import LedgerUnitOfWork
 from xinyi.ledger.v1 import ledger_pb2, ledger_pb2_grpc
-from xinyi_shared.auth import ESTATE_ROLES, Role, require_estate_access
+from xinyi_shared.auth import ESTATE_ROLES, Role, require_estate_access, require_role
 from xinyi_shared.blobs import BlobStore
 from xinyi_shared.db import Database
 from xinyi_shared.errors import Conflict, InvalidInput, NotFound, XinyiError
@@ -27,7 +31,8 @@ ACCOUNT_TYPE_TO_PROTO = {
     AccountType.INCOME: ledger_pb2.ACCOUNT_TYPE_INCOME,
     AccountType.EXPENSE: ledger_pb2.ACCOUNT_TYPE_EXPENSE,
 }
-BOOKS = ("trust",)
+BOOKS = ("trust", "fund")
+FUND = "fund"
 # The status a refused item of a batch carries: what the single-transaction call would answer.
 ERROR_CODES: dict[type[XinyiError], str] = {
     InvalidInput: "INVALID_ARGUMENT",
@@ -48,6 +53,28 @@ def _estate(code: str, *roles: str) -> str:
 def _book(book: str) -> None:
     if book not in BOOKS:
         raise InvalidInput(f"unknown book {book!r}: one of {', '.join(BOOKS)}")
+
+
+def _fund(community_code: str, estate_code: str = "") -> str:
+    """The book code of a community's fund, for the platform's services only (checked first)."""
+    require_role(current_principal(), Role.SERVICE)
+    if estate_code:
+        raise InvalidInput("a fund's book is named by community_code; estate_code stays empty")
+    if not community_code:
+        raise InvalidInput("community_code is required for book 'fund'")
+    return fund_book_code(community_code)
+
+
+def _fund_book(book: FundBook, opened_now: bool) -> ledger_pb2.FundBook:
+    return ledger_pb2.FundBook(
+        community_code=book.community_code,
+        name=book.name,
+        accounts=[
+            ledger_pb2.Account(code=a.code, name=a.name, name_zh=a.name_zh, type=ACCOUNT_TYPE_TO_PROTO[a.type])
+            for a in book.accounts
+        ],
+        opened_now=opened_now,
+    )
 
 
 def _lines(lines: list[ledger_pb2.PostingLine]) -> list[tuple[str, int, str | None]]:
@@ -94,9 +121,14 @@ class LedgerServicer(ledger_pb2_grpc.LedgerServiceServicer):
     def PostTransaction(
         self, request: ledger_pb2.PostTransactionRequest, context: grpc.ServicerContext
     ) -> ledger_pb2.PostedTransaction:
-        code = _estate(request.estate_code, Role.SERVICE)
-        _book(request.book)
-        result, replayed = postings.post_transaction(
+        if request.book == FUND:
+            code = _fund(request.community_code, request.estate_code)
+            post = funds.post_fund_transaction
+        else:
+            code = _estate(request.estate_code, Role.SERVICE)
+            _book(request.book)
+            post = postings.post_transaction
+        result, replayed = post(
             self._uow(code),
             request.idempotency_key,
             request.kind,
@@ -111,10 +143,15 @@ class LedgerServicer(ledger_pb2_grpc.LedgerServiceServicer):
     def PostTransactions(
         self, request: ledger_pb2.PostTransactionsRequest, context: grpc.ServicerContext
     ) -> ledger_pb2.PostTransactionsResponse:
-        code = _estate(request.estate_code, Role.SERVICE)
-        _book(request.book or "trust")
         items = [(t.idempotency_key, t.kind, t.memo, _lines(list(t.lines))) for t in request.transactions]
-        outcomes = postings.post_transactions(self._uow(code), items, current_principal().username)
+        outcomes: list[tuple[Posted, bool] | XinyiError]
+        if request.book == FUND:
+            code = _fund(request.community_code, request.estate_code)
+            outcomes = funds.post_fund_transactions(self._uow(code), items, current_principal().username)
+        else:
+            code = _estate(request.estate_code, Role.SERVICE)
+            _book(request.book or "trust")
+            outcomes = postings.post_transactions(self._uow(code), items, current_principal().username)
         response = ledger_pb2.PostTransactionsResponse()
         for (key, _, _, _), outcome in zip(items, outcomes, strict=True):
             if isinstance(outcome, XinyiError):
@@ -140,9 +177,12 @@ class LedgerServicer(ledger_pb2_grpc.LedgerServiceServicer):
         return response
 
     def GetBalances(self, request: ledger_pb2.GetBalancesRequest, context: grpc.ServicerContext) -> ledger_pb2.Balances:
-        code = _estate(request.estate_code, Role.SERVICE, *ESTATE_ROLES)
-        _book(request.book or "trust")
-        balances = views.balances(self._uow(code))
+        if request.book == FUND:
+            balances = funds.balances(self._uow(_fund(request.community_code, request.estate_code)))
+        else:
+            code = _estate(request.estate_code, Role.SERVICE, *ESTATE_ROLES)
+            _book(request.book or "trust")
+            balances = views.balances(self._uow(code))
         return ledger_pb2.Balances(
             balances=[ledger_pb2.Balance(account=a, balance_fen=f) for a, f in sorted(balances.items())]
         )
@@ -194,6 +234,22 @@ class LedgerServicer(ledger_pb2_grpc.LedgerServiceServicer):
             escalation=stored.escalation.value,
             replayed=replayed,
             ticket_id=stored.ticket_id or "",
+        )
+
+    def OpenFundBook(
+        self, request: ledger_pb2.OpenFundBookRequest, context: grpc.ServicerContext
+    ) -> ledger_pb2.FundBook:
+        code = _fund(request.community_code)
+        book, opened_now = funds.open_fund_book(self._uow(code), request.name, current_principal().username)
+        return _fund_book(book, opened_now)
+
+    def PublishFundCheckpoint(
+        self, request: ledger_pb2.PublishFundCheckpointRequest, context: grpc.ServicerContext
+    ) -> ledger_pb2.FundCheckpoint:
+        code = _fund(request.community_code)
+        published = funds.publish_checkpoint(self._uow(code))
+        return ledger_pb2.FundCheckpoint(
+            community_code=request.community_code, tree_size=published.tree_size, note=published.note
         )
 
 

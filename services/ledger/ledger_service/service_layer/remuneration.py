@@ -127,7 +127,13 @@ class RemunerationAccruer:
     def _sweep(self) -> None:
         try:
             with self._database.system_session() as session:
-                rows = session.execute(text("SELECT estate_code, period FROM periods WHERE status = 'open'")).all()
+                # An estate's open months: a community fund's book accrues nothing (it has no terms).
+                rows = session.execute(
+                    text(
+                        "SELECT p.estate_code, p.period FROM periods p WHERE p.status = 'open' AND EXISTS "
+                        "(SELECT 1 FROM trust_books b WHERE b.estate_code = p.estate_code AND b.kind = 'trust')"
+                    )
+                ).all()
         except Exception as error:  # noqa: BLE001 - the database may be down; try again next sweep
             log.warning("remuneration sweep failed", extra={"error": type(error).__name__})
             return

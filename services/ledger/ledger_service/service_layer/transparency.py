@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ledger_service.adapters.transparency_log import Leaf, LogKey, StoredCheckpoint, StoredCosignature, WitnessKey
+from ledger_service.domain.funds import community_of_book
 from ledger_service.service_layer.common import books_of
 from ledger_service.service_layer.unit_of_work import LedgerUnitOfWork
 from xinyi.ledger.v1 import events_pb2
@@ -25,6 +26,7 @@ from xinyi_shared.transparency.bundles import consistency_bundle, inclusion_bund
 from xinyi_shared.transparency.checkpoint import (
     Checkpoint,
     estate_log_origin,
+    fund_log_origin,
     open_checkpoint,
     sign_checkpoint,
     verify_cosignature,
@@ -49,12 +51,19 @@ class PublishedCheckpoint:
     cosignatures: list[StoredCosignature]
 
 
+def log_origin(authority: str, book_code: str) -> str:
+    """``<authority>/estates/<estate>`` for an estate's books, ``<authority>/funds/<community>`` for a
+    community fund's: the last segment is what the log's entries name as their book."""
+    community = community_of_book(book_code)
+    return estate_log_origin(authority, book_code) if community is None else fund_log_origin(authority, community)
+
+
 def log_key(uow: LedgerUnitOfWork, authority: str) -> LogKey:
-    """The estate's log key, made on first use."""
+    """The book's log key, made on first use."""
     key = uow.log.key()
     if key is not None:
         return key
-    origin = estate_log_origin(authority, uow.estate_code)
+    origin = log_origin(authority, uow.estate_code)
     signer = parse_signer_key(generate_signer_key(origin))
     return uow.log.add_key(LogKey(origin, signer.skey, signer.vkey))
 
@@ -108,15 +117,16 @@ def publish_checkpoint(uow: LedgerUnitOfWork, period: str, authority: str) -> St
     checkpoint = Checkpoint(key.origin, tree.size, tree.root())
     note = sign_checkpoint(checkpoint, parse_signer_key(key.signer_key))
     uow.log.add_checkpoint(tree.size, period, note, checkpoint.root_hash)
-    uow.publish(
-        events_pb2.CheckpointPublished(
-            estate_code=uow.estate_code,
-            period=period,
-            origin=key.origin,
-            tree_size=tree.size,
-            root_hash=checkpoint.root_hash,
+    if community_of_book(uow.estate_code) is None:  # a fund's checkpoint is answered to its caller only
+        uow.publish(
+            events_pb2.CheckpointPublished(
+                estate_code=uow.estate_code,
+                period=period,
+                origin=key.origin,
+                tree_size=tree.size,
+                root_hash=checkpoint.root_hash,
+            )
         )
-    )
     stored = uow.log.checkpoint(tree.size)
     assert stored is not None
     return stored
@@ -129,12 +139,13 @@ def publish_now(uow: LedgerUnitOfWork) -> PublishedCheckpoint:
         stored = publish_checkpoint(uow, context.current_period, uow.log_authority)
         if stored is None:
             raise Conflict("the books have no entry yet: there is nothing to sign")
-        published = _published(uow, stored)
+        published = with_cosignatures(uow, stored)
         uow.commit()
     return published
 
 
-def _published(uow: LedgerUnitOfWork, stored: StoredCheckpoint) -> PublishedCheckpoint:
+def with_cosignatures(uow: LedgerUnitOfWork, stored: StoredCheckpoint) -> PublishedCheckpoint:
+    """A stored checkpoint with every cosignature line added to its note."""
     cosignatures = uow.log.cosignatures(stored.tree_size)
     note = stored.note
     for cosignature in cosignatures:
@@ -142,11 +153,22 @@ def _published(uow: LedgerUnitOfWork, stored: StoredCheckpoint) -> PublishedChec
     return PublishedCheckpoint(stored.tree_size, stored.period, note, stored.published_at, cosignatures)
 
 
-def _checkpoint(uow: LedgerUnitOfWork, tree_size: int | None) -> StoredCheckpoint:
+def _logged_when(uow: LedgerUnitOfWork) -> str:
+    if community_of_book(uow.estate_code) is not None:
+        return "when the micro-fund publishes a checkpoint"
+    return "when their month closes"
+
+
+def stored_checkpoint(uow: LedgerUnitOfWork, tree_size: int | None) -> StoredCheckpoint:
+    """The checkpoint of ``tree_size`` (the latest when None); NotFound when there is none."""
     stored = uow.log.checkpoint(tree_size)
     if stored is None:
         raise NotFound(
-            "no checkpoint yet: the first is signed when the first month closes"
+            (
+                "no checkpoint yet: the first is signed when the first month closes"
+                if community_of_book(uow.estate_code) is None
+                else "no checkpoint yet: the first is signed when the micro-fund publishes one"
+            )
             if tree_size is None
             else f"no checkpoint of size {tree_size}"
         )
@@ -156,13 +178,13 @@ def _checkpoint(uow: LedgerUnitOfWork, tree_size: int | None) -> StoredCheckpoin
 def checkpoint(uow: LedgerUnitOfWork, tree_size: int | None = None) -> PublishedCheckpoint:
     with uow:
         books_of(uow.journal.context(), uow.estate_code)
-        return _published(uow, _checkpoint(uow, tree_size))
+        return with_cosignatures(uow, stored_checkpoint(uow, tree_size))
 
 
 def checkpoints(uow: LedgerUnitOfWork) -> list[PublishedCheckpoint]:
     with uow:
         books_of(uow.journal.context(), uow.estate_code)
-        return [_published(uow, stored) for stored in uow.log.checkpoints()]
+        return [with_cosignatures(uow, stored) for stored in uow.log.checkpoints()]
 
 
 @dataclass(frozen=True)
@@ -184,14 +206,19 @@ def identity(uow: LedgerUnitOfWork, authority: str) -> LogIdentity:
 def consistency(uow: LedgerUnitOfWork, old_size: int, new_size: int | None) -> dict[str, Any]:
     with uow:
         books_of(uow.journal.context(), uow.estate_code)
-        new = _published(uow, _checkpoint(uow, new_size))
-        old = _published(uow, _checkpoint(uow, old_size))
-        if old.tree_size > new.tree_size:
-            raise InvalidInput("from must be a checkpoint no larger than to")
-        try:
-            return consistency_bundle(old_note=old.note, new_note=new.note, tree=_tree(uow))
-        except ValueError as error:
-            raise Conflict(f"no consistency proof from size {old.tree_size} to {new.tree_size}: {error}") from error
+        return consistency_proof(uow, old_size, new_size)
+
+
+def consistency_proof(uow: LedgerUnitOfWork, old_size: int, new_size: int | None) -> dict[str, Any]:
+    """The consistency bundle between two checkpoints of the book's log (inside an open ``uow``)."""
+    new = with_cosignatures(uow, stored_checkpoint(uow, new_size))
+    old = with_cosignatures(uow, stored_checkpoint(uow, old_size))
+    if old.tree_size > new.tree_size:
+        raise InvalidInput("from must be a checkpoint no larger than to")
+    try:
+        return consistency_bundle(old_note=old.note, new_note=new.note, tree=_tree(uow))
+    except ValueError as error:
+        raise Conflict(f"no consistency proof from size {old.tree_size} to {new.tree_size}: {error}") from error
 
 
 def inclusion(
@@ -200,26 +227,33 @@ def inclusion(
     """The inclusion bundle of an entry in a checkpoint (the latest unless ``tree_size``)."""
     with uow:
         books_of(uow.journal.context(), uow.estate_code)
-        leaf = uow.log.leaf_of(transaction_id)
-        if leaf is None:
-            raise NotFound(f"entry {transaction_id} is not in the log yet: entries are logged when their month closes")
-        stored = _checkpoint(uow, tree_size)
-        if stored.tree_size <= leaf.index:
-            raise NotFound(f"entry {transaction_id} is not in the checkpoint of size {stored.tree_size}")
-        entry = uow.log.entries([transaction_id]).get(transaction_id)
-        if entry is None or entry_leaf_hash(entry) != leaf.leaf_hash:
-            raise Conflict(
-                f"entry {transaction_id} no longer matches the leaf its checkpoint signed: "
-                "the books were altered after they were published"
-            )
-        older = _published(uow, _checkpoint(uow, from_size)).note if from_size is not None else None
-        note = _published(uow, stored).note
-        try:
-            return inclusion_bundle(
-                checkpoint_note=note, entry=entry, leaf_index=leaf.index, tree=_tree(uow), from_checkpoint_note=older
-            )
-        except ValueError as error:
-            raise Conflict(f"the log does not prove this entry: {error}") from error
+        return inclusion_proof(uow, transaction_id, tree_size, from_size)
+
+
+def inclusion_proof(
+    uow: LedgerUnitOfWork, transaction_id: str, tree_size: int | None, from_size: int | None
+) -> dict[str, Any]:
+    """The inclusion bundle of an entry of the book (inside an open ``uow``)."""
+    leaf = uow.log.leaf_of(transaction_id)
+    if leaf is None:
+        raise NotFound(f"entry {transaction_id} is not in the log yet: entries are logged {_logged_when(uow)}")
+    stored = stored_checkpoint(uow, tree_size)
+    if stored.tree_size <= leaf.index:
+        raise NotFound(f"entry {transaction_id} is not in the checkpoint of size {stored.tree_size}")
+    entry = uow.log.entries([transaction_id]).get(transaction_id)
+    if entry is None or entry_leaf_hash(entry) != leaf.leaf_hash:
+        raise Conflict(
+            f"entry {transaction_id} no longer matches the leaf its checkpoint signed: "
+            "the books were altered after they were published"
+        )
+    older = with_cosignatures(uow, stored_checkpoint(uow, from_size)).note if from_size is not None else None
+    note = with_cosignatures(uow, stored).note
+    try:
+        return inclusion_bundle(
+            checkpoint_note=note, entry=entry, leaf_index=leaf.index, tree=_tree(uow), from_checkpoint_note=older
+        )
+    except ValueError as error:
+        raise Conflict(f"the log does not prove this entry: {error}") from error
 
 
 def register_witness(uow: LedgerUnitOfWork, witness_key: str, actor: str) -> WitnessKey:
@@ -243,7 +277,7 @@ def add_cosignature(uow: LedgerUnitOfWork, tree_size: int, signature_line: str) 
     """Keep the supervisor's cosignature of a checkpoint, after checking it with their registered key."""
     with uow:
         books_of(uow.journal.context(), uow.estate_code)
-        stored = _checkpoint(uow, tree_size)
+        stored = stored_checkpoint(uow, tree_size)
         witnesses = uow.log.witness_keys(active_only=True)
         if not witnesses:
             raise Conflict("no witness key is registered: the supervisor registers one first (xinyi witness register)")
@@ -272,7 +306,7 @@ def add_cosignature(uow: LedgerUnitOfWork, tree_size: int, signature_line: str) 
                         witness_key_name=witness.name,
                     )
                 )
-            published = _published(uow, stored)
+            published = with_cosignatures(uow, stored)
             uow.commit()
             return published
         raise PermissionDenied("the cosignature does not verify with the supervisor's registered witness key")

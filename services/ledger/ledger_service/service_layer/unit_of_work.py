@@ -1,4 +1,5 @@
-"""The ledger's unit of work: one estate's transaction with its repositories and its outbox."""
+"""The ledger's unit of work: one book's transaction with its repositories and its outbox. A book is
+an estate's trust books (named by the estate's code) or a community fund's (``fund:<community>``)."""
 
 from __future__ import annotations
 
@@ -7,12 +8,14 @@ from typing import Any, Protocol
 from sqlalchemy import Connection
 
 from ledger_service.adapters.books import BooksRepository
+from ledger_service.adapters.fund_books import FundBooksRepository
 from ledger_service.adapters.governance import GovernanceRepository
 from ledger_service.adapters.idempotency import IdempotencyKeys, request_fingerprint
 from ledger_service.adapters.journal import JournalRepository
 from ledger_service.adapters.rules import RulesRepository
 from ledger_service.adapters.tenant_mirror import TenantMirror
 from ledger_service.adapters.transparency_log import TransparencyLog
+from ledger_service.domain.funds import community_of_book
 from ledger_service.domain.views import EstateContext
 from xinyi_shared.db import Database
 from xinyi_shared.kafka_topics import LEDGER_EVENTS
@@ -34,6 +37,7 @@ class LedgerUnitOfWork(EstateUnitOfWork):
     mirror: TenantMirror
     governance: GovernanceRepository
     log: TransparencyLog
+    funds: FundBooksRepository
 
     def __init__(
         self,
@@ -61,7 +65,8 @@ class LedgerUnitOfWork(EstateUnitOfWork):
         self.books = BooksRepository(session)
         self.mirror = TenantMirror(session)
         self.governance = GovernanceRepository(session, self.estate_code)
-        self.log = TransparencyLog(session, self.estate_code)
+        self.log = TransparencyLog(session, self.estate_code, community_of_book(self.estate_code))
+        self.funds = FundBooksRepository(session, self.estate_code)
 
     def open_write(
         self, key: str, body: dict[str, Any], household_id: str | None = None

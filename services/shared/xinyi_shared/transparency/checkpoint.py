@@ -37,6 +37,7 @@ from xinyi_shared.transparency.note import (
 )
 
 ESTATE_PATH = "/estates/"
+FUND_PATH = "/funds/"
 
 
 class MalformedCheckpointError(MalformedNoteError):
@@ -50,6 +51,13 @@ def estate_log_origin(authority: str, estate_code: str) -> str:
     checks that an entry's estate is the last segment of the origin of the checkpoint it is proven in.
     """
     return check_key_name(f"{authority.rstrip('/')}{ESTATE_PATH}{estate_code}")
+
+
+def fund_log_origin(authority: str, community_code: str) -> str:
+    """The origin (and log key name) of a community micro-fund's log: `<authority>/funds/<community code>`.
+
+    Its entries name the community as their `estate` (the origin's last segment, as for an estate)."""
+    return check_key_name(f"{authority.rstrip('/')}{FUND_PATH}{community_code}")
 
 
 def estate_of_origin(origin: str) -> str:

@@ -65,20 +65,22 @@ class PostingLine(_message.Message):
     def __init__(self, account: _Optional[str] = ..., amount_fen: _Optional[int] = ..., household_id: _Optional[str] = ...) -> None: ...
 
 class PostTransactionRequest(_message.Message):
-    __slots__ = ("estate_code", "book", "idempotency_key", "kind", "memo", "lines")
+    __slots__ = ("estate_code", "book", "idempotency_key", "kind", "memo", "lines", "community_code")
     ESTATE_CODE_FIELD_NUMBER: _ClassVar[int]
     BOOK_FIELD_NUMBER: _ClassVar[int]
     IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
     MEMO_FIELD_NUMBER: _ClassVar[int]
     LINES_FIELD_NUMBER: _ClassVar[int]
+    COMMUNITY_CODE_FIELD_NUMBER: _ClassVar[int]
     estate_code: str
     book: str
     idempotency_key: str
     kind: str
     memo: str
     lines: _containers.RepeatedCompositeFieldContainer[PostingLine]
-    def __init__(self, estate_code: _Optional[str] = ..., book: _Optional[str] = ..., idempotency_key: _Optional[str] = ..., kind: _Optional[str] = ..., memo: _Optional[str] = ..., lines: _Optional[_Iterable[_Union[PostingLine, _Mapping]]] = ...) -> None: ...
+    community_code: str
+    def __init__(self, estate_code: _Optional[str] = ..., book: _Optional[str] = ..., idempotency_key: _Optional[str] = ..., kind: _Optional[str] = ..., memo: _Optional[str] = ..., lines: _Optional[_Iterable[_Union[PostingLine, _Mapping]]] = ..., community_code: _Optional[str] = ...) -> None: ...
 
 class PostedTransaction(_message.Message):
     __slots__ = ("transaction_id", "period", "replayed")
@@ -91,14 +93,16 @@ class PostedTransaction(_message.Message):
     def __init__(self, transaction_id: _Optional[str] = ..., period: _Optional[str] = ..., replayed: _Optional[bool] = ...) -> None: ...
 
 class PostTransactionsRequest(_message.Message):
-    __slots__ = ("estate_code", "book", "transactions")
+    __slots__ = ("estate_code", "book", "transactions", "community_code")
     ESTATE_CODE_FIELD_NUMBER: _ClassVar[int]
     BOOK_FIELD_NUMBER: _ClassVar[int]
     TRANSACTIONS_FIELD_NUMBER: _ClassVar[int]
+    COMMUNITY_CODE_FIELD_NUMBER: _ClassVar[int]
     estate_code: str
     book: str
     transactions: _containers.RepeatedCompositeFieldContainer[PostTransactionItem]
-    def __init__(self, estate_code: _Optional[str] = ..., book: _Optional[str] = ..., transactions: _Optional[_Iterable[_Union[PostTransactionItem, _Mapping]]] = ...) -> None: ...
+    community_code: str
+    def __init__(self, estate_code: _Optional[str] = ..., book: _Optional[str] = ..., transactions: _Optional[_Iterable[_Union[PostTransactionItem, _Mapping]]] = ..., community_code: _Optional[str] = ...) -> None: ...
 
 class PostTransactionItem(_message.Message):
     __slots__ = ("idempotency_key", "kind", "memo", "lines")
@@ -141,12 +145,50 @@ class PostTransactionsResponse(_message.Message):
     def __init__(self, results: _Optional[_Iterable[_Union[PostTransactionResult, _Mapping]]] = ..., posted: _Optional[int] = ..., replayed: _Optional[int] = ..., refused: _Optional[int] = ...) -> None: ...
 
 class GetBalancesRequest(_message.Message):
-    __slots__ = ("estate_code", "book")
+    __slots__ = ("estate_code", "book", "community_code")
     ESTATE_CODE_FIELD_NUMBER: _ClassVar[int]
     BOOK_FIELD_NUMBER: _ClassVar[int]
+    COMMUNITY_CODE_FIELD_NUMBER: _ClassVar[int]
     estate_code: str
     book: str
-    def __init__(self, estate_code: _Optional[str] = ..., book: _Optional[str] = ...) -> None: ...
+    community_code: str
+    def __init__(self, estate_code: _Optional[str] = ..., book: _Optional[str] = ..., community_code: _Optional[str] = ...) -> None: ...
+
+class OpenFundBookRequest(_message.Message):
+    __slots__ = ("community_code", "name")
+    COMMUNITY_CODE_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    community_code: str
+    name: str
+    def __init__(self, community_code: _Optional[str] = ..., name: _Optional[str] = ...) -> None: ...
+
+class FundBook(_message.Message):
+    __slots__ = ("community_code", "name", "accounts", "opened_now")
+    COMMUNITY_CODE_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    ACCOUNTS_FIELD_NUMBER: _ClassVar[int]
+    OPENED_NOW_FIELD_NUMBER: _ClassVar[int]
+    community_code: str
+    name: str
+    accounts: _containers.RepeatedCompositeFieldContainer[Account]
+    opened_now: bool
+    def __init__(self, community_code: _Optional[str] = ..., name: _Optional[str] = ..., accounts: _Optional[_Iterable[_Union[Account, _Mapping]]] = ..., opened_now: _Optional[bool] = ...) -> None: ...
+
+class PublishFundCheckpointRequest(_message.Message):
+    __slots__ = ("community_code",)
+    COMMUNITY_CODE_FIELD_NUMBER: _ClassVar[int]
+    community_code: str
+    def __init__(self, community_code: _Optional[str] = ...) -> None: ...
+
+class FundCheckpoint(_message.Message):
+    __slots__ = ("community_code", "tree_size", "note")
+    COMMUNITY_CODE_FIELD_NUMBER: _ClassVar[int]
+    TREE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    NOTE_FIELD_NUMBER: _ClassVar[int]
+    community_code: str
+    tree_size: int
+    note: str
+    def __init__(self, community_code: _Optional[str] = ..., tree_size: _Optional[int] = ..., note: _Optional[str] = ...) -> None: ...
 
 class Balance(_message.Message):
     __slots__ = ("account", "balance_fen")

@@ -69,6 +69,16 @@ class LedgerServiceStub:
                 request_serializer=xinyi_dot_ledger_dot_v1_dot_ledger__pb2.ProposeExpenseRequest.SerializeToString,
                 response_deserializer=xinyi_dot_ledger_dot_v1_dot_ledger__pb2.ProposedExpense.FromString,
                 _registered_method=True)
+        self.OpenFundBook = channel.unary_unary(
+                '/xinyi.ledger.v1.LedgerService/OpenFundBook',
+                request_serializer=xinyi_dot_ledger_dot_v1_dot_ledger__pb2.OpenFundBookRequest.SerializeToString,
+                response_deserializer=xinyi_dot_ledger_dot_v1_dot_ledger__pb2.FundBook.FromString,
+                _registered_method=True)
+        self.PublishFundCheckpoint = channel.unary_unary(
+                '/xinyi.ledger.v1.LedgerService/PublishFundCheckpoint',
+                request_serializer=xinyi_dot_ledger_dot_v1_dot_ledger__pb2.PublishFundCheckpointRequest.SerializeToString,
+                response_deserializer=xinyi_dot_ledger_dot_v1_dot_ledger__pb2.FundCheckpoint.FromString,
+                _registered_method=True)
 
 
 class LedgerServiceServicer:
@@ -128,6 +138,20 @@ class LedgerServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def OpenFundBook(self, request, context):
+        """The micro-fund service opens its community's fund book (idempotent) and signs its log when it
+        publishes a statement. Errors: INVALID_ARGUMENT for a malformed community code.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def PublishFundCheckpoint(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_LedgerServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -165,6 +189,16 @@ def add_LedgerServiceServicer_to_server(servicer, server):
                     servicer.ProposeExpense,
                     request_deserializer=xinyi_dot_ledger_dot_v1_dot_ledger__pb2.ProposeExpenseRequest.FromString,
                     response_serializer=xinyi_dot_ledger_dot_v1_dot_ledger__pb2.ProposedExpense.SerializeToString,
+            ),
+            'OpenFundBook': grpc.unary_unary_rpc_method_handler(
+                    servicer.OpenFundBook,
+                    request_deserializer=xinyi_dot_ledger_dot_v1_dot_ledger__pb2.OpenFundBookRequest.FromString,
+                    response_serializer=xinyi_dot_ledger_dot_v1_dot_ledger__pb2.FundBook.SerializeToString,
+            ),
+            'PublishFundCheckpoint': grpc.unary_unary_rpc_method_handler(
+                    servicer.PublishFundCheckpoint,
+                    request_deserializer=xinyi_dot_ledger_dot_v1_dot_ledger__pb2.PublishFundCheckpointRequest.FromString,
+                    response_serializer=xinyi_dot_ledger_dot_v1_dot_ledger__pb2.FundCheckpoint.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -356,6 +390,60 @@ class LedgerService:
             '/xinyi.ledger.v1.LedgerService/ProposeExpense',
             xinyi_dot_ledger_dot_v1_dot_ledger__pb2.ProposeExpenseRequest.SerializeToString,
             xinyi_dot_ledger_dot_v1_dot_ledger__pb2.ProposedExpense.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def OpenFundBook(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/xinyi.ledger.v1.LedgerService/OpenFundBook',
+            xinyi_dot_ledger_dot_v1_dot_ledger__pb2.OpenFundBookRequest.SerializeToString,
+            xinyi_dot_ledger_dot_v1_dot_ledger__pb2.FundBook.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def PublishFundCheckpoint(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/xinyi.ledger.v1.LedgerService/PublishFundCheckpoint',
+            xinyi_dot_ledger_dot_v1_dot_ledger__pb2.PublishFundCheckpointRequest.SerializeToString,
+            xinyi_dot_ledger_dot_v1_dot_ledger__pb2.FundCheckpoint.FromString,
             options,
             channel_credentials,
             insecure,
