@@ -293,6 +293,23 @@ def test_pledges_transfers_a_grant_by_ballot_and_the_funds_own_book(community, t
         "the redelivered declarations, long consumed, pledged nothing"
     )
     assert final["grants_payable_fen"] == 40_000  # the small grant, approved and unpaid
+    # Its log is signed after each money step: the latest checkpoint covers every entry of the book
+    # (two pledges, a transfer, two donations, two approvals, two instalments), for its households.
+    ledger_fund = httpx.Client(
+        base_url=f"{http_url('ledger')}/v1/funds/{code}", headers=bearer(a.residents[0]), timeout=60
+    )
+    entries = ledger_fund.get("/transactions", params={"limit": 100}).json()
+    checkpoint = ledger_fund.get("/log/checkpoints/latest").json()
+    assert checkpoint["tree_size"] == 9 == len(entries)
+    assert ledger_fund.get("/accounts").status_code == 200
+    assert (
+        httpx.get(
+            f"{http_url('ledger')}/v1/funds/{code}/log/checkpoints/latest",
+            headers=bearer(community["outsider"]),
+            timeout=30,
+        ).status_code
+        == 403
+    )
     statuses = {g["title"]: g["status"] for g in final["grants"]}
     assert statuses == {"楼道声控灯改造": "closed", "棋牌桌": "approved"}
     assert all(g["applicant"] for g in final["grants"]), "the officer sees who applied"

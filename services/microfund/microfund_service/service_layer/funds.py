@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -34,11 +35,12 @@ from xinyi.microfund.v1 import events_pb2
 from xinyi_shared.auth import Principal, Role
 from xinyi_shared.blobs import BlobStore, MediaType
 from xinyi_shared.db import Database, Executor, set_estate
-from xinyi_shared.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from xinyi_shared.errors import Conflict, InvalidInput, NotFound, PermissionDenied, XinyiError
 from xinyi_shared.kafka_topics import MICROFUND_EVENTS
 from xinyi_shared.outbox import publish
 
 EVENT_SOURCE = "xinyi/microfund"
+log = logging.getLogger(__name__)
 FILE_TYPES = frozenset({MediaType.PDF, MediaType.PNG, MediaType.JPEG, MediaType.WEBP})
 
 
@@ -48,6 +50,8 @@ class Books(Protocol):
     def post(self, community_code: str, key: str, kind: str, memo: str, lines: tuple[tuple[str, int], ...]) -> str: ...
 
     def balances(self, community_code: str) -> dict[str, int]: ...
+
+    def publish_checkpoint(self, community_code: str) -> tuple[int, str]: ...
 
 
 @dataclass
@@ -75,6 +79,15 @@ class FundWork:
 
     def publish(self, message: Any) -> None:
         publish(self.session, MICROFUND_EVENTS, EVENT_SOURCE, scope_of(self.community), message)
+
+
+def sign_log(books: Books, community: str) -> None:
+    """Sign the fund's log after money moved, so households can verify it at once. Best effort: the
+    entry is already committed, and the next step (or any later one) signs it if this one fails."""
+    try:
+        books.publish_checkpoint(community)
+    except XinyiError as error:
+        log.warning("the fund's checkpoint was not signed now", extra={"community": community, "error": str(error)})
 
 
 def _key(*parts: str) -> str:
@@ -196,7 +209,9 @@ def record_donation(
                 anonymous=donation.anonymous,
             )
         )
-        return _donation(work, donation_id), False
+        stored = _donation(work, donation_id)
+    sign_log(app.books, community)
+    return stored, False
 
 
 def _donation(work: FundWork, donation_id: str) -> StoredDonation:
@@ -327,6 +342,8 @@ def review_grant(
         )
         if reviewed.status in (GrantStatus.APPROVED, GrantStatus.REJECTED):
             _decided(work, reviewed)
+    if reviewed.status is GrantStatus.APPROVED:
+        sign_log(app.books, community)
     return reviewed, number
 
 
@@ -428,6 +445,7 @@ def disburse_grant(
                 receipt_sha256=receipt,
             )
         )
+    sign_log(app.books, community)
     return paid, number, False
 
 
@@ -453,6 +471,7 @@ def close_grant(
         work.publish(
             events_pb2.GrantClosed(community_code=community, grant_id=grant_id, disbursed_fen=closed.disbursed_fen)
         )
+    sign_log(app.books, community)
     return closed, number
 
 
