@@ -357,3 +357,10 @@ def test_targets_set_by_the_supervisor_apply_to_new_tickets_only(ticketing: Tick
     cases.set_targets(ticketing, ESTATE, lambda current: ServiceTargets(ESTATE, current.time_zone, 10, 120))
     after, _ = cases.report_ticket(ticketing, who(ticketing, RESIDENT), light(description="again"))
     assert before.terms.first_response_minutes == 30 and after.terms.first_response_minutes == 10
+
+
+def test_a_resident_of_one_household_need_not_name_it(ticketing: Ticketing) -> None:
+    ticket, _ = cases.report_ticket(ticketing, who(ticketing, RESIDENT), light(household_id=None))
+    assert ticket.household_id == HOUSEHOLD and ticket.grid_code == "g-3"
+    with pytest.raises(InvalidInput):  # a grid leader (here also a resident) says which household or area
+        cases.report_ticket(ticketing, who(ticketing, LEADER_AND_RESIDENT), light(household_id=None, area=None))

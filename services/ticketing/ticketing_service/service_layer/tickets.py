@@ -10,6 +10,7 @@ person may see of a ticket is the most any of its roles may see.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import uuid
@@ -186,7 +187,8 @@ def report_ticket(
 ) -> tuple[Ticket, bool]:
     """Open a ticket; with an idempotency key a retry answers the first ticket (True: replayed)."""
     code = who.estate_code
-    if (request.household_id is None) == (request.area is None) and request.household_id is None:
+    request = _with_own_household(who, request)
+    if request.household_id is None and request.area is None:
         raise InvalidInput("say where the problem is: a household_id, or an area (building or common area)")
     location = (
         Location.common_area(request.area)
@@ -225,6 +227,17 @@ def report_ticket(
         _publish(uow, outcome)
         uow.commit()
     return outcome.ticket, False
+
+
+def _with_own_household(who: Caller, request: ReportRequest) -> ReportRequest:
+    """A resident of exactly one household who reports without naming it reports for it (what a
+    phone page would send); anyone else names the household, or reports a common area as a grid leader."""
+    if request.household_id is not None or any(actor.role is not ActorRole.RESIDENT for actor in who.actors):
+        return request
+    households = {h for actor in who.actors for h in actor.households}
+    if len(households) != 1:
+        return request
+    return dataclasses.replace(request, household_id=next(iter(households)))
 
 
 def _check_files(uow: TicketingUnitOfWork, shas: Sequence[str], purpose: str) -> None:
