@@ -30,10 +30,12 @@ venv: $(VENV_STAMP) ## Install the locked packages and the services into .venv (
 lock: ## Re-pin every third-party package with hashes (LOCK_ARGS=--upgrade for the newest versions)
 	deploy/lock.sh $(LOCK_ARGS)
 
-up: $(VENV_STAMP) infra-up migrate services-up demo ## Start PostgreSQL, Kafka, Keycloak, SeaweedFS and the four services, with a demo estate
+up: $(VENV_STAMP) infra-up migrate services-up demo ## Start PostgreSQL, Kafka, Keycloak, SeaweedFS, the four services and Prometheus, with a demo estate
+	deploy/prometheus.sh up
 	@deploy/welcome.sh
 
 down: ## Stop everything `make up` started
+	deploy/prometheus.sh down
 	deploy/services.sh down
 	deploy/seaweedfs.sh down
 	deploy/keycloak.sh down
@@ -45,6 +47,7 @@ status: ## Show what runs
 	-deploy/kafka.sh status
 	-deploy/keycloak.sh status
 	-deploy/seaweedfs.sh status
+	-deploy/prometheus.sh status
 	-deploy/services.sh status
 
 infra-up: ## Start PostgreSQL, Kafka, Keycloak and SeaweedFS (S3) only

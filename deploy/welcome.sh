@@ -14,6 +14,7 @@ Xinyi is up.
   PostgreSQL  127.0.0.1:$POSTGRES_PORT (databases tenant, ledger, ticketing, microfund, keycloak)
   Kafka       127.0.0.1:$KAFKA_PORT
   Keycloak    http://127.0.0.1:$KEYCLOAK_PORT/admin (admin / admin), realm "xinyi"
+  Prometheus  http://127.0.0.1:$PROMETHEUS_PORT/targets (every service and Keycloak; alert rules in deploy/prometheus/alerts.yml)
   SeaweedFS   S3 at http://127.0.0.1:$SEAWEEDFS_S3_PORT (xinyi-dev / xinyi-dev-secret); the services keep
               uploads in \$XINYI_STATE/blobs unless started with XINYI_BLOB_BACKEND=s3
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # deploy/with-platform.sh COMMAND [ARGS...]: runs COMMAND against the whole platform (PostgreSQL,
-# Kafka, Keycloak, SeaweedFS and the services, migrated), starting whatever is not running first and
+# Kafka, Keycloak, SeaweedFS, Prometheus and the services, migrated), starting whatever is not running first and
 # stopping exactly that afterwards, whether COMMAND passes or not. `make test` and `make fuzz` run in it.
 source "$(dirname "$0")/lib.sh"
 (($#)) || { echo "usage: $0 COMMAND [ARGS...]" >&2; exit 2; }
@@ -15,7 +15,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-for component in postgres kafka keycloak seaweedfs; do
+for component in postgres kafka keycloak seaweedfs prometheus; do
   if ! "$DEPLOY_DIR/$component.sh" status >/dev/null 2>&1; then
     started+=("$component")
     "$DEPLOY_DIR/$component.sh" up

@@ -68,7 +68,7 @@ def test_every_mounted_file_exists() -> None:
         for volume in spec.get("volumes", []):
             source = volume.split(":")[0]
             if source.startswith("."):
-                assert (REPO_DIR / source).is_file(), f"{name} mounts missing {source}"
+                assert (REPO_DIR / source).exists(), f"{name} mounts missing {source}"
             else:
                 assert source in COMPOSE["volumes"], f"{name} uses undeclared volume {source}"
 
@@ -110,3 +110,71 @@ def test_the_realm_file_defines_every_role_and_a_user_for_each() -> None:
 def test_dockerfile_runs_as_non_root() -> None:
     dockerfile = Path(REPO_DIR / "Dockerfile").read_text()
     assert re.search(r"^USER 10001$", dockerfile, re.MULTILINE)
+
+
+def exported_metric_names() -> set[str]:
+    """Every metric name the four services and the shared library register, as Prometheus sees them
+    (a counter's ``_total``, a histogram's ``_bucket``/``_sum``/``_count``)."""
+    import importlib
+
+    from prometheus_client import REGISTRY
+
+    for module in (
+        "tenant_service.bootstrap",
+        "ledger_service.bootstrap",
+        "ticketing_service.bootstrap",
+        "microfund_service.bootstrap",
+    ):
+        importlib.import_module(module)
+    names = {"up"}
+    for family in REGISTRY.collect():
+        if family.type == "counter":
+            names |= {f"{family.name}_total", f"{family.name}_created"}
+        elif family.type == "histogram":
+            names |= {f"{family.name}_bucket", f"{family.name}_sum", f"{family.name}_count"}
+        else:
+            names.add(family.name)
+    return names
+
+
+DASHBOARDS = sorted((REPO_DIR / "deploy" / "grafana" / "dashboards").glob("*.json"))
+PROMQL_FUNCTIONS = {"sum", "rate", "increase", "max", "min", "avg", "histogram_quantile", "by", "le", "without"}
+
+
+@pytest.mark.parametrize("dashboard", DASHBOARDS, ids=[d.name for d in DASHBOARDS])
+def test_every_dashboard_query_names_a_metric_the_services_export(dashboard: Path) -> None:
+    import json
+
+    board = json.loads(dashboard.read_text())
+    assert board["uid"] and board["title"] and board["panels"]
+    exported = exported_metric_names()
+    queries = [target["expr"] for panel in board["panels"] for target in panel["targets"]]
+    assert queries
+    for query in queries:
+        without_labels = re.sub(r"\{[^}]*\}", "", query)
+        named = {n for n in re.findall(r"[a-z_][a-z0-9_]*", without_labels) if n.startswith("xinyi_") or n == "up"}
+        assert named, f"{dashboard.name}: no metric in {query!r}"
+        assert named <= exported, f"{dashboard.name}: {sorted(named - exported)} are not exported"
+
+
+def test_alert_rules_name_exported_metrics() -> None:
+    rules = yaml.safe_load((REPO_DIR / "deploy" / "prometheus" / "alerts.yml").read_text())
+    exported = exported_metric_names()
+    for group in rules["groups"]:
+        for rule in group["rules"]:
+            without_labels = re.sub(r"\{[^}]*\}", "", rule["expr"])
+            named = {n for n in re.findall(r"[a-z_][a-z0-9_]*", without_labels) if n.startswith("xinyi_") or n == "up"}
+            assert named and named <= exported, (rule["alert"], sorted(named - exported))
+
+
+def test_grafana_provisioning_names_the_dashboards_datasource() -> None:
+    import json
+
+    datasources = yaml.safe_load(
+        (REPO_DIR / "deploy" / "grafana" / "provisioning" / "datasources" / "prometheus.yml").read_text()
+    )
+    uids = {source["uid"] for source in datasources["datasources"]}
+    for dashboard in DASHBOARDS:
+        board = json.loads(dashboard.read_text())
+        used = {panel["datasource"]["uid"] for panel in board["panels"]}
+        assert used <= uids, dashboard.name
