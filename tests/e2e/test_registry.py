@@ -218,8 +218,9 @@ def test_the_hierarchy_lists_districts_down_to_estates(tenant_api, admin_token) 
     assert onboard(tenant_api, admin_token, code).status_code == 201
     tree = tenant_api.get("/v1/hierarchy", headers=bearer(admin_token)).json()
     district = next(d for d in tree if d["code"] == "shuangliu")
-    community = district["sub_districts"][0]["communities"][0]
-    assert community["code"] == "jinhe"
+    sub_district = next(s for s in district["sub_districts"] if s["code"] == "dongsheng")
+    # Other tests register communities of their own beside it: find it by its code.
+    community = next(c for c in sub_district["communities"] if c["code"] == "jinhe")
     assert code in {estate["code"] for estate in community["estates"]}
     unknown = tenant_api.post(
         "/v1/estates", json=estate_body(unique_code("orphan"), community_code="nowhere"), headers=bearer(admin_token)

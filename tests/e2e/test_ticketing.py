@@ -552,3 +552,24 @@ def test_a_resident_sees_only_its_households_private_tickets_and_no_other_estate
         db.execute("SELECT set_config('xinyi.estate', %s, true)", (unique_code("nobody"),))
         rows = db.execute("SELECT count(*) FROM tickets WHERE id = %s", (private["id"],)).fetchone()
     assert rows is not None and rows[0] == 0
+
+
+def test_a_ticket_that_cannot_be_stepped_does_not_hold_up_the_others(site: Site, clock_and_replicas) -> None:
+    clock, replicas = clock_and_replicas
+    start = SHANGHAI_TWO_AM + timedelta(days=5)
+    clock.set(start)
+    resident = Api(replicas[0].url, site.code, site.tokens["resident"])
+    broken = report_light(resident, site.households[0], description="坏数据")
+    good = report_light(resident, site.households[0], description="好数据")
+    with connect("ticketing", "system") as db:  # a row no step could have written (version 0)
+        db.execute("UPDATE tickets SET state = jsonb_set(state, '{version}', '0') WHERE id = %s", (broken["id"],))
+        db.commit()
+    clock.set(start + timedelta(minutes=31))
+
+    def breached() -> list[dict[str, Any]] | None:
+        return resident.get(f"/tickets/{good['id']}").json()["ticket"]["breaches"] or None
+
+    eventually(breached, timeout=30, what="the good ticket's breach, despite the broken one")
+    with connect("ticketing", "system") as db:
+        row = db.execute("SELECT next_timer_at FROM tickets WHERE id = %s", (broken["id"],)).fetchone()
+    assert row is not None and row[0] == start + timedelta(minutes=36), "put back five minutes, not dropped"

@@ -244,17 +244,18 @@ class TicketRepository:
 
     # The scheduler (cross-estate, on the system role) -------------------------------------------
 
-    def lock_due(self, now: datetime, limit: int) -> list[Ticket]:
-        """Tickets whose timer is due, locked for this transaction; those another replica holds are
-        skipped (it is working on them), so each timer fires once."""
+    def lock_due(self, now: datetime, limit: int) -> list[tuple[str, dict[str, Any]]]:
+        """Tickets whose timer is due, locked for this transaction, as (id, stored state); those
+        another replica holds are skipped (it is working on them), so each timer fires once. The
+        states are rebuilt one by one by the caller, so one bad row cannot stop the others."""
         rows = self.session.execute(
             sql(
-                "SELECT state FROM tickets WHERE next_timer_at <= :now "
+                "SELECT id, state FROM tickets WHERE next_timer_at <= :now "
                 "ORDER BY next_timer_at LIMIT :limit FOR UPDATE SKIP LOCKED"
             ),
             {"now": now, "limit": limit},
         ).all()
-        return [ticket_from_json(row.state) for row in rows]
+        return [(str(row.id), dict(row.state)) for row in rows]
 
     def refresh_timer(self, ticket_id: str, next_timer: datetime | None) -> None:
         self.session.execute(

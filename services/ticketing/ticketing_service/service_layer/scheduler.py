@@ -22,6 +22,7 @@ from typing import Protocol
 import httpx
 from prometheus_client import Counter, Histogram
 
+from ticketing_service.adapters.codec import ticket_from_json
 from ticketing_service.adapters.tickets import Notification, TicketRepository
 from ticketing_service.domain import sla
 from ticketing_service.domain.tickets import Action, Outcome
@@ -41,6 +42,8 @@ DETECTION_LAG = Histogram(
     "From a breach's deadline to its recording",
     buckets=(0.1, 0.25, 0.5, 1, 2, 3, 5, 10, 30, 60, 300),
 )
+TIMER_FAILURES = Counter("xinyi_ticketing_timer_failures_total", "Due timers that failed and were put back")
+RETRY_FAILED_TIMER = timedelta(minutes=5)
 NOTIFICATIONS = Counter("xinyi_ticketing_notifications_total", "Notifications handled", ["outcome"])
 
 
@@ -50,14 +53,21 @@ def run_due_timers(database: Database, clock: Clock, batch: int) -> int:
         repository = TicketRepository(session)
         now = clock.now()
         due = repository.lock_due(now, batch)
-        for ticket in due:
-            outcome = sla.run_due(ticket, now)
-            # Nothing due after all (its timer moved meanwhile): the save only refreshes the timer.
-            if outcome.transitions:
-                repository.save(outcome, ticket.version, sla.next_timer(outcome.ticket))
-                _announce(repository, session, outcome)
-            else:
-                repository.refresh_timer(ticket.id, sla.next_timer(ticket))
+        for ticket_id, state in due:
+            try:
+                with session.begin_nested():  # a savepoint: one ticket's failure undoes only its own step
+                    ticket = ticket_from_json(state)
+                    outcome = sla.run_due(ticket, now)
+                    # Nothing due after all (its timer moved meanwhile): only the timer is refreshed.
+                    if outcome.transitions:
+                        repository.save(outcome, ticket.version, sla.next_timer(outcome.ticket))
+                        _announce(repository, session, outcome)
+                    else:
+                        repository.refresh_timer(ticket.id, sla.next_timer(ticket))
+            except Exception:  # a ticket that cannot be stepped must not hold up the others
+                log.exception("ticket %s: its due timer failed; retried in %s", ticket_id, RETRY_FAILED_TIMER)
+                TIMER_FAILURES.inc()
+                repository.refresh_timer(ticket_id, now + RETRY_FAILED_TIMER)
     TIMERS_FIRED.inc(len(due))
     return len(due)
 
