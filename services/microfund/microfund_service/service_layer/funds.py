@@ -105,6 +105,15 @@ def _fund(work: FundWork, *, for_update: bool = False) -> Fund:
     return found
 
 
+def _open_book(books: Books, funds: FundRepository) -> None:
+    """Open the fund's book in the ledger before its first posting (a fund made before its book
+    could be opened, or by the backfill of earlier estates); idempotent in the ledger."""
+    fund = funds.fund()
+    if fund is not None and not fund.book_open:
+        books.open_book(funds.community, fund.name)
+        funds.book_opened()
+
+
 # Who ----------------------------------------------------------------------------------------------
 
 
@@ -148,6 +157,7 @@ def pledge_declared(session: Executor, books: Books, pledge: Pledge, community_c
     funds = FundRepository(session, community_code)
     if funds.fund() is None:
         raise NotFound(f"community {community_code!r} has no micro-fund yet")
+    _open_book(books, funds)
     transaction = books.post(
         community_code,
         _key("pledge", pledge.estate_code, pledge.period),
@@ -192,6 +202,7 @@ def record_donation(
                 raise InvalidInput(f"estate {donation.estate_code} is not of this community")
             owed = {a.estate_code: a.outstanding_fen for a in _firm_accounts(work)}
             rules.check_transfer(donation, owed.get(str(donation.estate_code), 0))
+        _open_book(app.books, work.funds)
         donation_id = str(uuid.uuid4())
         kind = "firm_transfer" if donation.source is DonorKind.FIRM else "donation"
         transaction = app.books.post(
@@ -304,6 +315,7 @@ def _grant(work: FundWork, grant_id: str, *, for_update: bool = False) -> tuple[
 
 def _approved(app: Microfund, work: FundWork, grant: Grant) -> None:
     """A grant just approved: its amount is committed in the books, and announced."""
+    _open_book(app.books, work.funds)
     app.books.post(
         work.community,
         _key("grant-approved", grant.id),
@@ -374,6 +386,7 @@ def ballot_closed(
     if after == before:
         return
     if after.status is GrantStatus.APPROVED and before.status is not GrantStatus.APPROVED:
+        _open_book(books, funds)
         books.post(
             community,
             _key("grant-approved", after.id),
