@@ -98,6 +98,7 @@ from ledger_service.domain.views import (
     PeriodTotal,
     PostedRef,
 )
+from ledger_service.service_layer.movements import post_and_announce
 from ledger_service.service_layer.unit_of_work import EVENT_SOURCE, AccrualQueue, LedgerUnitOfWork, Savepoint
 from xinyi.tenant.v1 import tenant_pb2
 from xinyi_shared.errors import Conflict, InvalidInput, NotFound
@@ -539,7 +540,7 @@ class FakeBooks:
                 prepaid_credit_fen=credit,
                 reference={"bill_id": bill_id},
             )
-            posted = uow.journal.post(transactions, "ledger:billing")
+            posted = post_and_announce(uow, transactions, "ledger:billing")  # as billing posts
             if any(
                 (b.estate_code, b.household_id, b.period) == (estate_code, household_id, period)
                 for b in tables.bills.values()

@@ -29,7 +29,7 @@ from ledger_service.domain.postings import Line
 from ledger_service.entrypoints.grpc_api import LedgerServicer
 from ledger_service.service_layer import funds, postings, transparency, views
 from services.ledger.tests.fakes import LOG_AUTHORITY, FakeBooks, FakeFundBooks, estate_rules
-from xinyi.ledger.v1 import ledger_pb2
+from xinyi.ledger.v1 import events_pb2, ledger_pb2
 from xinyi_shared.auth import Principal, Role
 from xinyi_shared.blobs import FilesystemBlobStore
 from xinyi_shared.codes import is_estate_code
@@ -235,7 +235,8 @@ def test_the_funds_life_posts_balanced_entries_numbered_in_its_own_book(books: F
     assert [e.number for e in funds.entries(books.uow(FUND), 10, 3)] == [2, 1]
     # Nothing of an estate's rules: no accrual asked for, no event, no estate's balance moved.
     assert books.accruals.touched == [("jinhe-lvzhou", "2026-05")]  # the bill's, not the fund's
-    assert books.published() == []
+    assert books.published(FUND) == []
+    assert [type(event) for event in books.published()] == [events_pb2.BooksMoved]  # the estate's bill
     assert books.balance(ESTATE, "1000") == 0
     assert books.period_statuses(FUND) == {PERIOD: "open"}
 

@@ -19,6 +19,7 @@ from ledger_service.domain.trust_books import (
     HouseholdBalance,
     Kind,
     MonthlyStatement,
+    MonthMovement,
     OpenBill,
     Remuneration,
     ageing,
@@ -26,6 +27,7 @@ from ledger_service.domain.trust_books import (
     bill_household,
     close_period,
     collection_rate_bps,
+    movements,
     period_totals,
     record_common_income,
     record_expense,
@@ -77,6 +79,7 @@ class FakeBook:
         self.reversed: set[str] = set()
         self.balances: Counter[tuple[str, str | None]] = Counter()
         self.bills: dict[str, Bill] = {}
+        self.moved: list[MonthMovement] = []  # what each post announced (BooksMoved)
 
     # posting ------------------------------------------------------------------------------
     def post(self, transactions: list[Transaction]) -> list[str]:
@@ -89,6 +92,7 @@ class FakeBook:
             for line in transaction.lines:
                 self.balances[(line.account, line.household_id)] += line.amount_fen
             ids.append(transaction_id)
+        self.moved.extend(movements(transactions))
         return ids
 
     def in_period(self, period: str) -> list[Transaction]:
@@ -954,6 +958,21 @@ class TrustBooksMachine(RuleBasedStateMachine):
         assert current.closing_balance_fen - current.opening_balance_fen == sum(
             t.amount_on("1000") for t in self.book.in_period(period)
         )
+
+    @invariant()
+    def the_announced_movements_sum_to_the_statement(self) -> None:
+        period = self.book.period
+        current = self.book.statement(period)
+        in_period = [moved for moved in self.book.moved if moved.period == period]
+        year_to_date = [moved for moved in self.book.moved if moved.period[:4] == period[:4] and moved.period <= period]
+        assert sum(moved.fees_billed_fen for moved in in_period) == current.fees_billed_fen
+        assert sum(moved.fees_collected_fen for moved in in_period) == current.fees_collected_fen
+        assert sum(moved.surplus_fen for moved in year_to_date) == current.surplus_year_to_date_fen
+        by_line: Counter[str] = Counter()
+        for moved in in_period:
+            by_line.update(moved.budget_lines)
+        spent = {line: fen for line, fen in current.expenses_by_budget_line.items() if fen}  # net of reversals
+        assert {line: fen for line, fen in by_line.items() if fen} == spent
 
 
 TrustBooksMachine.TestCase.settings = settings(max_examples=150, stateful_step_count=40, deadline=None)

@@ -445,7 +445,16 @@ def test_close_accrues_the_rest_declares_the_donation_freezes_the_month_and_anno
         "2026-03",
         f"ledger.xinyi.test/estates/{ESTATE}",
     )
-    assert books.published(ESTATE) == [
+    moved = [event for event in books.published(ESTATE) if isinstance(event, events_pb2.BooksMoved)]
+    # Each write announced what it moved; summed, the month's movements are its statement's figures.
+    assert sum(event.transactions for event in moved) == len(books.entries_of(ESTATE))
+    assert {event.period for event in moved} == {"2026-03"}
+    assert sum(event.fees_billed_fen for event in moved) == view["fees_billed_fen"]
+    assert sum(event.fees_collected_fen for event in moved) == view["fees_collected_fen"]
+    assert sum(event.income_fen - event.expenses_fen for event in moved) == view["surplus_year_to_date_fen"]
+    assert sum(event.expenses_fen for event in moved) == view["remuneration_fen"]  # no budget line spent
+    assert all(not event.budget_lines for event in moved)
+    assert [event for event in books.published(ESTATE) if not isinstance(event, events_pb2.BooksMoved)] == [
         events_pb2.PeriodClosed(
             estate_code=ESTATE,
             period="2026-03",

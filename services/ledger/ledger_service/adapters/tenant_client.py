@@ -12,7 +12,7 @@ import grpc
 from ledger_service.domain.books import EstateTerms
 from xinyi.tenant.v1 import tenant_pb2, tenant_pb2_grpc
 from xinyi_shared.auth import ServiceTokenProvider
-from xinyi_shared.grpc_client import call_metadata, translate_rpc_error
+from xinyi_shared.grpc_client import call_metadata, channel, translate_rpc_error
 from xinyi_shared.settings import ServiceSettings
 
 BASIS = {
@@ -65,7 +65,7 @@ def _date(value: str) -> date | None:
 
 class TenantClient:
     def __init__(self, settings: ServiceSettings, tokens: ServiceTokenProvider) -> None:
-        self._channel = grpc.insecure_channel(settings.tenant_grpc_target)
+        self._channel = channel(settings.tenant_grpc_target)
         self._stub = tenant_pb2_grpc.TenantServiceStub(self._channel)
         self._tokens = tokens
 

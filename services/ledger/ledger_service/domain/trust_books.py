@@ -732,3 +732,44 @@ def statement(
         closing_balance_fen=opening + cash_in_period,
         surplus_year_to_date_fen=surplus,
     )
+
+
+@dataclass
+class MonthMovement:
+    """What some transactions of one period change in that period's statement (see :func:`movements`)."""
+
+    period: str
+    fees_billed_fen: int = 0
+    fees_collected_fen: int = 0
+    income_fen: int = 0
+    expenses_fen: int = 0
+    budget_lines: dict[str, int] = field(default_factory=dict)
+    transactions: int = 0
+
+    @property
+    def surplus_fen(self) -> int:
+        return self.income_fen - self.expenses_fen
+
+
+def movements(transactions: Iterable[Transaction]) -> list[MonthMovement]:
+    """Per period, what ``transactions`` add to the monthly statement: classified exactly as
+    :func:`statement` classifies them, so the movements of all of a month's transactions sum to its
+    statement's fees billed and collected, its expenses by budget line, and (over the months of a
+    year) its surplus year to date."""
+    by_period: dict[str, MonthMovement] = {}
+    for transaction in transactions:
+        moved = by_period.setdefault(transaction.period, MonthMovement(transaction.period))
+        moved.transactions += 1
+        moved.fees_billed_fen -= transaction.amount_on(FEE_INCOME)
+        if transaction.kind in SETTLING_KINDS:
+            moved.fees_collected_fen -= transaction.amount_on(RECEIVABLE)
+        for line in transaction.lines:
+            if line.account[0] == "4":
+                moved.income_fen -= line.amount_fen
+            elif line.account[0] == "5":
+                moved.expenses_fen += line.amount_fen
+            if is_budget_line(line.account):
+                moved.budget_lines[line.account] = moved.budget_lines.get(line.account, 0) + line.amount_fen
+    for moved in by_period.values():
+        moved.budget_lines = {line: fen for line, fen in sorted(moved.budget_lines.items()) if fen}
+    return [by_period[period] for period in sorted(by_period)]

@@ -59,6 +59,7 @@ from ledger_service.domain.billing import (
 from ledger_service.domain.postings import RECEIVABLE, Transaction
 from ledger_service.domain.trust_books import Kind, Remuneration
 from ledger_service.service_layer.common import Registry, UnitOfWorkFactory, check_key, rules_in_force, writable
+from ledger_service.service_layer.movements import post_and_announce
 from ledger_service.service_layer.remuneration import accrue
 from ledger_service.service_layer.unit_of_work import LedgerUnitOfWork
 from xinyi_shared.db import Database
@@ -366,7 +367,7 @@ def bill_chunk(
             )
             spans.append((fee, bill_id, len(transactions), len(built)))
             transactions.extend(built)
-        posted = uow.journal.post(transactions, actor)
+        posted = post_and_announce(uow, transactions, actor)
         bills: list[NewBill] = []
         settlements: list[tuple[str, str, int]] = []
         for fee, bill_id, first, count in spans:

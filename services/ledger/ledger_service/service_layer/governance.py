@@ -34,6 +34,7 @@ from ledger_service.service_layer.common import (
     rules_in_force,
     writable,
 )
+from ledger_service.service_layer.movements import post_and_announce
 from ledger_service.service_layer.unit_of_work import LedgerUnitOfWork
 from xinyi.ledger.v1 import events_pb2
 from xinyi_shared.blobs import BlobStore, MediaType
@@ -340,7 +341,7 @@ def _book(
     transaction = expenses.booking(
         period, expense.id, expense.proposal.account, expense.proposal.amount_fen, expense.proposal.payee
     )
-    (posted,) = work.journal.post([transaction], f"expense:{expense.id}")
+    (posted,) = post_and_announce(work, [transaction], f"expense:{expense.id}")
     work.governance.update_expense(expense.id, booking_transaction_id=posted.transaction_id)
     work.publish(
         events_pb2.ExpenseApproved(
@@ -421,7 +422,7 @@ def pay_expense(uow: LedgerUnitOfWork, expense_id: str, actor: Actor) -> StoredE
         expenses.check_payable(expense.status)
         period = posting_period(uow, context, context.current_period)
         transaction = expenses.payment(period, expense.id, expense.proposal.amount_fen, expense.proposal.payee)
-        (posted,) = uow.journal.post([transaction], actor.subject)
+        (posted,) = post_and_announce(uow, [transaction], actor.subject)
         uow.governance.update_expense(
             expense_id, status=ExpenseStatus.PAID.value, payment_transaction_id=posted.transaction_id
         )

@@ -43,6 +43,7 @@ from ledger_service.service_layer.common import (
     rules_in_force,
     writable,
 )
+from ledger_service.service_layer.movements import post_and_announce
 from ledger_service.service_layer.remuneration import accrue
 from ledger_service.service_layer.unit_of_work import LedgerUnitOfWork
 from ledger_service.service_layer.views import statement_json, statement_view
@@ -109,7 +110,7 @@ def record_payment(
             NO_TERMS,
             reference={"method": method, "receipt": reference[:100]},
         )
-        posted = uow.journal.post(transactions, actor)
+        posted = post_and_announce(uow, transactions, actor)
         payment_id = uow.journal.add_payment(
             household_id, amount_fen, method, reference, received_on, posted[0].transaction_id, allocation.per_bill
         )
@@ -149,7 +150,7 @@ def record_common_income(
             raise InvalidInput("income cannot be received in the future")
         period = posting_period(uow, context, month_of(received_on))
         transaction = rules.record_common_income(period, kind, amount_fen, memo=description[:200])
-        (posted,) = uow.journal.post([transaction], actor)
+        (posted,) = post_and_announce(uow, [transaction], actor)
         result = Posted(posted.transaction_id, posted.number, period)
         uow.keys.answer(key, asdict(result))
         uow.commit()
@@ -184,7 +185,7 @@ def reverse(uow: LedgerUnitOfWork, key: str, transaction_id: uuid.UUID, reason: 
             household_balances={h: _household_balance(uow, h) for h in households},
             bill_due_fen_remaining=bill[1] if bill is not None else None,
         )
-        (posted,) = uow.journal.post(transactions, actor)
+        (posted,) = post_and_announce(uow, transactions, actor)
         # Settlements follow the entry: a reversed payment or prepaid application re-opens its bills.
         settlements = [
             (bill_id, posted.transaction_id, -fen) for bill_id, fen in uow.journal.settlements_of(transaction_id)
@@ -285,7 +286,7 @@ def post_transactions(
                 results[index] = error
                 released.append(key)
         uow.keys.release_many(released)
-        posted = uow.journal.post([transaction for _, transaction in to_post], actor)
+        posted = post_and_announce(uow, [transaction for _, transaction in to_post], actor)
         answers: dict[str, dict[str, Any]] = {}
         for (index, _), ref in zip(to_post, posted, strict=True):
             result = Posted(ref.transaction_id, ref.number, period)
@@ -338,7 +339,7 @@ def close_period(
         accrue(uow, registry, period, locked=True, actor=actor)
         _, accrued = _basis_and_accrued(uow, period, period_rules.remuneration_basis)
         donation = rules.close_period(period, accrued, period_rules.donation_share_bps)
-        posted = uow.journal.post(donation, actor)
+        posted = post_and_announce(uow, donation, actor)
         result: MonthlyStatement = statement_view(uow, context, period, pending_remuneration=0)
         view = statement_json(context, result, closed=True)
         uow.journal.close_period(period, actor, view)

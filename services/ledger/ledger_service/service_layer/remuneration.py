@@ -25,6 +25,7 @@ from sqlalchemy import text
 from ledger_service.domain import trust_books as rules
 from ledger_service.domain.postings import REMUNERATION
 from ledger_service.service_layer.common import Registry, period_start, rules_in_force
+from ledger_service.service_layer.movements import post_and_announce
 from ledger_service.service_layer.unit_of_work import LedgerUnitOfWork
 from xinyi_shared.db import Database
 
@@ -49,7 +50,7 @@ def accrue(uow: LedgerUnitOfWork, registry: Registry, period: str, *, locked: bo
         ((t.account, t.kind, t.amount_fen) for t in totals), terms.remuneration_basis
     )
     transactions = rules.accrue_remuneration(period, terms, basis_total_fen=basis, accrued_fen=accrued)
-    uow.journal.post(transactions, actor)
+    post_and_announce(uow, transactions, actor)
     if transactions:
         ACCRUALS.inc()
     return sum(t.amount_on(REMUNERATION) for t in transactions)

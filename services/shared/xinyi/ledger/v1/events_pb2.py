@@ -24,39 +24,41 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1cxinyi/ledger/v1/events.proto\x12\x0fxinyi.ledger.v1\">\n\x10TrustBooksOpened\x12\x13\n\x0b\x65state_code\x18\x01 \x01(\t\x12\x15\n\raccount_count\x18\x02 \x01(\x05\"\xf4\x01\n\x0cPeriodClosed\x12\x13\n\x0b\x65state_code\x18\x01 \x01(\t\x12\x0e\n\x06period\x18\x02 \x01(\t\x12\x17\n\x0f\x66\x65\x65s_billed_fen\x18\x03 \x01(\x03\x12\x1a\n\x12\x66\x65\x65s_collected_fen\x18\x04 \x01(\x03\x12\x1b\n\x13\x63ollection_rate_bps\x18\x05 \x01(\x05\x12\x18\n\x10remuneration_fen\x18\x06 \x01(\x03\x12\x14\n\x0c\x64onation_fen\x18\x07 \x01(\x03\x12\x1b\n\x13\x63losing_balance_fen\x18\x08 \x01(\x03\x12 \n\x18surplus_year_to_date_fen\x18\t \x01(\x03\"{\n\x10\x44onationDeclared\x12\x13\n\x0b\x65state_code\x18\x01 \x01(\t\x12\x16\n\x0e\x63ommunity_code\x18\x02 \x01(\t\x12\x0e\n\x06period\x18\x03 \x01(\t\x12\x12\n\namount_fen\x18\x04 \x01(\x03\x12\x16\n\x0etransaction_id\x18\x05 \x01(\t\"\xb4\x01\n\rBudgetAdopted\x12\x13\n\x0b\x65state_code\x18\x01 \x01(\t\x12\x0c\n\x04year\x18\x02 \x01(\x05\x12\x10\n\x08\x64raft_id\x18\x03 \x01(\t\x12\x11\n\tplan_name\x18\x04 \x01(\t\x12\x11\n\tballot_id\x18\x05 \x01(\t\x12\x16\n\x0e\x66\x65\x65_income_fen\x18\x06 \x01(\x03\x12\x30\n\x05lines\x18\x07 \x03(\x0b\x32!.xinyi.ledger.v1.BudgetLineAmount\"E\n\x10\x42udgetLineAmount\x12\x0f\n\x07\x61\x63\x63ount\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x12\n\namount_fen\x18\x03 \x01(\x03\"\x86\x01\n\x0f\x45xpenseProposed\x12\x13\n\x0b\x65state_code\x18\x01 \x01(\t\x12\x12\n\nexpense_id\x18\x02 \x01(\t\x12\x0f\n\x07\x61\x63\x63ount\x18\x03 \x01(\t\x12\x12\n\namount_fen\x18\x04 \x01(\x03\x12\x12\n\nescalation\x18\x05 \x01(\t\x12\x11\n\tticket_id\x18\x06 \x01(\t\"\xb4\x01\n\x0f\x45xpenseApproved\x12\x13\n\x0b\x65state_code\x18\x01 \x01(\t\x12\x12\n\nexpense_id\x18\x02 \x01(\t\x12\x0f\n\x07\x61\x63\x63ount\x18\x03 \x01(\t\x12\x12\n\namount_fen\x18\x04 \x01(\x03\x12\x0e\n\x06period\x18\x05 \x01(\t\x12\x16\n\x0etransaction_id\x18\x06 \x01(\t\x12+\n\x08\x61pproval\x18\x07 \x01(\x0e\x32\x19.xinyi.ledger.v1.Approval\"r\n\x0f\x45xpenseRejected\x12\x13\n\x0b\x65state_code\x18\x01 \x01(\t\x12\x12\n\nexpense_id\x18\x02 \x01(\t\x12\x0f\n\x07\x61\x63\x63ount\x18\x03 \x01(\t\x12\x12\n\namount_fen\x18\x04 \x01(\x03\x12\x11\n\tby_ballot\x18\x05 \x01(\x08\"r\n\x0b\x45xpensePaid\x12\x13\n\x0b\x65state_code\x18\x01 \x01(\t\x12\x12\n\nexpense_id\x18\x02 \x01(\t\x12\x12\n\namount_fen\x18\x03 \x01(\x03\x12\x0e\n\x06period\x18\x04 \x01(\t\x12\x16\n\x0etransaction_id\x18\x05 \x01(\t\"Q\n\x11\x45xpenseQuestioned\x12\x13\n\x0b\x65state_code\x18\x01 \x01(\t\x12\x12\n\nexpense_id\x18\x02 \x01(\t\x12\x13\n\x0bquestion_id\x18\x03 \x01(\t\"W\n\x17\x45xpenseQuestionAnswered\x12\x13\n\x0b\x65state_code\x18\x01 \x01(\t\x12\x12\n\nexpense_id\x18\x02 \x01(\t\x12\x13\n\x0bquestion_id\x18\x03 \x01(\t\"p\n\x13\x43heckpointPublished\x12\x13\n\x0b\x65state_code\x18\x01 \x01(\t\x12\x0e\n\x06period\x18\x02 \x01(\t\x12\x0e\n\x06origin\x18\x03 \x01(\t\x12\x11\n\ttree_size\x18\x04 \x01(\x03\x12\x11\n\troot_hash\x18\x05 \x01(\x0c\"f\n\x12\x43heckpointCosigned\x12\x13\n\x0b\x65state_code\x18\x01 \x01(\t\x12\x0e\n\x06origin\x18\x02 \x01(\t\x12\x11\n\ttree_size\x18\x03 \x01(\x03\x12\x18\n\x10witness_key_name\x18\x04 \x01(\t*r\n\x08\x41pproval\x12\x18\n\x14\x41PPROVAL_UNSPECIFIED\x10\x00\x12\x17\n\x13\x41PPROVAL_SUPERVISOR\x10\x01\x12\x1e\n\x1a\x41PPROVAL_SECOND_SUPERVISOR\x10\x02\x12\x13\n\x0f\x41PPROVAL_BALLOT\x10\x03\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1cxinyi/ledger/v1/events.proto\x12\x0fxinyi.ledger.v1\">\n\x10TrustBooksOpened\x12\x13\n\x0b\x65state_code\x18\x01 \x01(\t\x12\x15\n\raccount_count\x18\x02 \x01(\x05\"\xf4\x01\n\x0cPeriodClosed\x12\x13\n\x0b\x65state_code\x18\x01 \x01(\t\x12\x0e\n\x06period\x18\x02 \x01(\t\x12\x17\n\x0f\x66\x65\x65s_billed_fen\x18\x03 \x01(\x03\x12\x1a\n\x12\x66\x65\x65s_collected_fen\x18\x04 \x01(\x03\x12\x1b\n\x13\x63ollection_rate_bps\x18\x05 \x01(\x05\x12\x18\n\x10remuneration_fen\x18\x06 \x01(\x03\x12\x14\n\x0c\x64onation_fen\x18\x07 \x01(\x03\x12\x1b\n\x13\x63losing_balance_fen\x18\x08 \x01(\x03\x12 \n\x18surplus_year_to_date_fen\x18\t \x01(\x03\"{\n\x10\x44onationDeclared\x12\x13\n\x0b\x65state_code\x18\x01 \x01(\t\x12\x16\n\x0e\x63ommunity_code\x18\x02 \x01(\t\x12\x0e\n\x06period\x18\x03 \x01(\t\x12\x12\n\namount_fen\x18\x04 \x01(\x03\x12\x16\n\x0etransaction_id\x18\x05 \x01(\t\"\xdf\x01\n\nBooksMoved\x12\x13\n\x0b\x65state_code\x18\x01 \x01(\t\x12\x0e\n\x06period\x18\x02 \x01(\t\x12\x17\n\x0f\x66\x65\x65s_billed_fen\x18\x03 \x01(\x03\x12\x1a\n\x12\x66\x65\x65s_collected_fen\x18\x04 \x01(\x03\x12\x12\n\nincome_fen\x18\x05 \x01(\x03\x12\x14\n\x0c\x65xpenses_fen\x18\x06 \x01(\x03\x12\x37\n\x0c\x62udget_lines\x18\x07 \x03(\x0b\x32!.xinyi.ledger.v1.BudgetLineAmount\x12\x14\n\x0ctransactions\x18\x08 \x01(\x05\"\xb4\x01\n\rBudgetAdopted\x12\x13\n\x0b\x65state_code\x18\x01 \x01(\t\x12\x0c\n\x04year\x18\x02 \x01(\x05\x12\x10\n\x08\x64raft_id\x18\x03 \x01(\t\x12\x11\n\tplan_name\x18\x04 \x01(\t\x12\x11\n\tballot_id\x18\x05 \x01(\t\x12\x16\n\x0e\x66\x65\x65_income_fen\x18\x06 \x01(\x03\x12\x30\n\x05lines\x18\x07 \x03(\x0b\x32!.xinyi.ledger.v1.BudgetLineAmount\"E\n\x10\x42udgetLineAmount\x12\x0f\n\x07\x61\x63\x63ount\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x12\n\namount_fen\x18\x03 \x01(\x03\"\x86\x01\n\x0f\x45xpenseProposed\x12\x13\n\x0b\x65state_code\x18\x01 \x01(\t\x12\x12\n\nexpense_id\x18\x02 \x01(\t\x12\x0f\n\x07\x61\x63\x63ount\x18\x03 \x01(\t\x12\x12\n\namount_fen\x18\x04 \x01(\x03\x12\x12\n\nescalation\x18\x05 \x01(\t\x12\x11\n\tticket_id\x18\x06 \x01(\t\"\xb4\x01\n\x0f\x45xpenseApproved\x12\x13\n\x0b\x65state_code\x18\x01 \x01(\t\x12\x12\n\nexpense_id\x18\x02 \x01(\t\x12\x0f\n\x07\x61\x63\x63ount\x18\x03 \x01(\t\x12\x12\n\namount_fen\x18\x04 \x01(\x03\x12\x0e\n\x06period\x18\x05 \x01(\t\x12\x16\n\x0etransaction_id\x18\x06 \x01(\t\x12+\n\x08\x61pproval\x18\x07 \x01(\x0e\x32\x19.xinyi.ledger.v1.Approval\"r\n\x0f\x45xpenseRejected\x12\x13\n\x0b\x65state_code\x18\x01 \x01(\t\x12\x12\n\nexpense_id\x18\x02 \x01(\t\x12\x0f\n\x07\x61\x63\x63ount\x18\x03 \x01(\t\x12\x12\n\namount_fen\x18\x04 \x01(\x03\x12\x11\n\tby_ballot\x18\x05 \x01(\x08\"r\n\x0b\x45xpensePaid\x12\x13\n\x0b\x65state_code\x18\x01 \x01(\t\x12\x12\n\nexpense_id\x18\x02 \x01(\t\x12\x12\n\namount_fen\x18\x03 \x01(\x03\x12\x0e\n\x06period\x18\x04 \x01(\t\x12\x16\n\x0etransaction_id\x18\x05 \x01(\t\"Q\n\x11\x45xpenseQuestioned\x12\x13\n\x0b\x65state_code\x18\x01 \x01(\t\x12\x12\n\nexpense_id\x18\x02 \x01(\t\x12\x13\n\x0bquestion_id\x18\x03 \x01(\t\"W\n\x17\x45xpenseQuestionAnswered\x12\x13\n\x0b\x65state_code\x18\x01 \x01(\t\x12\x12\n\nexpense_id\x18\x02 \x01(\t\x12\x13\n\x0bquestion_id\x18\x03 \x01(\t\"p\n\x13\x43heckpointPublished\x12\x13\n\x0b\x65state_code\x18\x01 \x01(\t\x12\x0e\n\x06period\x18\x02 \x01(\t\x12\x0e\n\x06origin\x18\x03 \x01(\t\x12\x11\n\ttree_size\x18\x04 \x01(\x03\x12\x11\n\troot_hash\x18\x05 \x01(\x0c\"f\n\x12\x43heckpointCosigned\x12\x13\n\x0b\x65state_code\x18\x01 \x01(\t\x12\x0e\n\x06origin\x18\x02 \x01(\t\x12\x11\n\ttree_size\x18\x03 \x01(\x03\x12\x18\n\x10witness_key_name\x18\x04 \x01(\t*r\n\x08\x41pproval\x12\x18\n\x14\x41PPROVAL_UNSPECIFIED\x10\x00\x12\x17\n\x13\x41PPROVAL_SUPERVISOR\x10\x01\x12\x1e\n\x1a\x41PPROVAL_SECOND_SUPERVISOR\x10\x02\x12\x13\n\x0f\x41PPROVAL_BALLOT\x10\x03\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'xinyi.ledger.v1.events_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_APPROVAL']._serialized_start=1681
-  _globals['_APPROVAL']._serialized_end=1795
+  _globals['_APPROVAL']._serialized_start=1907
+  _globals['_APPROVAL']._serialized_end=2021
   _globals['_TRUSTBOOKSOPENED']._serialized_start=49
   _globals['_TRUSTBOOKSOPENED']._serialized_end=111
   _globals['_PERIODCLOSED']._serialized_start=114
   _globals['_PERIODCLOSED']._serialized_end=358
   _globals['_DONATIONDECLARED']._serialized_start=360
   _globals['_DONATIONDECLARED']._serialized_end=483
-  _globals['_BUDGETADOPTED']._serialized_start=486
-  _globals['_BUDGETADOPTED']._serialized_end=666
-  _globals['_BUDGETLINEAMOUNT']._serialized_start=668
-  _globals['_BUDGETLINEAMOUNT']._serialized_end=737
-  _globals['_EXPENSEPROPOSED']._serialized_start=740
-  _globals['_EXPENSEPROPOSED']._serialized_end=874
-  _globals['_EXPENSEAPPROVED']._serialized_start=877
-  _globals['_EXPENSEAPPROVED']._serialized_end=1057
-  _globals['_EXPENSEREJECTED']._serialized_start=1059
-  _globals['_EXPENSEREJECTED']._serialized_end=1173
-  _globals['_EXPENSEPAID']._serialized_start=1175
-  _globals['_EXPENSEPAID']._serialized_end=1289
-  _globals['_EXPENSEQUESTIONED']._serialized_start=1291
-  _globals['_EXPENSEQUESTIONED']._serialized_end=1372
-  _globals['_EXPENSEQUESTIONANSWERED']._serialized_start=1374
-  _globals['_EXPENSEQUESTIONANSWERED']._serialized_end=1461
-  _globals['_CHECKPOINTPUBLISHED']._serialized_start=1463
-  _globals['_CHECKPOINTPUBLISHED']._serialized_end=1575
-  _globals['_CHECKPOINTCOSIGNED']._serialized_start=1577
-  _globals['_CHECKPOINTCOSIGNED']._serialized_end=1679
+  _globals['_BOOKSMOVED']._serialized_start=486
+  _globals['_BOOKSMOVED']._serialized_end=709
+  _globals['_BUDGETADOPTED']._serialized_start=712
+  _globals['_BUDGETADOPTED']._serialized_end=892
+  _globals['_BUDGETLINEAMOUNT']._serialized_start=894
+  _globals['_BUDGETLINEAMOUNT']._serialized_end=963
+  _globals['_EXPENSEPROPOSED']._serialized_start=966
+  _globals['_EXPENSEPROPOSED']._serialized_end=1100
+  _globals['_EXPENSEAPPROVED']._serialized_start=1103
+  _globals['_EXPENSEAPPROVED']._serialized_end=1283
+  _globals['_EXPENSEREJECTED']._serialized_start=1285
+  _globals['_EXPENSEREJECTED']._serialized_end=1399
+  _globals['_EXPENSEPAID']._serialized_start=1401
+  _globals['_EXPENSEPAID']._serialized_end=1515
+  _globals['_EXPENSEQUESTIONED']._serialized_start=1517
+  _globals['_EXPENSEQUESTIONED']._serialized_end=1598
+  _globals['_EXPENSEQUESTIONANSWERED']._serialized_start=1600
+  _globals['_EXPENSEQUESTIONANSWERED']._serialized_end=1687
+  _globals['_CHECKPOINTPUBLISHED']._serialized_start=1689
+  _globals['_CHECKPOINTPUBLISHED']._serialized_end=1801
+  _globals['_CHECKPOINTCOSIGNED']._serialized_start=1803
+  _globals['_CHECKPOINTCOSIGNED']._serialized_end=1905
 # @@protoc_insertion_point(module_scope)

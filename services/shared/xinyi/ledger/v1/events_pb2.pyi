@@ -62,6 +62,26 @@ class DonationDeclared(_message.Message):
     transaction_id: str
     def __init__(self, estate_code: _Optional[str] = ..., community_code: _Optional[str] = ..., period: _Optional[str] = ..., amount_fen: _Optional[int] = ..., transaction_id: _Optional[str] = ...) -> None: ...
 
+class BooksMoved(_message.Message):
+    __slots__ = ("estate_code", "period", "fees_billed_fen", "fees_collected_fen", "income_fen", "expenses_fen", "budget_lines", "transactions")
+    ESTATE_CODE_FIELD_NUMBER: _ClassVar[int]
+    PERIOD_FIELD_NUMBER: _ClassVar[int]
+    FEES_BILLED_FEN_FIELD_NUMBER: _ClassVar[int]
+    FEES_COLLECTED_FEN_FIELD_NUMBER: _ClassVar[int]
+    INCOME_FEN_FIELD_NUMBER: _ClassVar[int]
+    EXPENSES_FEN_FIELD_NUMBER: _ClassVar[int]
+    BUDGET_LINES_FIELD_NUMBER: _ClassVar[int]
+    TRANSACTIONS_FIELD_NUMBER: _ClassVar[int]
+    estate_code: str
+    period: str
+    fees_billed_fen: int
+    fees_collected_fen: int
+    income_fen: int
+    expenses_fen: int
+    budget_lines: _containers.RepeatedCompositeFieldContainer[BudgetLineAmount]
+    transactions: int
+    def __init__(self, estate_code: _Optional[str] = ..., period: _Optional[str] = ..., fees_billed_fen: _Optional[int] = ..., fees_collected_fen: _Optional[int] = ..., income_fen: _Optional[int] = ..., expenses_fen: _Optional[int] = ..., budget_lines: _Optional[_Iterable[_Union[BudgetLineAmount, _Mapping]]] = ..., transactions: _Optional[int] = ...) -> None: ...
+
 class BudgetAdopted(_message.Message):
     __slots__ = ("estate_code", "year", "draft_id", "plan_name", "ballot_id", "fee_income_fen", "lines")
     ESTATE_CODE_FIELD_NUMBER: _ClassVar[int]
