@@ -1,20 +1,37 @@
 """The platform's own Prometheus (Debian's package, started by deploy/prometheus.sh with `make up`
-and the tests): its configuration and rules pass promtool, and every service and Keycloak is a
-target it scrapes successfully, as its HTTP API says."""
+and the tests): its configuration and rules pass promtool (and the rules their unit tests), every
+service and Keycloak is a target it scrapes successfully, as its HTTP API says, and the services'
+platform metrics are there: database pools, Kafka consumer lag, the outbox's oldest event."""
 
 from __future__ import annotations
 
 import shutil
 import subprocess
+from typing import Any
 
 import httpx
 import pytest
 
 from tests.harness import PORTS, REPO_DIR, SERVICES, eventually
+from xinyi_shared.kafka_topics import LEDGER_EVENTS, MICROFUND_EVENTS, TENANT_EVENTS, TICKETING_EVENTS
 
 pytestmark = pytest.mark.e2e
 
 PROMETHEUS = f"http://127.0.0.1:{PORTS['PROMETHEUS_PORT']}"
+
+# Each service's consumer groups and the topics they read (service, group, topic).
+CONSUMER_GROUPS = {
+    ("ledger", "ledger.tenant-events", TENANT_EVENTS),
+    ("ticketing", "ticketing.tenant-events", TENANT_EVENTS),
+    ("ticketing", "ticketing.ledger-events", LEDGER_EVENTS),
+    ("microfund", "microfund.tenant-events", TENANT_EVENTS),
+    ("microfund", "microfund.ledger-events", LEDGER_EVENTS),
+    # The committee's read side reads all four topics.
+    ("tenant", "tenant.governance", TENANT_EVENTS),
+    ("tenant", "tenant.governance", LEDGER_EVENTS),
+    ("tenant", "tenant.governance", TICKETING_EVENTS),
+    ("tenant", "tenant.governance", MICROFUND_EVENTS),
+}
 
 
 @pytest.mark.parametrize(
@@ -23,8 +40,9 @@ PROMETHEUS = f"http://127.0.0.1:{PORTS['PROMETHEUS_PORT']}"
         ["check", "config", "deploy/prometheus/prometheus-local.yml"],
         ["check", "config", "deploy/prometheus/prometheus.yml"],
         ["check", "rules", "deploy/prometheus/alerts.yml"],
+        ["test", "rules", "deploy/prometheus/alerts.test.yml"],
     ],
-    ids=["local config", "container config", "alert rules"],
+    ids=["local config", "container config", "alert rules", "alert rules' unit tests"],
 )
 def test_promtool_accepts_the_files_in_deploy(command: list[str]) -> None:
     promtool = shutil.which("promtool")
@@ -51,4 +69,82 @@ def test_every_service_and_keycloak_is_scraped_and_up() -> None:
     }
     rules = httpx.get(f"{PROMETHEUS}/api/v1/rules", timeout=10).json()
     loaded = {rule["name"] for group in rules["data"]["groups"] for rule in group["rules"]}
-    assert {"XinyiOutboxStuck", "XinyiServiceDown", "XinyiSlaBreachRate"} <= loaded
+    assert {
+        "XinyiOutboxStuck",
+        "XinyiServiceDown",
+        "XinyiSlaBreachRate",
+        "XinyiHttpErrors",
+        "XinyiGrpcErrors",
+        "XinyiConsumerLag",
+        "XinyiConsumerStalled",
+        "XinyiDatabasePoolSaturated",
+    } <= loaded
+
+
+def query(expr: str) -> list[dict[str, Any]]:
+    """The instant vector ``expr`` evaluates to now."""
+    answer = httpx.get(f"{PROMETHEUS}/api/v1/query", params={"query": expr}, timeout=10).json()
+    assert answer["status"] == "success", answer
+    result: list[dict[str, Any]] = answer["data"]["result"]
+    return result
+
+
+def scraped(expr: str, labels: tuple[str, ...], wanted: set[tuple[str, ...]], what: str) -> set[tuple[str, ...]]:
+    """Waits until ``expr`` has a series for each of ``wanted`` (its ``labels``' values), as the
+    services' series appear at their first scrape (up to 15 s) after a start."""
+
+    def found() -> set[tuple[str, ...]] | None:
+        series = {tuple(r["metric"].get(label, "") for label in labels) for r in query(expr)}
+        return series if wanted <= series else None
+
+    return eventually(found, timeout=60, what=what)
+
+
+def test_every_service_reports_both_of_its_database_pools() -> None:
+    wanted = {(service, engine) for service in SERVICES for engine in ("app", "system")}
+    scraped('xinyi_db_pool_checked_out{job="xinyi"}', ("service", "engine"), wanted, "every pool's connections in use")
+    scraped('xinyi_db_pool_size{job="xinyi"} > 0', ("service", "engine"), wanted, "every pool's size")
+    limit = "(xinyi_db_pool_size + xinyi_db_pool_max_overflow)"
+    assert query(f'xinyi_db_pool_checked_out{{job="xinyi"}} > {limit}') == [], "more in use than a pool allows"
+
+
+def test_every_consumer_group_reports_its_lag_and_polls() -> None:
+    scraped(
+        'xinyi_kafka_consumer_lag{job="xinyi"}',
+        ("service", "consumer", "topic"),
+        CONSUMER_GROUPS,
+        "every consumer group's lag per topic",
+    )
+    # The ledger's group in particular (two worker processes share its partitions; each reports).
+    assert {r["metric"]["topic"] for r in query('xinyi_kafka_consumer_lag{service="ledger"}')} == {TENANT_EVENTS}
+    # Each consumer polled within the last minute (a stalled one stops advancing its timestamp).
+    groups = {(service, group) for service, group, _ in CONSUMER_GROUPS}
+    scraped(
+        'time() - xinyi_kafka_consumer_last_poll_timestamp_seconds{job="xinyi"} < 60',
+        ("service", "consumer"),
+        groups,
+        "every consumer polling",
+    )
+
+
+def test_every_service_reports_its_outbox_backlog_and_oldest_event() -> None:
+    wanted = {(service,) for service in SERVICES}
+    scraped('xinyi_outbox_pending{job="xinyi"}', ("service",), wanted, "every outbox's backlog")
+    ages = scraped(
+        'xinyi_outbox_oldest_event_age_seconds{job="xinyi"} < 60', ("service",), wanted, "every outbox draining"
+    )
+    assert ages >= wanted
+
+
+def test_the_committees_figures_reach_prometheus(tenant_api, admin_token) -> None:
+    """An estate onboarded now is in the current month's figures that the committee's dashboard reads
+    (`xinyi_governance_*`, refreshed at most once a minute): its district has a households series."""
+    from tests.e2e.conftest import onboard
+    from tests.harness import DISTRICT, unique_code
+
+    assert onboard(tenant_api, admin_token, unique_code("prom-gov")).status_code == 201
+
+    def district_series() -> list[dict[str, Any]] | None:
+        return query(f'xinyi_governance_households{{job="xinyi",level="district",area="{DISTRICT}"}}') or None
+
+    eventually(district_series, timeout=150, what="the district's figures in Prometheus")

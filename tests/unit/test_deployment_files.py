@@ -167,6 +167,23 @@ def test_alert_rules_name_exported_metrics() -> None:
             assert named and named <= exported, (rule["alert"], sorted(named - exported))
 
 
+def test_every_alert_rule_has_a_promtool_unit_test() -> None:
+    """``promtool test rules deploy/prometheus/alerts.test.yml`` (run by tests/e2e/test_prometheus.py)
+    covers every rule: each fires on the series the services export, and not on their ordinary ones."""
+    prometheus = REPO_DIR / "deploy" / "prometheus"
+    rules = yaml.safe_load((prometheus / "alerts.yml").read_text())
+    tests = yaml.safe_load((prometheus / "alerts.test.yml").read_text())
+    assert tests["rule_files"] == ["alerts.yml"]
+    alerts = {rule["alert"] for group in rules["groups"] for rule in group["rules"]}
+    tested = {case["alertname"] for test in tests["tests"] for case in test["alert_rule_test"]}
+    assert alerts <= tested, sorted(alerts - tested)
+    exported = exported_metric_names()
+    for test in tests["tests"]:
+        for series in test["input_series"]:
+            name = series["series"].split("{", 1)[0]
+            assert name in exported, f"{test['name']}: {name} is not exported"
+
+
 def test_grafana_provisioning_names_the_dashboards_datasource() -> None:
     import json
 

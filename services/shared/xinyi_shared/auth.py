@@ -17,6 +17,7 @@ from typing import Any
 import httpx
 import jwt
 
+from xinyi_shared import tracing
 from xinyi_shared.errors import PermissionDenied, Unauthenticated, Unavailable
 from xinyi_shared.settings import ServiceSettings
 
@@ -172,17 +173,18 @@ class ServiceTokenProvider:
         self._token = ""
         self._expires_at = 0.0
         self._lock = threading.Lock()
+        # Traced: a token fetched inside a request shows in its trace.
+        self._http = httpx.Client(transport=tracing.TracedTransport(), timeout=10)
 
     def token(self) -> str:
         with self._lock:
             if time.monotonic() < self._expires_at - 30:
                 return self._token
             try:
-                response = httpx.post(
+                response = self._http.post(
                     self._url,
                     data={"grant_type": "client_credentials"},
                     auth=(self._client_id, self._client_secret),
-                    timeout=10,
                 )
             except httpx.HTTPError as error:
                 raise Unavailable(f"cannot reach the identity provider: {error}") from error

@@ -16,11 +16,12 @@ from prometheus_client import Counter
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from xinyi_shared import tracing
 from xinyi_shared.db import Database
 from xinyi_shared.errors import Unavailable
 from xinyi_shared.events import CloudEvent
 from xinyi_shared.kafka_topics import ensure_topics
-from xinyi_shared.logs import request_id_var
+from xinyi_shared.platform_metrics import ConsumerMetrics
 from xinyi_shared.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
@@ -77,6 +78,7 @@ class IdempotentConsumer:
         self._settings = settings
         self._database = database
         self._subscription = subscription
+        self._metrics = ConsumerMetrics(settings.service_name, subscription.name, subscription.topics)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"consumer-{subscription.name}", daemon=True)
 
@@ -108,11 +110,20 @@ class IdempotentConsumer:
                     consumer = self._connect()
                 batches = consumer.poll(timeout_ms=500)
                 for partition, records in batches.items():
-                    for record in records:
-                        if self._stop.is_set():
-                            break
-                        self._handle_with_retries(record)
-                        consumer.commit({partition: OffsetAndMetadata(record.offset + 1, "", -1)})
+                    applied_up_to: int | None = None
+                    try:
+                        for record in records:
+                            if self._stop.is_set():
+                                break
+                            self._handle_with_retries(record)
+                            applied_up_to = record.offset + 1
+                    finally:
+                        # One offset commit per partition's batch, not per event (a round trip to the
+                        # broker each): a crash before it redelivers events already applied, which
+                        # their claims turn into no-ops.
+                        if applied_up_to is not None:
+                            consumer.commit({partition: OffsetAndMetadata(applied_up_to, "", -1)})
+                self._metrics.observe(consumer, batches)
             except Exception as error:  # noqa: BLE001 - reconnect after any broker outage
                 log.warning("consumer loop failed; reconnecting", extra={"error": repr(error)})
                 if consumer is not None:
@@ -157,16 +168,15 @@ class IdempotentConsumer:
         if handler is None:
             EVENTS_CONSUMED.labels(self._settings.service_name, name, event.type, "ignored").inc()
             return
-        token = request_id_var.set(event.request_id)
-        try:
+        # A span continuing the trace of the request that made the event (its request id in the logs).
+        with tracing.consumer_span(event, record, name) as span:
             applied = apply_event(self._database, name, event, handler)
             outcome = "applied" if applied else "duplicate"
+            span.set_attribute("xinyi.event.outcome", outcome)
             EVENTS_CONSUMED.labels(self._settings.service_name, name, event.type, outcome).inc()
             log.info(
                 "event %s", outcome, extra={"event_id": event.id, "event_type": event.type, "estate": event.subject}
             )
-        finally:
-            request_id_var.reset(token)
 
     def _dead_letter(self, record: Any, error: Exception) -> None:
         headers = {k: (v.decode(errors="replace") if v else None) for k, v in (getattr(record, "headers", None) or [])}

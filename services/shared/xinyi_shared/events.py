@@ -2,6 +2,11 @@
 
 The event's ``type`` is the protobuf message's full name, its ``subject`` the estate code, and the
 Kafka record key the estate code too, so one estate's events keep their order within a partition.
+
+Each event carries the W3C trace context of its creation as the attributes ``traceparent`` and
+``tracestate`` (the CloudEvents distributed tracing extension), so its consumers continue the trace of
+the request that caused it (:mod:`xinyi_shared.tracing`); only an event made without a trace context
+carries the request id itself (``requestid``).
 """
 
 from __future__ import annotations
@@ -14,13 +19,15 @@ from typing import TypeVar
 
 from google.protobuf.message import Message
 
-from xinyi_shared.logs import request_id_var
+from xinyi_shared import tracing
 
 SPEC_VERSION = "1.0"
 CONTENT_TYPE = "application/protobuf"
 HEADER_PREFIX = "ce_"
-# CloudEvents extension attribute carrying the request id across Kafka hops.
+# CloudEvents extension attribute carrying the request id across Kafka hops, for events made without
+# a trace context (whose trace id is the request id).
 REQUEST_ID_ATTRIBUTE = "requestid"
+TRACEPARENT_ATTRIBUTE = "traceparent"
 
 M = TypeVar("M", bound=Message)
 
@@ -37,9 +44,7 @@ class CloudEvent:
 
     @classmethod
     def from_message(cls, source: str, estate_code: str, message: Message) -> CloudEvent:
-        extensions = {}
-        if request_id := request_id_var.get():
-            extensions[REQUEST_ID_ATTRIBUTE] = request_id
+        extensions = tracing.outgoing_context(REQUEST_ID_ATTRIBUTE)
         return cls(
             id=str(uuid.uuid4()),
             source=source,
@@ -52,7 +57,10 @@ class CloudEvent:
 
     @property
     def request_id(self) -> str:
-        return self.extensions.get(REQUEST_ID_ATTRIBUTE, "")
+        """The request id of the request that caused the event: its trace id, else ``requestid``."""
+        return tracing.trace_id_of_traceparent(self.extensions.get(TRACEPARENT_ATTRIBUTE, "")) or self.extensions.get(
+            REQUEST_ID_ATTRIBUTE, ""
+        )
 
     def attributes(self) -> dict[str, str]:
         return {

@@ -1,8 +1,9 @@
-"""gRPC server with authentication, request ids, metrics and error mapping on every method, plus the
-standard health service (unauthenticated, for probes)."""
+"""gRPC server with authentication, tracing and request ids, metrics and error mapping on every method,
+plus the standard health service (unauthenticated, for probes)."""
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import logging
 import time
@@ -12,9 +13,12 @@ from typing import Any
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from opentelemetry import trace
+from opentelemetry.trace import SpanKind
 from prometheus_client import Counter, Histogram
 from sqlalchemy.exc import DataError
 
+from xinyi_shared import tracing
 from xinyi_shared.auth import Principal, TokenVerifier, bearer_token
 from xinyi_shared.errors import (
     UNSTORABLE_VALUE,
@@ -26,7 +30,7 @@ from xinyi_shared.errors import (
     Unavailable,
     XinyiError,
 )
-from xinyi_shared.logs import REQUEST_ID_HEADER, new_request_id, request_id_var
+from xinyi_shared.logs import REQUEST_ID_HEADER
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +47,18 @@ STATUS_OF_ERROR: dict[type[XinyiError], grpc.StatusCode] = {
     PermissionDenied: grpc.StatusCode.PERMISSION_DENIED,
     Unavailable: grpc.StatusCode.UNAVAILABLE,
 }
+
+# The codes that mark a call's span as failed on the server's side (the others are the caller's doing).
+SERVER_ERRORS = frozenset(
+    {
+        grpc.StatusCode.UNKNOWN,
+        grpc.StatusCode.DEADLINE_EXCEEDED,
+        grpc.StatusCode.UNIMPLEMENTED,
+        grpc.StatusCode.INTERNAL,
+        grpc.StatusCode.UNAVAILABLE,
+        grpc.StatusCode.DATA_LOSS,
+    }
+)
 
 HEALTH_PREFIX = "/grpc.health.v1.Health/"
 # The largest request a server takes: a voucher of up to 10 MiB (the blob store's limit) and the rest
@@ -81,27 +97,41 @@ class _ServiceInterceptor(grpc.ServerInterceptor):  # type: ignore[misc]
             )
         return handler
 
-    def _enter(self, context: grpc.ServicerContext) -> list[contextvars.Token[Any]]:
+    def _enter(self, method: str, context: grpc.ServicerContext, scope: contextlib.ExitStack) -> None:
+        """Within ``scope``: the call's span, continuing the caller's trace (the request id is its trace
+        id), then the authenticated caller."""
         metadata = dict(context.invocation_metadata())
-        tokens: list[contextvars.Token[Any]] = [
-            request_id_var.set(str(metadata.get(REQUEST_ID_HEADER) or new_request_id()))
-        ]
-        tokens.append(principal_var.set(self.verifier.verify(bearer_token(metadata.get("authorization")))))
-        return tokens
+        name, attributes = tracing.rpc_span_name(method)
+        scope.enter_context(
+            tracing.entry_span(
+                name,
+                kind=SpanKind.SERVER,
+                carrier=metadata,
+                caller_request_id=metadata.get(REQUEST_ID_HEADER),
+                attributes=attributes,
+                errors_from_exceptions=False,  # an abort is an exception; _finish sets the status
+            )
+        )
+        principal = principal_var.set(self.verifier.verify(bearer_token(metadata.get("authorization"))))
+        scope.callback(principal_var.reset, principal)
 
     def _finish(self, method: str, started: float, code: grpc.StatusCode) -> None:
         elapsed = time.perf_counter() - started
         GRPC_REQUESTS.labels(self.service, method, code.name).inc()
         GRPC_LATENCY.labels(self.service, method).observe(elapsed)
+        span = trace.get_current_span()
+        span.set_attribute("rpc.grpc.status_code", code.value[0])
+        if code in SERVER_ERRORS:
+            tracing.mark_failed(span, code.name)
         log.info("grpc request", extra={"method": method, "code": code.name, "duration_ms": round(elapsed * 1000, 1)})
 
     def _wrap(self, method: str, behavior: Callable[[Any, grpc.ServicerContext], Any]) -> Callable[..., Any]:
         def wrapped(request: Any, context: grpc.ServicerContext) -> Any:
             started = time.perf_counter()
             code = grpc.StatusCode.OK
-            tokens: list[contextvars.Token[Any]] = []
+            scope = contextlib.ExitStack()
             try:
-                tokens = self._enter(context)
+                self._enter(method, context, scope)
                 return behavior(request, context)
             except XinyiError as error:
                 code = STATUS_OF_ERROR.get(type(error), grpc.StatusCode.INTERNAL)
@@ -115,7 +145,7 @@ class _ServiceInterceptor(grpc.ServerInterceptor):  # type: ignore[misc]
                 context.abort(code, "internal error")
             finally:
                 self._finish(method, started, code)
-                _reset(tokens)
+                scope.close()
 
         return wrapped
 
@@ -123,23 +153,28 @@ class _ServiceInterceptor(grpc.ServerInterceptor):  # type: ignore[misc]
         def wrapped(request: Any, context: grpc.ServicerContext) -> Any:
             started = time.perf_counter()
             code = grpc.StatusCode.OK
-            tokens: list[contextvars.Token[Any]] = []
+            scope = contextlib.ExitStack()
             try:
-                tokens = self._enter(context)
+                self._enter(method, context, scope)
                 yield from behavior(request, context)
             except XinyiError as error:
                 code = STATUS_OF_ERROR.get(type(error), grpc.StatusCode.INTERNAL)
                 context.abort(code, error.reason)
+            except DataError:
+                code = grpc.StatusCode.INVALID_ARGUMENT
+                context.abort(code, UNSTORABLE_VALUE)
+            except GeneratorExit:
+                code = grpc.StatusCode.CANCELLED  # the caller went away mid-stream
+                raise
+            except Exception:
+                code = grpc.StatusCode.INTERNAL
+                log.exception("gRPC method failed", extra={"method": method})
+                context.abort(code, "internal error")
             finally:
                 self._finish(method, started, code)
-                _reset(tokens)
+                scope.close()
 
         return wrapped
-
-
-def _reset(tokens: list[contextvars.Token[Any]]) -> None:
-    for token in reversed(tokens):
-        token.var.reset(token)
 
 
 class GrpcServer:

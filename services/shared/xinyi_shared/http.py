@@ -1,4 +1,8 @@
-"""FastAPI application factory: request ids, Prometheus metrics, health endpoints, clear errors.
+"""FastAPI application factory: request spans and ids, Prometheus metrics, health endpoints, clear errors.
+
+Each request is a SERVER span named by its method and route template (``POST /v1/estates``),
+continuing the caller's W3C trace context; its trace id is the request id (see
+:mod:`xinyi_shared.tracing`), answered in ``x-request-id``.
 
 Every error the app gives is JSON ``{"error": code, "reason": text}``: the domain's errors
 (:mod:`xinyi_shared.errors`), malformed requests (422), the framework's own HTTP errors (unknown route,
@@ -27,6 +31,7 @@ from fastapi import Depends, FastAPI, Path, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from opentelemetry.trace import Span, SpanKind
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
 from sqlalchemy.exc import DataError
 from starlette.datastructures import Headers, MutableHeaders
@@ -34,6 +39,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from xinyi_shared import tracing
 from xinyi_shared.auth import Principal, TokenVerifier, bearer_token
 from xinyi_shared.codes import AREA_CODE_PATTERN, ESTATE_CODE_PATTERN
 from xinyi_shared.errors import UNSTORABLE_VALUE, XinyiError
@@ -135,9 +141,9 @@ def _qualified_name(cls: type[BaseException]) -> str:
 
 
 class _RequestContextMiddleware:
-    """Pure ASGI (BaseHTTPMiddleware costs a task and a stream per request): the request id for the
-    logs and the answer, Prometheus metrics, one log line per request, and a JSON 500 for anything
-    that escapes the app."""
+    """Pure ASGI (BaseHTTPMiddleware costs a task and a stream per request): the request's span and
+    request id for the logs and the answer, Prometheus metrics, one log line per request, and a JSON 500
+    for anything that escapes the app. Probes and scrapes (``/health``, ``/metrics``) get no span."""
 
     def __init__(self, app: ASGIApp, service: str) -> None:
         self.app = app
@@ -147,8 +153,29 @@ class _RequestContextMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        request_id = Headers(scope=scope).get(REQUEST_ID_HEADER) or new_request_id()
-        token = request_id_var.set(request_id)
+        headers = Headers(scope=scope)
+        caller_request_id = _request_id(scope)
+        method = scope["method"]
+        if _is_probe(_route_path(scope)):
+            token = request_id_var.set(caller_request_id or new_request_id())
+            try:
+                await self._serve(scope, receive, send, None, caller_request_id)
+            finally:
+                request_id_var.reset(token)
+            return
+        with tracing.entry_span(
+            method,
+            kind=SpanKind.SERVER,
+            carrier=headers,
+            caller_request_id=caller_request_id,
+            attributes={"http.request.method": method, "url.scheme": scope.get("scheme", "http")},
+        ) as span:
+            await self._serve(scope, receive, send, span, caller_request_id)
+
+    async def _serve(
+        self, scope: Scope, receive: Receive, send: Send, span: Span | None, caller_request_id: str | None
+    ) -> None:
+        request_id = request_id_var.get()
         started = time.perf_counter()
         status = 500
         response_started = False
@@ -176,17 +203,23 @@ class _RequestContextMiddleware:
             HTTP_REQUESTS.labels(self.service, method, template, str(status)).inc()
             elapsed = time.perf_counter() - started
             HTTP_LATENCY.labels(self.service, method, template).observe(elapsed)
+            if span is not None:
+                if route is not None:
+                    span.update_name(f"{method} {template}")
+                    span.set_attribute("http.route", template)
+                span.set_attribute("http.response.status_code", status)
+                if status >= 500:
+                    tracing.mark_failed(span, str(status))
             if not template.startswith(("/health", "/metrics")):
-                log.info(
-                    "http request",
-                    extra={
-                        "method": method,
-                        "route": template,
-                        "status": status,
-                        "duration_ms": round(elapsed * 1000, 1),
-                    },
-                )
-            request_id_var.reset(token)
+                extra: dict[str, object] = {
+                    "method": method,
+                    "route": template,
+                    "status": status,
+                    "duration_ms": round(elapsed * 1000, 1),
+                }
+                if caller_request_id and caller_request_id != request_id:
+                    extra["client_request_id"] = caller_request_id  # a caller's id that cannot be a trace id
+                log.info("http request", extra=extra)
 
     @staticmethod
     def _internal_error(request: Request, error: Exception, request_id: str) -> Response:
@@ -320,7 +353,7 @@ class RequestLimits:
 
     async def _refuse(self, scope: Scope, send: Send, status: int, reason: str, route: str = "default") -> None:
         HTTP_REFUSED.labels(self.service, str(status)).inc()
-        request_id = _request_id(scope) or new_request_id()
+        request_id = tracing.request_id_of_carrier(Headers(scope=scope), _request_id(scope))
         token = request_id_var.set(request_id)
         try:
             log.info("http request refused", extra={"status": status, "route": route, "reason": reason})
@@ -345,6 +378,11 @@ def _route_path(scope: Scope) -> str:
     path: str = scope["path"]
     root: str = scope.get("root_path", "")
     return path[len(root) :] if root and path.startswith(root) else path
+
+
+def _is_probe(path: str) -> bool:
+    """Health probes and Prometheus scrapes: frequent, and of no interest in a trace."""
+    return path == "/metrics" or path.startswith("/health/")
 
 
 def _content_length(headers: Iterable[tuple[bytes, bytes]]) -> int | None:

@@ -1,5 +1,8 @@
 """Structured JSON logs carrying the request id across HTTP, gRPC and Kafka hops.
 
+The request id is the trace id of the request's trace (see :mod:`xinyi_shared.tracing`), and each
+line names its span (``span_id``), so a line leads to its trace and back.
+
 Personal data never reaches a log line, whatever fails: :func:`configure_logging` puts a
 :class:`PersonalDataFilter` on every handler, which redacts known personal fields of a record's
 ``extra`` and phone-, e-mail- and ID-number-like text in its message, exception and stack trace.
@@ -18,6 +21,7 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
+from opentelemetry import trace
 from pythonjsonlogger.json import JsonFormatter
 
 request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="")
@@ -171,7 +175,11 @@ class _RequestIdFilter(logging.Filter):
         self.service = service
 
     def filter(self, record: logging.LogRecord) -> bool:
-        record.request_id = request_id_var.get()
+        span_context = trace.get_current_span().get_span_context()
+        traced = span_context.is_valid
+        # Background work inside a span (no request of its own) logs its trace id as the request id.
+        record.request_id = request_id_var.get() or (trace.format_trace_id(span_context.trace_id) if traced else "")
+        record.span_id = trace.format_span_id(span_context.span_id) if traced else ""
         record.service = self.service
         return True
 
@@ -185,7 +193,7 @@ def configure_logging(service: str, level: str = "INFO") -> None:
     handler = logging.StreamHandler(sys.stdout)
     handler.setFormatter(
         RedactingJsonFormatter(
-            "%(asctime)s %(levelname)s %(name)s %(message)s %(service)s %(request_id)s",
+            "%(asctime)s %(levelname)s %(name)s %(message)s %(service)s %(request_id)s %(span_id)s",
             rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
         )
     )

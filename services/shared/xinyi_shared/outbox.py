@@ -30,9 +30,11 @@ from prometheus_client import Counter, Gauge
 from psycopg.rows import TupleRow
 from sqlalchemy import make_url, text
 
+from xinyi_shared import tracing
 from xinyi_shared.db import Database, Executor
 from xinyi_shared.events import CloudEvent
 from xinyi_shared.kafka_topics import ensure_topics
+from xinyi_shared.platform_metrics import OUTBOX_OLDEST_EVENT_AGE, outbox_backlog
 from xinyi_shared.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
@@ -73,9 +75,12 @@ def record_event(session: Executor, topic: str, event: CloudEvent) -> None:
 
 
 def publish(session: Executor, topic: str, source: str, estate_code: str, message: Message) -> CloudEvent:
-    """Build the CloudEvent for ``message`` and record it in the outbox; returns the event."""
-    event = CloudEvent.from_message(source, estate_code, message)
-    record_event(session, topic, event)
+    """Build the CloudEvent for ``message`` and record it in the outbox; returns the event. The event
+    carries the trace context of its creation (a span of its own), which its consumers continue."""
+    with tracing.event_span(topic, message.DESCRIPTOR.full_name, estate_code) as span:
+        event = CloudEvent.from_message(source, estate_code, message)
+        span.set_attribute("messaging.message.id", event.id)
+        record_event(session, topic, event)
     return event
 
 
@@ -288,12 +293,13 @@ class OutboxRelay:
     def relay_once(self) -> int:
         """Relay one batch; returns how many events Kafka acknowledged."""
         with self._database.system_session() as session:
+            # Measured by every replica's relay, the one holding the lock or not, so none reports a
+            # backlog it saw rounds ago.
+            backlog = outbox_backlog(session)
+            OUTBOX_PENDING.labels(self._settings.service_name).set(backlog.pending)
+            OUTBOX_OLDEST_EVENT_AGE.labels(self._settings.service_name).set(backlog.oldest_event_age_seconds)
             locked = session.execute(text("SELECT pg_try_advisory_xact_lock(:id)"), {"id": self._lock_id}).scalar()
-            if not locked:
-                return 0
-            pending = session.execute(text("SELECT count(*) FROM outbox WHERE published_at IS NULL")).scalar_one()
-            OUTBOX_PENDING.labels(self._settings.service_name).set(pending)
-            if not pending:
+            if not locked or not backlog.pending:
                 return 0
             rows = session.execute(
                 text(

@@ -2,7 +2,7 @@
 
 ``serve`` runs ``XINYI_HTTP_WORKERS`` uvicorn worker processes behind one master. The master binds
 the HTTP port, starts the workers (spawned, so each builds its own app, pools, gRPC server, outbox
-relay and consumers through :func:`worker_app`), restarts one that dies, and on SIGTERM or SIGINT
+relay, consumers and tracer provider through :func:`worker_app`), restarts one that dies, and on SIGTERM or SIGINT
 stops them all gracefully before it exits itself.
 """
 
@@ -21,6 +21,7 @@ import uvicorn
 from fastapi import FastAPI
 from uvicorn.supervisors import Multiprocess
 
+from xinyi_shared import tracing
 from xinyi_shared.http import SERVER_MAX_HEAD_BYTES
 from xinyi_shared.logs import configure_logging
 from xinyi_shared.migrations import upgrade_to_head
@@ -97,6 +98,8 @@ def worker_app() -> FastAPI:
     app_factory = cast(AppFactory, load(os.environ[APP_FACTORY_ENV]))
     settings = settings_factory()
     configure_logging(settings.service_name, settings.log_level)  # a spawned worker starts unconfigured
+    # Each worker exports its own spans (when XINYI_OTLP_ENDPOINT says where) and propagates trace context.
+    tracing.configure(settings)
     return app_factory(settings)
 
 

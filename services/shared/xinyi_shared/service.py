@@ -1,5 +1,5 @@
-"""What every service's bootstrap wires the same way: database, token verifier, HTTP app with the
-standard readiness checks, and a gRPC server on the configured address."""
+"""What every service's bootstrap wires the same way: database (its pools reported to Prometheus), token
+verifier, HTTP app with the standard readiness checks, and a gRPC server on the configured address."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from xinyi_shared.db import Database
 from xinyi_shared.grpc_server import GrpcServer
 from xinyi_shared.http import Component, create_app
 from xinyi_shared.kafka_topics import KafkaProbe
+from xinyi_shared.platform_metrics import track_database_pools
 from xinyi_shared.settings import ServiceSettings
 
 
@@ -25,7 +26,9 @@ class ServiceCore:
 
     @classmethod
     def from_settings(cls, settings: ServiceSettings) -> ServiceCore:
-        return cls(settings, Database(settings), TokenVerifier.from_settings(settings))
+        database = Database(settings)
+        track_database_pools(settings.service_name, database)
+        return cls(settings, database, TokenVerifier.from_settings(settings))
 
     def grpc_server(self, register: Callable[[grpc.Server], None] | None = None) -> GrpcServer:
         """The service's gRPC server; without ``register`` it serves only the health service."""

@@ -41,6 +41,10 @@ class ServiceSettings(BaseSettings):
     # Threads of each process's gRPC server (XINYI_GRPC_THREADS); the app database pool covers them.
     grpc_threads: int = Field(default=16, ge=1)
     log_level: str = "INFO"
+    # Where traces go (XINYI_OTLP_ENDPOINT): an OTLP/HTTP collector's base URL, e.g.
+    # http://127.0.0.1:4318 (``/v1/traces`` is added). Empty: nothing is exported, unless the standard
+    # OTEL_EXPORTER_OTLP_ENDPOINT says where; trace context is propagated either way (xinyi_shared.tracing).
+    otlp_endpoint: str = ""
 
     db_host: str = "127.0.0.1"
     db_port: int = 55432

@@ -7,7 +7,7 @@ import grpc
 from xinyi.ledger.v1 import ledger_pb2, ledger_pb2_grpc
 from xinyi_shared.auth import ServiceTokenProvider
 from xinyi_shared.errors import Conflict, XinyiError
-from xinyi_shared.grpc_client import call_metadata, translate_rpc_error
+from xinyi_shared.grpc_client import call_metadata, channel, translate_rpc_error
 from xinyi_shared.settings import ServiceSettings
 
 FUND_BOOK = "fund"
@@ -21,7 +21,7 @@ def _error(error: grpc.RpcError) -> XinyiError:
 
 class FundBooks:
     def __init__(self, settings: ServiceSettings, tokens: ServiceTokenProvider) -> None:
-        self._channel = grpc.insecure_channel(settings.ledger_grpc_target)
+        self._channel = channel(settings.ledger_grpc_target)
         self._stub = ledger_pb2_grpc.LedgerServiceStub(self._channel)
         self._tokens = tokens
 

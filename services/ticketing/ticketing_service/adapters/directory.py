@@ -10,7 +10,7 @@ from xinyi.ledger.v1 import ledger_pb2, ledger_pb2_grpc
 from xinyi.tenant.v1 import tenant_pb2, tenant_pb2_grpc
 from xinyi_shared.auth import ServiceTokenProvider
 from xinyi_shared.errors import Conflict, NotFound, XinyiError
-from xinyi_shared.grpc_client import call_metadata, translate_rpc_error
+from xinyi_shared.grpc_client import call_metadata, channel, translate_rpc_error
 from xinyi_shared.settings import ServiceSettings
 
 # A voucher is up to 10 MiB; the request around it a little more.
@@ -40,7 +40,7 @@ class TenantDirectory:
     """Who a person is in an estate (its households, the grids it leads) and a household's grid."""
 
     def __init__(self, settings: ServiceSettings, tokens: ServiceTokenProvider) -> None:
-        self._channel = grpc.insecure_channel(settings.tenant_grpc_target)
+        self._channel = channel(settings.tenant_grpc_target)
         self._stub = tenant_pb2_grpc.TenantServiceStub(self._channel)
         self._tokens = tokens
 
@@ -100,7 +100,7 @@ class LedgerExpenses:
     """The ledger's expense proposals: receipts uploaded as vouchers, the proposal made for a person."""
 
     def __init__(self, settings: ServiceSettings, tokens: ServiceTokenProvider) -> None:
-        self._channel = grpc.insecure_channel(
+        self._channel = channel(
             settings.ledger_grpc_target,
             options=[
                 ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
