@@ -77,6 +77,17 @@ REQUESTS: dict[tuple[str, str, str], Callable[[dict[str, Any]], Request]] = {
         {"code": unique_code("acl"), "name": "x"},
     ),
     ("tenant", "GET", "/v1/hierarchy"): lambda ctx: ("/v1/hierarchy", None),
+    ("tenant", "GET", "/v1/governance/figures"): lambda ctx: ("/v1/governance/figures?period=2026-01", None),
+    ("tenant", "GET", "/v1/governance/ranking"): lambda ctx: (
+        "/v1/governance/ranking?period=2026-01&metric=collection_rate_bps",
+        None,
+    ),
+    ("tenant", "GET", "/v1/governance/estates/{code}/comparison"): lambda ctx: (
+        f"/v1/governance/estates/{ctx['code']}/comparison?period=2026-01",
+        None,
+    ),
+    ("tenant", "GET", "/v1/governance/reports/{period}"): lambda ctx: ("/v1/governance/reports/2026-01", None),
+    ("tenant", "GET", "/v1/governance/report-key"): lambda ctx: ("/v1/governance/report-key", None),
     ("tenant", "GET", "/v1/estates"): lambda ctx: ("/v1/estates", None),
     ("tenant", "POST", "/v1/estates"): lambda ctx: ("/v1/estates", estate_body(unique_code("acl-x"))),
     ("tenant", "GET", "/v1/estates/{code}/archives/{archive_id}"): lambda ctx: (

@@ -34,7 +34,7 @@ from rich.progress import (
 from rich.table import Column, Table
 from rich.text import Text
 
-from xinyi_cli import auth, client, transparency
+from xinyi_cli import auth, client, governance, transparency
 from xinyi_cli.client import ApiClient, ApiError, ApiResponse, segment
 from xinyi_cli.upload import CONTENT_TYPES, MultipartFile, content_type_of
 
@@ -65,6 +65,7 @@ app.add_typer(ballots_app, name="ballots")
 app.add_typer(billing_app, name="billing")
 app.add_typer(fund_app, name="fund")
 app.add_typer(transparency.witness_app, name="witness")
+app.add_typer(governance.governance_app, name="governance")
 app.command("verify")(transparency.verify)
 app.command("verify-consistency")(transparency.verify_consistency_command)
 

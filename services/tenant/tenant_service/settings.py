@@ -18,3 +18,13 @@ class TenantSettings(ServiceSettings):
     # Reverse proxies whose X-Forwarded-For is believed (XINYI_TRUSTED_PROXIES, a JSON list of addresses
     # or networks, e.g. '["10.0.0.0/8"]'); none by default: the client is the socket's peer.
     trusted_proxies: list[IPv4Network | IPv6Network] = Field(default_factory=list)
+
+    # The committee's figures (治理指标): an estate or area with fewer households than this shows every
+    # figure as suppressed, a satisfaction rate from fewer ratings than this too
+    # (XINYI_GOVERNANCE_MIN_HOUSEHOLDS, XINYI_GOVERNANCE_MIN_RATINGS).
+    governance_min_households: int = Field(default=20, ge=1)
+    governance_min_ratings: int = Field(default=5, ge=1)
+    # The district's time zone, for community-wide micro-fund facts (an estate's own facts use its own).
+    governance_time_zone: str = "Asia/Shanghai"
+    # Names the key that signs the monthly district reports: <authority>/governance.
+    report_authority: str = "tenant.xinyi.localhost"

@@ -22,7 +22,7 @@ from fastapi.testclient import TestClient
 from httpx import Response
 
 from tenant_service import bootstrap
-from tenant_service.entrypoints import http_api, http_ballots, http_households
+from tenant_service.entrypoints import http_api, http_ballots, http_governance, http_households
 from tenant_service.settings import TenantSettings
 from tests.access_doc import ROLES, Row, table
 from xinyi_shared.auth import Principal, TokenVerifier
@@ -83,6 +83,12 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     },
     ("POST", "/v1/estates/{code}/ballots/{ballot_id}/votes"): {"option": "A"},
 }
+# Query strings of the routes that need one.
+QUERIES: dict[tuple[str, str], dict[str, str]] = {
+    ("GET", "/v1/governance/figures"): {"period": "2026-03"},
+    ("GET", "/v1/governance/ranking"): {"period": "2026-03", "metric": "collection_rate_bps"},
+    ("GET", "/v1/governance/estates/{code}/comparison"): {"period": "2026-03"},
+}
 PATH_VALUES = {
     "code": ESTATE,
     "district": "shuangliu",
@@ -92,6 +98,7 @@ PATH_VALUES = {
     "ballot_id": str(uuid.uuid4()),
     "grid": "G1",
     "receipt_code": "abcdefgh",
+    "period": "2026-03",
 }
 
 
@@ -147,6 +154,7 @@ def app() -> Iterator[FastAPI]:
         http_api.build_router(database, directory),  # type: ignore[arg-type]
         http_households.build_router(database, directory, limits),  # type: ignore[arg-type]
         http_ballots.build_router(database),  # type: ignore[arg-type]
+        http_governance.build_router(Unreachable()),  # type: ignore[arg-type]
     ):
         app.include_router(router)
     yield app
@@ -162,7 +170,9 @@ def call(app: FastAPI, row: Row, caller: Principal | None) -> Response:
     try:
         if row.path.endswith("/households/import"):
             return client.post(path, files={"file": ("list.csv", HOUSEHOLD_CSV, "text/csv")})
-        return client.request(row.method, path, json=BODIES.get((row.method, row.path)))
+        return client.request(
+            row.method, path, json=BODIES.get((row.method, row.path)), params=QUERIES.get((row.method, row.path))
+        )
     finally:
         app.dependency_overrides.clear()
 

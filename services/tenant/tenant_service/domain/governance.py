@@ -6,9 +6,10 @@ services' events say — amounts, counts and durations, never a person, househol
 :class:`EstateMonth`; :func:`figures` turns one (or a roll-up of several, :func:`roll_up`) into the
 figures shown. Rules:
 
-- Rates are basis points (10000 = 100%), rounded down except the petition rate (rounded up), as the
-  ticketing service rounds them; durations are whole seconds; medians and 90th percentiles are
-  nearest-rank over the tickets themselves (a roll-up pools the tickets, it does not average the
+- Rates are basis points (10000 = 100%): the collection rate rounded half up as the trust books
+  round it, the others down except the petition rate (up), as the ticketing service rounds them;
+  durations are whole seconds; medians and 90th percentiles are nearest-rank over the tickets
+  themselves (a roll-up pools the tickets, it does not average the
   estates' medians).
 - A figure with nothing to measure is ``None``. A figure computed from fewer households than
   ``min_households`` (every figure of that estate or area) or fewer ratings than ``min_ratings``
@@ -86,8 +87,13 @@ class Figures:
     complaints: Figure
     petitions: Figure
     petition_rate_bps: Figure
+    fees_billed_fen: Figure
+    fees_collected_fen: Figure
+    budget_adopted_fen: Mapping[str, Figure]  # line -> the year's adopted amount
+    budget_actual_fen: Mapping[str, Figure]  # line -> spent from January through the month
     budget_execution_bps: Mapping[str, Figure]  # line -> actual ÷ adopted
-    surplus_fen: Figure
+    budget_total_execution_bps: Figure  # every line's actual ÷ every line's adopted
+    surplus_fen: Figure  # income less expenses from January through the month
     fund_pledged_fen: Figure
     fund_received_fen: Figure
     fund_granted_fen: Figure
@@ -102,6 +108,14 @@ def nearest_rank(values: Sequence[int], share: float) -> int | None:
 
 def _share(part: int, whole: int) -> int | None:
     return None if whole == 0 else part * BPS // whole
+
+
+def collection_rate(collected_fen: int, billed_fen: int) -> int | None:
+    """Collected ÷ billed in basis points, rounded half up as the trust books round it (so the
+    committee's figure of a closed month is the one its published statement shows)."""
+    if billed_fen <= 0:
+        return None
+    return (2 * collected_fen * BPS + billed_fen) // (2 * billed_fen)
 
 
 def roll_up(months: Iterable[EstateMonth], period: str) -> EstateMonth:
@@ -148,7 +162,7 @@ def figures(month: EstateMonth, thresholds: Thresholds = Thresholds()) -> Figure
         period=month.period,
         estates=len(month.estates),
         households=shown(month.households),
-        collection_rate_bps=shown(_share(month.collected_fen, month.billed_fen)),
+        collection_rate_bps=shown(collection_rate(month.collected_fen, month.billed_fen)),
         ratings=shown(rated),
         satisfaction_rate_bps=satisfaction,
         first_response_median_seconds=shown(nearest_rank(month.first_response_seconds, 0.5)),
@@ -160,9 +174,16 @@ def figures(month: EstateMonth, thresholds: Thresholds = Thresholds()) -> Figure
         complaints=shown(month.complaints),
         petitions=shown(month.petitions),
         petition_rate_bps=shown(petition_rate),
+        fees_billed_fen=shown(month.billed_fen),
+        fees_collected_fen=shown(month.collected_fen),
+        budget_adopted_fen={line: shown(month.budget_adopted_fen[line]) for line in lines},
+        budget_actual_fen={line: shown(month.budget_actual_fen[line]) for line in lines},
         budget_execution_bps={
             line: shown(_share(month.budget_actual_fen[line], month.budget_adopted_fen[line])) for line in lines
         },
+        budget_total_execution_bps=shown(
+            _share(sum(month.budget_actual_fen.values()), sum(month.budget_adopted_fen.values()))
+        ),
         surplus_fen=shown(month.surplus_fen),
         fund_pledged_fen=shown(month.fund_pledged_fen),
         fund_received_fen=shown(month.fund_received_fen),
