@@ -1,23 +1,29 @@
 """The platform's own Prometheus (Debian's package, started by deploy/prometheus.sh with `make up`
 and the tests): its configuration and rules pass promtool (and the rules their unit tests), every
 service and Keycloak is a target it scrapes successfully, as its HTTP API says, and the services'
-platform metrics are there: database pools, Kafka consumer lag, the outbox's oldest event."""
+platform metrics are there: database pools, Kafka consumer lag, the outbox's oldest event. A service of
+several worker processes (the ledger) answers each scrape for all of them: its counters never go back."""
 
 from __future__ import annotations
 
+import itertools
 import shutil
 import subprocess
-from typing import Any
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import httpx
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
-from tests.harness import PORTS, REPO_DIR, SERVICES, eventually
+from tests.harness import PORTS, REPO_DIR, SERVICES, STATE_DIR, eventually, http_url
 from xinyi_shared.kafka_topics import LEDGER_EVENTS, MICROFUND_EVENTS, TENANT_EVENTS, TICKETING_EVENTS
 
 pytestmark = pytest.mark.e2e
 
 PROMETHEUS = f"http://127.0.0.1:{PORTS['PROMETHEUS_PORT']}"
+T = TypeVar("T")
 
 # Each service's consumer groups and the topics they read (service, group, topic).
 CONSUMER_GROUPS = {
@@ -148,3 +154,75 @@ def test_the_committees_figures_reach_prometheus(tenant_api, admin_token) -> Non
         return query(f'xinyi_governance_households{{job="xinyi",level="district",area="{DISTRICT}"}}') or None
 
     eventually(district_series, timeout=150, what="the district's figures in Prometheus")
+
+
+# --- a service of several workers: counters summed over them ------------------------------------------
+
+LEDGER_PIDFILE = STATE_DIR / "services" / "ledger.pid"
+Series = tuple[tuple[str, str], ...]
+
+
+def ledger_start() -> tuple[str, float]:
+    """The ledger's current start: its master's pid and when it started (deploy/services.sh writes the
+    pid file at each start, supervisord's restarts included)."""
+    return LEDGER_PIDFILE.read_text().strip(), LEDGER_PIDFILE.stat().st_mtime
+
+
+def within_one_start(measure: Callable[[], T]) -> T:
+    """``measure``'s answer, taken while the ledger did not restart (a restart — another test killing
+    it, a crash — starts its counters from 0, rightly); measured again if it did."""
+    for _ in range(3):
+        before = ledger_start()
+        answer = measure()
+        if ledger_start() == before:
+            return answer
+    raise AssertionError("the ledger kept restarting")
+
+
+def request_counters(text: str) -> dict[Series, float]:
+    return {
+        tuple(sorted(sample.labels.items())): sample.value
+        for family in text_string_to_metric_families(text)
+        if family.name == "xinyi_http_requests"
+        for sample in family.samples
+        if sample.name == "xinyi_http_requests_total"
+    }
+
+
+def test_the_ledgers_request_counters_never_go_back_from_one_scrape_to_the_next() -> None:
+    """The ledger runs two worker processes (deploy/services.sh), and each scrape reaches one of them:
+    the one that accepts the connection (a new one each time here). Each answers for both."""
+
+    def scrapes() -> list[dict[Series, float]]:
+        return [request_counters(httpx.get(f"{http_url('ledger')}/metrics", timeout=10).text) for _ in range(12)]
+
+    answers = within_one_start(scrapes)
+    own: Series = (("method", "GET"), ("route", "/metrics"), ("service", "ledger"), ("status", "200"))
+    for before, after in itertools.pairwise(answers):
+        went_back = {
+            series: (value, after.get(series)) for series, value in before.items() if after.get(series, 0) < value
+        }
+        assert went_back == {}, "a counter went back between two scrapes"
+    # Each scrape is counted by the worker that answered it; all are in the total (but the last one's
+    # count may land just after the next answer, if the other worker gave it).
+    assert answers[-1][own] >= answers[0][own] + len(answers) - 2
+
+
+def test_prometheus_sees_no_reset_of_the_ledgers_request_counters() -> None:
+    """Over the last five minutes, or since the ledger started when that is later (a restart resets
+    its counters, rightly), no series of its request counter decreased between Prometheus's scrapes."""
+
+    def since_start() -> str:
+        return f"{min(300, int(time.time() - ledger_start()[1]) - 5)}s"
+
+    def scraped_thrice() -> list[dict[str, Any]] | None:
+        # A series appears at the scrape after its first request: the scrapes' own, at the second one.
+        series = 'xinyi_http_requests_total{service="ledger",route="/metrics"}'
+        return query(f"count_over_time({series}[{since_start()}]) >= 3") or None
+
+    def resets() -> list[dict[str, Any]]:
+        eventually(scraped_thrice, timeout=120, what="three scrapes of the ledger since it started")
+        return query(f'resets(xinyi_http_requests_total{{service="ledger"}}[{since_start()}]) > 0')
+
+    reset = within_one_start(resets)
+    assert reset == [], [(r["metric"], r["value"][1]) for r in reset]

@@ -167,6 +167,22 @@ def test_alert_rules_name_exported_metrics() -> None:
             assert named and named <= exported, (rule["alert"], sorted(named - exported))
 
 
+def test_every_gauge_says_how_the_workers_values_merge() -> None:
+    """With several worker processes a gauge left at prometheus_client's default mode (``all``) would
+    be exported once per worker with a ``pid`` label; each must say whether the workers' values add up
+    (``livesum``) or are the same measurement (``livemax``). See xinyi_shared.exposition."""
+    from prometheus_client import REGISTRY, Gauge
+
+    from xinyi_shared.platform_metrics import POOL_WORKER_GAUGES
+
+    exported_metric_names()  # imports every service's metrics
+    registered = list(REGISTRY._collector_to_names)  # private: the registry lists no collectors publicly
+    gauges = [c for c in registered if isinstance(c, Gauge)] + list(POOL_WORKER_GAUGES.values())
+    assert len(gauges) >= 11
+    modes = {gauge._name: gauge._multiprocess_mode for gauge in gauges}
+    assert {name: mode for name, mode in modes.items() if mode not in ("livesum", "livemax")} == {}
+
+
 def test_every_alert_rule_has_a_promtool_unit_test() -> None:
     """``promtool test rules deploy/prometheus/alerts.test.yml`` (run by tests/e2e/test_prometheus.py)
     covers every rule: each fires on the series the services export, and not on their ordinary ones."""

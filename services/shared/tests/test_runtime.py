@@ -1,6 +1,9 @@
-"""What a worker process needs to rebuild the service's app, and the pool sized to its threads."""
+"""What a worker process needs to rebuild the service's app, the pool sized to its threads, and where the
+workers keep their metrics."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import anyio
 import anyio.to_thread
@@ -66,3 +69,13 @@ def test_the_workers_listener_is_tcp_so_connections_get_nodelay() -> None:
         client.close()
     finally:
         listener.close()
+
+
+def test_each_replica_keeps_the_metrics_of_its_workers_apart(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from xinyi_shared.runtime import metrics_dir_of
+
+    monkeypatch.setenv("XINYI_STATE", str(tmp_path))
+    first = metrics_dir_of(ServiceSettings(service_name="ledger", http_port=8102, grpc_port=9102))
+    second = metrics_dir_of(ServiceSettings(service_name="ledger", http_port=18102, grpc_port=19102))
+    assert first == tmp_path / "metrics" / "ledger-8102"
+    assert second != first

@@ -32,14 +32,14 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from opentelemetry.trace import Span, SpanKind
-from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram
 from sqlalchemy.exc import DataError
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from xinyi_shared import tracing
+from xinyi_shared import exposition, tracing
 from xinyi_shared.auth import Principal, TokenVerifier, bearer_token
 from xinyi_shared.codes import AREA_CODE_PATTERN, ESTATE_CODE_PATTERN
 from xinyi_shared.errors import UNSTORABLE_VALUE, XinyiError
@@ -549,7 +549,8 @@ def create_app(
 
     @app.get("/metrics", tags=["health"], summary="Prometheus metrics", include_in_schema=False)
     def metrics() -> Response:
-        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+        # Every worker's metrics when the service runs several (see xinyi_shared.exposition).
+        return Response(exposition.latest(), media_type=CONTENT_TYPE_LATEST)
 
     return app
 

@@ -40,7 +40,12 @@ from xinyi_shared.settings import ServiceSettings
 log = logging.getLogger(__name__)
 
 OUTBOX_PUBLISHED = Counter("xinyi_outbox_published_total", "Events relayed from the outbox to Kafka", ["service"])
-OUTBOX_PENDING = Gauge("xinyi_outbox_pending", "Events in the outbox not yet acknowledged by Kafka", ["service"])
+OUTBOX_PENDING = Gauge(
+    "xinyi_outbox_pending",
+    "Events in the outbox not yet acknowledged by Kafka",
+    ["service"],
+    multiprocess_mode="livemax",  # every worker's relay measures the same outbox
+)
 OUTBOX_FAILURES = Counter(
     "xinyi_outbox_relay_failures_total", "Relay rounds that failed and will be retried", ["service"]
 )

@@ -13,7 +13,14 @@ names exist (empty) before a service starts; the values come from:
 - :func:`outbox_backlog`, which the outbox relay runs on each round (one query on the outbox's
   unpublished rows);
 - :data:`DATABASE_POOLS`, a collector that reads each tracked engine's pool when Prometheus scrapes
-  (no thread, no polling).
+  (no thread, no polling) — with one worker process. With several (prometheus_client's multiprocess
+  mode, see :mod:`xinyi_shared.exposition`) the scraped worker cannot see the others' pools, so each
+  worker writes its own into livesum gauges of the same names, every :data:`POOL_GAUGE_SECONDS`
+  (:class:`PoolGauges`), and the scrape sums them.
+
+Each gauge says how the workers' values are merged in that mode (``multiprocess_mode``): summed when
+each worker holds a part (partitions, lag, connections), the largest when each measures the same thing
+(the outbox, the last poll, the last event's delay).
 """
 
 from __future__ import annotations
@@ -45,23 +52,27 @@ KAFKA_CONSUMER_LAG = Gauge(
     "Events in the partitions assigned to this consumer that it has not yet handled "
     "(end offset minus position), summed per topic; 0 when it holds no partition of the topic",
     ["service", "consumer", "topic"],
+    multiprocess_mode="livesum",  # each worker's consumer holds some of the group's partitions
 )
 KAFKA_CONSUMER_PARTITIONS = Gauge(
     "xinyi_kafka_consumer_assigned_partitions",
     "Partitions of its topics assigned to this consumer by its group",
     ["service", "consumer"],
+    multiprocess_mode="livesum",
 )
 KAFKA_CONSUMER_EVENT_DELAY = Gauge(
     "xinyi_kafka_consumer_event_delay_seconds",
     "How long the last event the consumer handled had been in Kafka when it was handled "
     "(handling time minus the record's Kafka timestamp)",
     ["service", "consumer"],
+    multiprocess_mode="livemax",  # the longest of the workers' last delays
 )
 KAFKA_CONSUMER_LAST_POLL = Gauge(
     "xinyi_kafka_consumer_last_poll_timestamp_seconds",
     "When the consumer last polled Kafka and handled what it got (Unix time); it stops advancing while "
     "the consumer retries an event it cannot apply or cannot reach the broker, when its lag is stale too",
     ["service", "consumer"],
+    multiprocess_mode="livemax",  # the latest poll of the workers, as the alert takes the latest of the replicas
 )
 
 # How often a consumer recomputes its lag (cheap, but no need to do it after every poll), and how long
@@ -165,6 +176,7 @@ OUTBOX_OLDEST_EVENT_AGE = Gauge(
     "Age of the oldest event in the outbox not yet acknowledged by Kafka (0 when none waits), "
     "measured by the relay on each round",
     ["service"],
+    multiprocess_mode="livemax",  # every worker's relay measures the same outbox
 )
 
 
@@ -233,16 +245,29 @@ _POOL_GAUGES = {
     "overflow": "Connections open beyond the pool's size (closed on return)",
     "max_overflow": "Connections the pool may open beyond its size",
 }
+_POOL_LABELS = ["service", "engine"]
+
+# The same gauges as each worker writes them in multiprocess mode, summed over the workers when scraped.
+# In no registry: the default one has DATABASE_POOLS under these names, and a scrape in that mode reads
+# the workers' files instead.
+POOL_WORKER_GAUGES = {
+    gauge: Gauge(f"xinyi_db_pool_{gauge}", documentation, _POOL_LABELS, registry=None, multiprocess_mode="livesum")
+    for gauge, documentation in _POOL_GAUGES.items()
+}
+# How often a worker writes its pools' use in that mode: well within Prometheus's scrape interval.
+POOL_GAUGE_SECONDS = 1.0
 
 
 class DatabasePools(Collector):
-    """Reads the tracked engines' pools when Prometheus scrapes: ``xinyi_db_pool_<gauge>`` with the
-    labels ``service`` and ``engine``. Engines are held weakly, so a disposed database drops out; the
-    pool is looked up on each scrape, as ``Engine.dispose()`` replaces it."""
+    """The tracked engines' pools: read when Prometheus scrapes (:meth:`collect`, ``xinyi_db_pool_<gauge>``
+    with the labels ``service`` and ``engine``), or written into :data:`POOL_WORKER_GAUGES`
+    (:meth:`write_gauges`, multiprocess mode). Engines are held weakly, so a disposed database drops
+    out; the pool is looked up each time, as ``Engine.dispose()`` replaces it."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._engines: dict[tuple[str, str], weakref.ReferenceType[Engine]] = {}
+        self._written: set[tuple[str, str]] = set()
 
     def track(self, service: str, name: str, engine: Engine) -> None:
         """Report ``engine``'s pool as ``{service=service, engine=name}`` (replacing an earlier one)."""
@@ -253,28 +278,57 @@ class DatabasePools(Collector):
         with self._lock:
             self._engines.pop((service, name), None)
 
-    def describe(self) -> Iterator[GaugeMetricFamily]:
-        for gauge, documentation in _POOL_GAUGES.items():
-            yield GaugeMetricFamily(f"xinyi_db_pool_{gauge}", documentation, labels=["service", "engine"])
-
-    def collect(self) -> Iterator[GaugeMetricFamily]:
-        families = {
-            gauge: GaugeMetricFamily(f"xinyi_db_pool_{gauge}", documentation, labels=["service", "engine"])
-            for gauge, documentation in _POOL_GAUGES.items()
-        }
+    def uses(self) -> dict[tuple[str, str], PoolUse]:
+        """What each tracked engine's pool holds now, by ``(service, engine)``; pools without a size
+        are left out."""
         with self._lock:
             tracked = list(self._engines.items())
+        uses = {}
         for (service, name), reference in tracked:
             engine = reference()
             if engine is None:
                 self.forget(service, name)
                 continue
             use = pool_use(engine.pool)
-            if use is None:
-                continue
+            if use is not None:
+                uses[(service, name)] = use
+        return uses
+
+    def describe(self) -> Iterator[GaugeMetricFamily]:
+        for gauge, documentation in _POOL_GAUGES.items():
+            yield GaugeMetricFamily(f"xinyi_db_pool_{gauge}", documentation, labels=_POOL_LABELS)
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        families = {
+            gauge: GaugeMetricFamily(f"xinyi_db_pool_{gauge}", documentation, labels=_POOL_LABELS)
+            for gauge, documentation in _POOL_GAUGES.items()
+        }
+        for (service, name), use in self.uses().items():
             for gauge, family in families.items():
                 family.add_metric([service, name], getattr(use, gauge))
         yield from families.values()
+
+    def write_gauges(self) -> None:
+        """Writes this process's pools into :data:`POOL_WORKER_GAUGES`. A pool written before and no
+        longer tracked (forgotten, its engine gone) is written 0: it holds no connection, and a series
+        cannot be removed in multiprocess mode."""
+        uses = self.uses()
+        with self._lock:
+            gone, self._written = self._written - uses.keys(), set(uses)
+        for labels in gone:
+            for metric in POOL_WORKER_GAUGES.values():
+                metric.labels(*labels).set(0)
+        for labels, use in uses.items():
+            for gauge, metric in POOL_WORKER_GAUGES.items():
+                metric.labels(*labels).set(getattr(use, gauge))
+
+    def zero_gauges(self) -> None:
+        """Writes 0 for every pool written so far: this process is stopping and will hold no connection."""
+        with self._lock:
+            written, self._written = self._written, set()
+        for labels in written:
+            for metric in POOL_WORKER_GAUGES.values():
+                metric.labels(*labels).set(0)
 
 
 DATABASE_POOLS = DatabasePools()
@@ -285,3 +339,43 @@ def track_database_pools(service: str, database: Database) -> None:
     """Report the pools of ``database``'s two engines (``app``, ``system``) as ``service``'s."""
     DATABASE_POOLS.track(service, "app", database.app_engine)
     DATABASE_POOLS.track(service, "system", database.system_engine)
+
+
+class PoolGauges:
+    """A worker's share of the pool gauges in multiprocess mode: writes the tracked pools (by default
+    :data:`DATABASE_POOLS`) every ``interval`` seconds from a thread of its own, started and stopped with
+    the app (a :class:`~xinyi_shared.http.Component`), and 0 when stopped.
+
+    Read rather than counted: SQLAlchemy's pool events fire before the pool's own bookkeeping (the
+    ``checkin`` event before the connection is back in the pool, or closed when it was an overflow
+    one), so they would have to replay that bookkeeping to keep the figures right; reading the pool
+    as the single-process collector does keeps the two modes' figures the same."""
+
+    def __init__(self, pools: DatabasePools | None = None, interval: float = POOL_GAUGE_SECONDS) -> None:
+        self._pools = pools if pools is not None else DATABASE_POOLS
+        self._interval = interval
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._stop.clear()
+        self._write()
+        self._thread = threading.Thread(target=self._run, name="pool-gauges", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+        self._pools.zero_gauges()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._interval):
+            self._write()
+
+    def _write(self) -> None:
+        try:
+            self._pools.write_gauges()
+        except Exception as error:  # noqa: BLE001 - a metric is not worth a worker's thread
+            log.debug("database pool gauges not written", extra={"error": repr(error)})

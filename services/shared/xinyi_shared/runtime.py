@@ -3,7 +3,9 @@
 ``serve`` runs ``XINYI_HTTP_WORKERS`` uvicorn worker processes behind one master. The master binds
 the HTTP port, starts the workers (spawned, so each builds its own app, pools, gRPC server, outbox
 relay, consumers and tracer provider through :func:`worker_app`), restarts one that dies, and on SIGTERM or SIGINT
-stops them all gracefully before it exits itself.
+stops them all gracefully before it exits itself. Before it spawns them it gives them an empty directory
+for their metrics, ``<state dir>/metrics/<service>-<port>`` (prometheus_client's multiprocess mode, see
+:mod:`xinyi_shared.exposition`), and it marks each worker it replaces as dead there.
 """
 
 from __future__ import annotations
@@ -19,13 +21,15 @@ from typing import cast
 
 import uvicorn
 from fastapi import FastAPI
+from prometheus_client import multiprocess
 from uvicorn.supervisors import Multiprocess
 
 from xinyi_shared import tracing
+from xinyi_shared.exposition import MULTIPROC_DIR_ENV, fresh_multiprocess_dir
 from xinyi_shared.http import SERVER_MAX_HEAD_BYTES
 from xinyi_shared.logs import configure_logging
 from xinyi_shared.migrations import upgrade_to_head
-from xinyi_shared.settings import ServiceSettings
+from xinyi_shared.settings import ServiceSettings, default_state_dir
 
 SettingsFactory = Callable[[], ServiceSettings]
 AppFactory = Callable[[ServiceSettings], FastAPI]
@@ -76,7 +80,45 @@ def service_main(
         if not server.started:
             sys.exit(3)  # uvicorn's STARTUP_FAILURE
         return
-    Multiprocess(config, sockets=[tcp_listener(config)]).run()
+    # Bound first: a second start of the service fails here, before it empties the first one's metrics.
+    listener = tcp_listener(config)
+    metrics_dir = fresh_multiprocess_dir(metrics_dir_of(settings))
+    # Inherited by the workers, spawned after this: each imports prometheus_client with it already set.
+    os.environ[MULTIPROC_DIR_ENV] = str(metrics_dir)
+    Supervisor(config, sockets=[listener], metrics_dir=metrics_dir).run()
+
+
+def metrics_dir_of(settings: ServiceSettings) -> Path:
+    """Where the workers of ``settings``' service keep their metrics (emptied at each start): one
+    directory per port, so that another replica on the same machine neither empties nor adds to it."""
+    return default_state_dir() / "metrics" / f"{settings.service_name}-{settings.http_port}"
+
+
+class Supervisor(Multiprocess):
+    """uvicorn's master, which also tells prometheus_client of each worker it retires — one that died
+    and was replaced, or one stopped by SIGTTOU or SIGHUP's restart — so that its ``live`` gauges leave
+    the merge (its counters stay in the totals). Workers change only in the master's loop, in these two
+    steps; the workers left when the master stops are of no concern, as the next start empties the
+    directory."""
+
+    def __init__(self, config: uvicorn.Config, sockets: list[socket.socket], metrics_dir: Path) -> None:
+        super().__init__(config, sockets)
+        self._metrics_dir = metrics_dir
+
+    def handle_signals(self) -> None:
+        self._marking_retired(super().handle_signals)
+
+    def keep_subprocess_alive(self) -> None:
+        self._marking_retired(super().keep_subprocess_alive)
+
+    def _marking_retired(self, step: Callable[[], None]) -> None:
+        before = {process.pid for process in self.processes}
+        try:
+            step()
+        finally:
+            for pid in before - {process.pid for process in self.processes}:
+                if pid is not None:
+                    multiprocess.mark_process_dead(pid, str(self._metrics_dir))  # type: ignore[no-untyped-call]
 
 
 def tcp_listener(config: uvicorn.Config) -> socket.socket:

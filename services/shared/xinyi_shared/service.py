@@ -1,5 +1,6 @@
-"""What every service's bootstrap wires the same way: database (its pools reported to Prometheus), token
-verifier, HTTP app with the standard readiness checks, and a gRPC server on the configured address."""
+"""What every service's bootstrap wires the same way: database (its pools reported to Prometheus, by each
+worker when there are several), token verifier, HTTP app with the standard readiness checks, and a gRPC
+server on the configured address."""
 
 from __future__ import annotations
 
@@ -11,10 +12,11 @@ from fastapi import APIRouter, FastAPI
 
 from xinyi_shared.auth import TokenVerifier
 from xinyi_shared.db import Database
+from xinyi_shared.exposition import multiprocess
 from xinyi_shared.grpc_server import GrpcServer
 from xinyi_shared.http import Component, create_app
 from xinyi_shared.kafka_topics import KafkaProbe
-from xinyi_shared.platform_metrics import track_database_pools
+from xinyi_shared.platform_metrics import PoolGauges, track_database_pools
 from xinyi_shared.settings import ServiceSettings
 
 
@@ -59,6 +61,9 @@ class ServiceCore:
                 on_shutdown()
             self.database.dispose()
 
+        if multiprocess():
+            # The scraped worker cannot read the others' pools: each writes its own (xinyi_shared.exposition).
+            components = [PoolGauges(), *components]
         app = create_app(
             service=self.settings.service_name,
             title=title,

@@ -15,12 +15,12 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from prometheus_client import REGISTRY
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from tenant_service.domain.governance import SUPPRESSED
 from tenant_service.service_layer.governance import AreaFigures, Committee
+from xinyi_shared.exposition import register_shared_collector
 
 log = logging.getLogger(__name__)
 
@@ -137,4 +137,5 @@ class GovernanceCollector(Collector):
 
 
 GOVERNANCE_FIGURES = GovernanceCollector()
-REGISTRY.register(GOVERNANCE_FIGURES)
+# Read from the database: valid from any worker, so served in multiprocess mode too.
+register_shared_collector(GOVERNANCE_FIGURES)
