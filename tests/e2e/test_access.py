@@ -74,6 +74,7 @@ ROUTES = [
         None,
         {"firm_manager", "firm_staff", "supervisor", "resident", "grid_leader", "community_officer"},
     ),
+    ("POST", "/v1/estates/{code}/my-households", {"claim_code": "not-a-claim-code"}, {"resident"}),
     ("POST", "/v1/estates/{code}/grids", {"code": "GX", "name": "x"}, {"firm_manager"}),
     (
         "GET",

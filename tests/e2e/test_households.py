@@ -149,6 +149,61 @@ def test_a_resident_claims_a_household_and_sees_only_its_own(tenant_api, admin_t
     assert membership.member and list(membership.household_ids) == [ids[1]]
 
 
+def test_a_resident_with_an_account_of_the_estate_claims_a_household_with_it(tenant_api, estate, make_member) -> None:
+    code, manager = estate
+    ids = upload(tenant_api, code, manager, "list.csv", household_csv(3)).json()["household_ids"]
+    _, resident = make_member(code, "resident")  # an account the platform team made a member of the estate
+    assert tenant_api.get(f"/v1/estates/{code}/my-households", headers=bearer(resident)).json() == []
+
+    def invite(household: str, contact: str) -> str:
+        issued = tenant_api.post(
+            f"/v1/estates/{code}/households/{household}/invitations",
+            json={"contact": contact, "relation": "owner"},
+            headers=bearer(manager),
+        )
+        assert issued.status_code == 201, issued.text
+        return str(issued.json()["claim_code"])
+
+    claim_code = invite(ids[2], "13900000002")  # the imported owner's phone
+    wrong = tenant_api.post(
+        f"/v1/estates/{code}/my-households", json={"claim_code": "not-the-code"}, headers=bearer(resident)
+    )
+    assert wrong.status_code == 404
+    joined = tenant_api.post(
+        f"/v1/estates/{code}/my-households", json={"claim_code": claim_code}, headers=bearer(resident)
+    )
+    assert joined.status_code == 201, joined.text
+    assert joined.json()["id"] == ids[2]
+    again = tenant_api.post(
+        f"/v1/estates/{code}/my-households", json={"claim_code": claim_code}, headers=bearer(resident)
+    )
+    assert again.status_code == 409, "an invitation is claimed once"
+
+    mine = tenant_api.get(f"/v1/estates/{code}/my-households", headers=bearer(resident)).json()
+    assert [h["id"] for h in mine] == [ids[2]]
+    members = tenant_api.get(f"/v1/estates/{code}/households/{ids[2]}/members", headers=bearer(manager)).json()
+    assert [(m["relation"], m["has_account"]) for m in members] == [("owner", True)], "the imported owner, linked"
+    membership = grpc_stub().CheckMembership(
+        tenant_pb2.CheckMembershipRequest(estate_code=code, user_id=_subject(resident)),
+        metadata=[("authorization", f"Bearer {service_token('ticketing-service')}")],
+    )
+    assert list(membership.household_ids) == [ids[2]]
+
+    # A second household by another invitation (a contact the register does not know: a new member).
+    second = invite(ids[0], "resident-two@xinyi.test")
+    assert (
+        tenant_api.post(f"/v1/estates/{code}/my-households", json={"claim_code": second}, headers=bearer(resident))
+    ).status_code == 201
+    assert {h["id"] for h in tenant_api.get(f"/v1/estates/{code}/my-households", headers=bearer(resident)).json()} == {
+        ids[0],
+        ids[2],
+    }
+    # Only a resident claims with its account: the firm's own accounts do not become household members.
+    third = invite(ids[1], "13900000001")
+    refused = tenant_api.post(f"/v1/estates/{code}/my-households", json={"claim_code": third}, headers=bearer(manager))
+    assert refused.status_code == 403
+
+
 def _subject(token: str) -> str:
     payload = token.split(".")[1]
     return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))["sub"]

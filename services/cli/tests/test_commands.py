@@ -211,6 +211,33 @@ def test_onboard_twice_says_already_onboarded_and_uses_the_defaults(tenant: Fake
     assert "Temporary passwords" not in result.stdout
 
 
+def test_onboard_with_earlier_books_sends_the_month_and_says_where_the_books_begin(tenant: FakeTenant) -> None:
+    tenant.on("POST", "/v1/estates", httpx.Response(201, json={**ESTATE, "books_from": "2025-11"}))
+
+    result = invoke(
+        "estates", "onboard", "jinhe-lvzhou",
+        "--name", "金河绿洲", "--district", "shuangliu", "--sub-district", "dongsheng", "--community", "jinhe",
+        "--books-from", "2025-11",
+    )  # fmt: skip
+
+    assert result.exit_code == 0, result.output
+    assert json.loads(tenant.only.content)["books_from"] == "2025-11"
+    assert "its trust books begin in 2025-11" in result.stdout
+
+
+def test_onboard_refused_books_from_prints_the_servers_reason(tenant: FakeTenant) -> None:
+    reason = "books_from 2024-01 is 34 months back: at most 24 months (2024-11)"
+    tenant.on("POST", "/v1/estates", json_error(422, "invalid_input", reason))
+
+    result = invoke(
+        "estates", "onboard", "jinhe-lvzhou",
+        "--name", "n", "--district", "d", "--sub-district", "s", "--community", "c", "--books-from", "2024-01",
+    )  # fmt: skip
+
+    assert result.exit_code == 1, result.output
+    assert "at most 24 months" in result.output
+
+
 @pytest.mark.parametrize(
     "extra",
     [
@@ -219,6 +246,9 @@ def test_onboard_twice_says_already_onboarded_and_uses_the_defaults(tenant: Fake
         ["--fee-rate", "abc"],
         ["--fee-rate", "-1"],
         ["--donation-bps", "10001"],
+        ["--books-from", "2025-13"],
+        ["--books-from", "2025-1"],
+        ["--books-from", "11/2025"],
     ],
 )
 def test_onboard_usage_errors_send_nothing(tenant: FakeTenant, extra: list[str]) -> None:

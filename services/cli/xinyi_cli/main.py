@@ -192,6 +192,13 @@ def _fee_rate(value: str) -> Decimal:
     return rate
 
 
+def _month(value: str) -> str:
+    """A month written YYYY-MM (the server checks its range: not a coming month, at most 24 back)."""
+    if not re.fullmatch(r"[0-9]{4}-(0[1-9]|1[0-2])", value):
+        raise typer.BadParameter(f"{value!r} is not a month written YYYY-MM (e.g. 2025-11)")
+    return value
+
+
 def yuan_to_fen(value: str, *, allow_zero: bool = False) -> int:
     """'1234.5' yuan → 123450 fen, exactly (Decimal, never float); more than two decimals cannot be fen,
     and an amount is positive (`allow_zero`: or 0)."""
@@ -390,6 +397,15 @@ def estates_onboard(
     supervisor_username: Annotated[str | None, typer.Option("--supervisor-username")] = None,
     supervisor_email: Annotated[str | None, typer.Option("--supervisor-email")] = None,
     supervisor_name: Annotated[str | None, typer.Option("--supervisor-name")] = None,
+    books_from: Annotated[
+        str | None,
+        typer.Option(
+            "--books-from",
+            parser=_month,
+            help="YYYY-MM: the estate joins with its books from this earlier month (at most 24 months back); "
+            "each month from it can be billed and closed. Default: this month.",
+        ),
+    ] = None,
 ) -> None:
     """Onboard an estate (platform_admin); repeating the same request changes nothing."""
     body: dict[str, Any] = {
@@ -402,6 +418,8 @@ def estates_onboard(
         "remuneration_share_bps": remuneration_bps,
         "donation_share_bps": donation_bps,
     }
+    if books_from is not None:
+        body["books_from"] = books_from
     manager = _person("manager", manager_username, manager_email, manager_name)
     supervisor = _person("supervisor", supervisor_username, supervisor_email, supervisor_name)
     if manager is not None:
@@ -414,6 +432,8 @@ def estates_onboard(
     out = _stdout()
     if response.status == 201:
         out.print(Text(f"onboarded estate {code} ({estate.get('name', name)}), status {estate.get('status', '?')}"))
+        if estate.get("books_from"):
+            out.print(Text(f"its trust books begin in {estate['books_from']}: bill and close each month from it"))
     else:
         out.print(Text(f"estate {code} was already onboarded with the same details; nothing changed"))
     passwords = estate.get("initial_passwords")

@@ -62,6 +62,7 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("PUT", "/v1/estates/{code}/grids/{grid}/leaders"): {"usernames": []},
     ("POST", "/v1/estates/{code}/grids/{grid}/households"): {"household_ids": [str(uuid.uuid4())]},
     ("POST", "/v1/estates/{code}/households/{household_id}/invitations"): {"contact": "13700000009"},
+    ("POST", "/v1/estates/{code}/my-households"): {"claim_code": "a-claim-code"},
     ("POST", "/v1/invitations/claim"): {
         "estate_code": ESTATE,
         "claim_code": "a-claim-code",

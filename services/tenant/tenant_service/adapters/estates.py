@@ -14,7 +14,7 @@ from tenant_service.domain.estate import Estate, EstateProfile, EstateRules, Est
 ESTATE_COLUMNS = (
     "estate_code, name, district_code, sub_district_code, community_code, fee_rate_fen_per_sqm_month, "
     "remuneration_share_bps, donation_share_bps, remuneration_basis, billing_day, time_zone, status, "
-    "directory_id, first_accounts, suspended_reason, firm_name"
+    "directory_id, first_accounts, suspended_reason, firm_name, books_from"
 )
 
 
@@ -32,6 +32,7 @@ def _to_estate(row: RowMapping) -> Estate:
         billing_day=row["billing_day"],
         time_zone=row["time_zone"],
         firm_name=row["firm_name"],
+        books_from=row["books_from"],
     )
     return Estate(profile=profile, status=EstateStatus(row["status"]), directory_id=row["directory_id"])
 
@@ -62,9 +63,10 @@ class EstateRepository:
             text(
                 "INSERT INTO estates (estate_code, name, district_code, sub_district_code, community_code, "
                 "fee_rate_fen_per_sqm_month, remuneration_share_bps, donation_share_bps, remuneration_basis, "
-                "billing_day, time_zone, status, directory_id, created_by, first_accounts, firm_name) VALUES (:code, :name, "
-                ":district, :sub_district, :community, :rate, :remuneration, :donation, :basis, :billing_day, :tz, "
-                ":status, :directory_id, :created_by, CAST(:first_accounts AS jsonb), :firm_name)"
+                "billing_day, time_zone, status, directory_id, created_by, first_accounts, firm_name, books_from) VALUES "
+                "(:code, :name, :district, :sub_district, :community, :rate, :remuneration, :donation, :basis, "
+                ":billing_day, :tz, :status, :directory_id, :created_by, CAST(:first_accounts AS jsonb), :firm_name, "
+                ":books_from)"
             ),
             {
                 "code": p.code,
@@ -83,6 +85,7 @@ class EstateRepository:
                 "created_by": created_by,
                 "first_accounts": json.dumps(first_accounts, ensure_ascii=False),
                 "firm_name": p.firm_name,
+                "books_from": p.books_from,
             },
         )
 

@@ -31,8 +31,11 @@ def announce(session: Session, estate_code: str, event: Message) -> None:
 # Estates ----------------------------------------------------------------------------------------------
 
 
-def estate_onboarded(estate: Estate) -> events_pb2.EstateOnboarded:
-    return events_pb2.EstateOnboarded(estate=estate_to_proto(estate))
+def estate_onboarded(estate: Estate, first_rules: RuleChange) -> events_pb2.EstateOnboarded:
+    return events_pb2.EstateOnboarded(
+        estate=estate_to_proto(estate, first_rules.rules),
+        rules=rules_to_proto(first_rules.rules, first_rules.effective_from),
+    )
 
 
 def estate_rules_changed(estate_code: str, change: RuleChange) -> events_pb2.EstateRulesChanged:

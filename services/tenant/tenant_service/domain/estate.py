@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, replace
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -16,6 +17,10 @@ DEFAULT_FEE_RATE_FEN_PER_SQM_MONTH = Decimal("35")  # 0.35 CNY per m² per month
 DEFAULT_REMUNERATION_SHARE_BPS = 1500  # 15% of property fees
 DEFAULT_DONATION_SHARE_BPS = 3000  # 30% of the remuneration
 MAX_FEE_RATE_DECIMALS = 4
+# How far back an estate's trust books may begin when it joins the platform with its earlier months
+# (books_from): two years of bills, payments and closes to enter from its paper or spreadsheet books.
+MAX_BOOKS_FROM_MONTHS_BACK = 24
+BOOKS_FROM_PATTERN = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
 
 
 class RemunerationBasis(StrEnum):
@@ -51,6 +56,31 @@ def validate_share_bps(name: str, bps: int) -> int:
     if not 0 <= bps <= 10000:
         raise InvalidInput(f"{name} must be between 0 and 10000 basis points")
     return bps
+
+
+def parse_books_from(value: str) -> date:
+    """The first day of a month written YYYY-MM (the month an estate's trust books begin)."""
+    if not re.fullmatch(BOOKS_FROM_PATTERN, value):
+        raise InvalidInput(f"books_from {value[:20]!r} is not a month written YYYY-MM (e.g. 2025-11)")
+    return date(int(value[:4]), int(value[5:]), 1)
+
+
+def check_books_from(books_from: date, today: date) -> None:
+    """An estate may bring its books from an earlier month, never from a coming one, and at most
+    MAX_BOOKS_FROM_MONTHS_BACK months back (``today`` in the estate's time zone)."""
+    months_back = (today.year - books_from.year) * 12 + today.month - books_from.month
+    if months_back < 0:
+        raise InvalidInput(f"books_from {books_from:%Y-%m} is in the future: the books begin this month or earlier")
+    if months_back > MAX_BOOKS_FROM_MONTHS_BACK:
+        raise InvalidInput(
+            f"books_from {books_from:%Y-%m} is {months_back} months back: "
+            f"at most {MAX_BOOKS_FROM_MONTHS_BACK} months ({_months_before(today, MAX_BOOKS_FROM_MONTHS_BACK)})"
+        )
+
+
+def _months_before(today: date, months: int) -> str:
+    index = today.year * 12 + today.month - 1 - months
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
 
 
 def validate_time_zone(name: str) -> str:
@@ -148,9 +178,14 @@ class EstateProfile:
     remuneration_basis: RemunerationBasis = RemunerationBasis.COLLECTED
     billing_day: int = 1
     firm_name: str = ""  # the property firm serving the estate, its trustee (受托人)
+    # The first day of the month its trust books begin, when earlier than the onboarding month (an
+    # estate that joins with its past months' books); None: the onboarding month.
+    books_from: date | None = None
 
     def __post_init__(self) -> None:
         validate_estate_code(self.code)
+        if self.books_from is not None and self.books_from.day != 1:
+            raise InvalidInput("books_from is the first day of a month")
         if len(self.firm_name) > 200:
             raise InvalidInput("firm name must be at most 200 characters")
         if not self.name.strip():

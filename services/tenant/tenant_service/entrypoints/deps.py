@@ -37,6 +37,7 @@ FirmMember = Annotated[Principal, Depends(estate_member(*FIRM))]
 FirmManager = Annotated[Principal, Depends(estate_member(Role.FIRM_MANAGER))]
 RegisterReader = Annotated[Principal, Depends(estate_member(*REGISTER_READERS))]
 MemberReader = Annotated[Principal, Depends(estate_member(*MEMBER_READERS))]
+Resident = Annotated[Principal, Depends(estate_member(Role.RESIDENT))]
 BallotOpener = Annotated[Principal, Depends(estate_member(Role.SUPERVISOR, Role.FIRM_MANAGER))]
 """The supervisor; the firm manager for service-plan choices (the use case checks the kind)."""
 Supervisor = Annotated[Principal, Depends(estate_member(Role.SUPERVISOR))]

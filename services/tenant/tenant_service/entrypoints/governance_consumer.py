@@ -5,8 +5,9 @@ and nothing else — no call back to a service, no read of another part of the t
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from typing import TypeVar
+from zoneinfo import ZoneInfo
 
 from google.protobuf.message import Message
 from sqlalchemy.orm import Session
@@ -50,7 +51,18 @@ def _onboarded(facts: GovernanceFacts, event: CloudEvent, m: tenant_events.Estat
     identity = EstateIdentity(
         e.code, e.name, e.district_code, e.sub_district_code, e.community_code, e.time_zone, _status(e.status)
     )
-    facts.estate_onboarded(identity, instant(event.time))
+    at, books_begin = instant(event.time), _books_begin(m)
+    facts.estate_onboarded(identity, min(at, books_begin) if books_begin else at)
+
+
+def _books_begin(m: tenant_events.EstateOnboarded) -> datetime | None:
+    """The first instant of the estate's books, in its time zone: an estate that joins with earlier
+    months' books (rules.effective_from before the onboarding month) is in the figures of those months.
+    Events from before the field existed say nothing: the books began in the month of the event."""
+    if not m.HasField("rules") or not m.rules.effective_from:
+        return None
+    first = date.fromisoformat(m.rules.effective_from)
+    return datetime(first.year, first.month, first.day, tzinfo=ZoneInfo(m.estate.time_zone))
 
 
 def _status_of(status: str) -> Callable[[GovernanceFacts, CloudEvent, Message], None]:

@@ -14,6 +14,7 @@ from fastapi import APIRouter, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from tenant_service.domain.estate import (
+    BOOKS_FROM_PATTERN,
     DEFAULT_DONATION_SHARE_BPS,
     DEFAULT_FEE_RATE_FEN_PER_SQM_MONTH,
     DEFAULT_REMUNERATION_SHARE_BPS,
@@ -22,6 +23,7 @@ from tenant_service.domain.estate import (
     EstateRules,
     RemunerationBasis,
     RuleChange,
+    parse_books_from,
 )
 from tenant_service.domain.hierarchy import Area
 from tenant_service.entrypoints.deps import EstateAdmin, EstateReader, HierarchyReader, PlatformAdmin
@@ -104,6 +106,15 @@ class EstateCreate(BaseModel):
     billing_day: int = Field(default=1, ge=1, le=28)
     time_zone: str = "Asia/Shanghai"
     firm_name: str = Field(default="", max_length=200, description="The property firm serving the estate (trustee)")
+    books_from: str | None = Field(
+        default=None,
+        max_length=20,
+        description="For an estate that joins with its earlier months' books: the month (YYYY-MM) its trust "
+        "books begin, from which its first rules apply and every month can be billed and closed in order. "
+        "Not a coming month, at most 24 months back (in the estate's time zone); default: the onboarding month",
+        examples=["2025-11"],
+        json_schema_extra={"pattern": BOOKS_FROM_PATTERN},
+    )
     firm_manager: AccountCreate | None = Field(default=None, description="The firm's first manager account")
     supervisor: AccountCreate | None = Field(default=None, description="The owners' supervisor account")
 
@@ -134,6 +145,10 @@ class EstatePublic(BaseModel):
     time_zone: str
     firm_name: str
     status: str
+    books_from: str | None = Field(
+        description="The month (YYYY-MM) the estate's trust books begin, when it joined with earlier months' "
+        "books; null: its onboarding month (the first entry of the rules history says which)"
+    )
 
     @classmethod
     def of(cls, estate: Estate, rules: EstateRules | None = None) -> EstatePublic:
@@ -153,6 +168,7 @@ class EstatePublic(BaseModel):
             time_zone=p.time_zone,
             firm_name=p.firm_name,
             status=estate.status.value,
+            books_from=f"{p.books_from:%Y-%m}" if p.books_from else None,
         )
 
 
@@ -286,14 +302,27 @@ def build_router(database: Database, directory: Directory) -> APIRouter:
         tags=["estates"],
         response_model=EstateOnboardedPublic,
         status_code=status.HTTP_201_CREATED,
-        summary="Onboard an estate with its first accounts (platform_admin); repeating the request returns it",
+        summary="Onboard an estate with its first accounts, its books from this month or an earlier one "
+        "(platform_admin); repeating the request returns it",
         responses={
             200: {"model": EstateOnboardedPublic, "description": "Already onboarded with these details"},
-            **errors(409, 413, 422, 503, described={409: "Code taken by other details"}),
+            **errors(
+                409,
+                413,
+                422,
+                503,
+                described={
+                    409: "Code taken by other details",
+                    422: "Invalid details, e.g. books_from malformed, in the future or more than 24 months back",
+                },
+            ),
         },
     )
     def create_estate(body: EstateCreate, principal: PlatformAdmin, response: Response) -> EstateOnboardedPublic:
-        profile = EstateProfile(**body.model_dump(exclude={"firm_manager", "supervisor"}))
+        profile = EstateProfile(
+            **body.model_dump(exclude={"firm_manager", "supervisor", "books_from"}),
+            books_from=parse_books_from(body.books_from) if body.books_from is not None else None,
+        )
         onboarding = estate_cases.onboard_estate(
             database,
             directory,

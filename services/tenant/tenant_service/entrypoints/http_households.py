@@ -21,6 +21,7 @@ from tenant_service.entrypoints.deps import (
     FirmMember,
     MemberReader,
     RegisterReader,
+    Resident,
 )
 from tenant_service.service_layer import households as cases
 from tenant_service.service_layer.estates import Directory
@@ -168,6 +169,11 @@ class ClaimBody(BaseModel):
     last_name: str = Field(min_length=1, max_length=100)
 
 
+class JoinBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    claim_code: str = Field(min_length=8, max_length=64, description="The invitation's code the firm gave")
+
+
 class Claimed(BaseModel):
     username: str
     estate_code: str
@@ -290,6 +296,36 @@ def build_router(database: Database, directory: Directory, claim_limits: ClaimLi
     )
     def my_households(code: EstateCode, principal: AnyMember) -> list[HouseholdPublic]:
         return [HouseholdPublic.of(h) for h in cases.households_of(database, code, principal.subject)]
+
+    @router.post(
+        "/estates/{code}/my-households",
+        status_code=201,
+        tags=["memberships"],
+        response_model=HouseholdPublic,
+        responses=errors(
+            404,
+            409,
+            413,
+            422,
+            429,
+            described={
+                404: "No such invitation for this estate",
+                409: "The invitation was claimed, revoked or has expired, the estate is suspended, or the "
+                "account already belongs to the household",
+                429: "Too many wrong claims from this address or for this estate; see `Retry-After`",
+            },
+        ),
+        summary="Claim a household with an invitation code and the account you have (a resident of the "
+        "estate); the household joined",
+    )
+    def join_household(code: EstateCode, body: JoinBody, principal: Resident, request: Request) -> HouseholdPublic:
+        claim_limits.check(request, code)
+        try:
+            household = cases.join_household(database, code, body.claim_code, principal)
+        except (NotFound, Conflict, InvalidInput):
+            claim_limits.count_refusal(request, code)
+            raise
+        return HouseholdPublic.of(household)
 
     # Grids ----------------------------------------------------------------------------------
 

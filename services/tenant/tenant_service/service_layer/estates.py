@@ -21,6 +21,7 @@ from tenant_service.domain.estate import (
     EstateStatus,
     RuleChange,
     change_in_force,
+    check_books_from,
     rules_in_force,
     schedule_rule_change,
 )
@@ -81,6 +82,13 @@ def estate_today(estate: Estate) -> date:
     return datetime.now(ZoneInfo(estate.profile.time_zone)).date()
 
 
+def books_begin(estate: Estate) -> date:
+    """The first day of the first month of the estate's trust books, when it is onboarded now: the
+    month it stated (``books_from``), else the onboarding month. The first rules apply from it, and
+    the ledger opens the books from that month (rules.effective_from of EstateOnboarded)."""
+    return estate.profile.books_from or estate_today(estate).replace(day=1)
+
+
 def visible_estate(repository: EstateRepository, code: str, *, for_update: bool = False) -> Estate:
     """The estate as its people see it: NotFound while provisioning or once offboarded."""
     estate = repository.get(code, for_update=for_update)
@@ -111,7 +119,11 @@ def onboard_estate(
 
     Safe to retry with the same request: a finished onboarding is returned as is (created=False);
     an interrupted one (identity provider down half-way) resumes where it stopped. Until it
-    completes the estate stays ``provisioning``: invisible to its people, and no event leaves."""
+    completes the estate stays ``provisioning``: invisible to its people, and no event leaves.
+
+    ``profile.books_from`` (an estate joining with its earlier months' books) is checked against
+    today in the estate's time zone before anything is written: never a coming month, at most
+    MAX_BOOKS_FROM_MONTHS_BACK months back."""
     first_accounts = {
         role: account.to_json()
         for role, account in ((Role.FIRM_MANAGER, firm_manager), (Role.SUPERVISOR, supervisor))
@@ -127,6 +139,8 @@ def onboard_estate(
             if existing.status is not EstateStatus.PROVISIONING:
                 return Onboarding(existing, created=False, initial_passwords={})
         else:
+            if profile.books_from is not None:
+                check_books_from(profile.books_from, datetime.now(ZoneInfo(profile.time_zone)).date())
             repository.add(
                 Estate(profile=profile, status=EstateStatus.PROVISIONING),
                 created_by=actor,
@@ -154,13 +168,11 @@ def onboard_estate(
             return Onboarding(estate, created=False, initial_passwords=passwords)  # a concurrent retry finished first
         estate = estate.activated(directory_id)
         repository.save_status(estate)
-        # The first rules apply from the first day of the onboarding month: that month is billable.
-        repository.add_rule_change(
-            estate.code,
-            RuleChange(estate_today(estate).replace(day=1), profile.initial_rules(), actor, "onboarding"),
-            None,
-        )
-        events.announce(session, estate.code, events.estate_onboarded(estate))
+        # The first rules apply from the first day of the month the books begin (the onboarding month
+        # unless the estate brings earlier months): from that month on, every month is billable.
+        first_rules = RuleChange(books_begin(estate), profile.initial_rules(), actor, "onboarding")
+        repository.add_rule_change(estate.code, first_rules, None)
+        events.announce(session, estate.code, events.estate_onboarded(estate, first_rules))
     return Onboarding(estate, created=True, initial_passwords=passwords)
 
 

@@ -18,7 +18,7 @@ from tenant_service.domain.personal_data import mask_name, mask_phone
 from tenant_service.service_layer.estates import Directory, visible_estate, writable_estate
 from xinyi_shared.auth import Principal, Role
 from xinyi_shared.db import Database
-from xinyi_shared.errors import InvalidInput, NotFound
+from xinyi_shared.errors import Conflict, InvalidInput, NotFound
 
 # Who reads the whole household register; a grid leader without one of these roles reads the
 # households of the grids it leads (docs/access.md), anyone else only its own households.
@@ -304,23 +304,52 @@ def claim_invitation(database: Database, directory: Directory, code: str, claim_
         try:
             if estate.directory_id:
                 directory.add_member_id(estate.directory_id, user_id)
-            person_id = repository.person_by_contact(invitation.household_id, invitation.contact)
-            if person_id is None:
-                person = Person(
-                    id=uuid.uuid4(),
-                    estate_code=code,
-                    name=f"{claim.last_name}{claim.first_name}",
-                    phone=invitation.contact if "@" not in invitation.contact else "",
-                    email=claim.email,
-                )
-                repository.add_people([person])
-                repository.add_members(code, [(invitation.household_id, person.id, invitation.relation, None)])
-                person_id = person.id
-            repository.link_user(person_id, user_id)
-            repository.mark_claimed(invitation.id, user_id)
+            _join(repository, code, invitation, user_id, f"{claim.last_name}{claim.first_name}", claim.email)
             session.flush()
         except Exception:
             # Undo the account so that the invitation, still pending, can be claimed again.
             directory.delete_user(user_id)
             raise
     return user_id
+
+
+def join_household(database: Database, code: str, claim_code: str, principal: Principal) -> Household:
+    """A resident who already has an account of the estate (the platform team made it a member)
+    claims the household an invitation names with that account: no new account, the same code, the
+    same checks. Its person is the invited owner's when the contact matches, else a new member."""
+    with database.estate_session(code) as session:
+        repository = HouseholdRepository(session)
+        writable_estate(EstateRepository(session), code)
+        invitation = repository.invitation_by_code_hash(hash_code(claim_code))
+        if invitation is None:
+            raise NotFound(CLAIM_REFUSED)
+        invitation.check_claimable(datetime.now(UTC))
+        if invitation.household_id in repository.households_of_user(code, principal.subject):
+            raise Conflict("your account already belongs to this household")
+        _join(repository, code, invitation, principal.subject, principal.username, "")
+        household = repository.get(invitation.household_id)
+    if household is None:  # pragma: no cover - households are never deleted while invitations point at them
+        raise NotFound(CLAIM_REFUSED)
+    return household
+
+
+def _join(
+    repository: HouseholdRepository, code: str, invitation: Invitation, user_id: str, name: str, email: str
+) -> None:
+    """Link the account to the invited person of the household (the owner the contact names), or to a
+    new member of it; the invitation is spent."""
+    person_id = repository.person_by_contact(invitation.household_id, invitation.contact)
+    if person_id is None:
+        email_contact = "@" in invitation.contact
+        person = Person(
+            id=uuid.uuid4(),
+            estate_code=code,
+            name=name,
+            phone="" if email_contact else invitation.contact,
+            email=email or (invitation.contact if email_contact else ""),
+        )
+        repository.add_people([person])
+        repository.add_members(code, [(invitation.household_id, person.id, invitation.relation, None)])
+        person_id = person.id
+    repository.link_user(person_id, user_id)
+    repository.mark_claimed(invitation.id, user_id)

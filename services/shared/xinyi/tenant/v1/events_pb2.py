@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from xinyi.tenant.v1 import tenant_pb2 as xinyi_dot_tenant_dot_v1_dot_tenant__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1cxinyi/tenant/v1/events.proto\x12\x0fxinyi.tenant.v1\x1a\x1cxinyi/tenant/v1/tenant.proto\":\n\x0f\x45stateOnboarded\x12\'\n\x06\x65state\x18\x01 \x01(\x0b\x32\x17.xinyi.tenant.v1.Estate\"6\n\x0f\x45stateSuspended\x12\x13\n\x0b\x65state_code\x18\x01 \x01(\t\x12\x0e\n\x06reason\x18\x02 \x01(\t\"$\n\rEstateResumed\x12\x13\n\x0b\x65state_code\x18\x01 \x01(\t\"?\n\x10\x45stateOffboarded\x12\x13\n\x0b\x65state_code\x18\x01 \x01(\t\x12\x16\n\x0e\x61rchive_sha256\x18\x02 \x01(\t\"V\n\x12\x45stateRulesChanged\x12\x13\n\x0b\x65state_code\x18\x01 \x01(\t\x12+\n\x05rules\x18\x02 \x01(\x0b\x32\x1c.xinyi.tenant.v1.EstateRules\"@\n\x12HouseholdsImported\x12\x13\n\x0b\x65state_code\x18\x01 \x01(\t\x12\x15\n\rhousehold_ids\x18\x02 \x03(\t\"A\n\x10HouseholdChanged\x12-\n\thousehold\x18\x01 \x01(\x0b\x32\x1a.xinyi.tenant.v1.Household\"\x96\x01\n\x0c\x42\x61llotOpened\x12\x13\n\x0b\x65state_code\x18\x01 \x01(\t\x12\x11\n\tballot_id\x18\x02 \x01(\t\x12\x10\n\x08question\x18\x03 \x01(\t\x12\x0f\n\x07options\x18\x04 \x03(\t\x12\x11\n\tcloses_at\x18\x05 \x01(\t\x12\x17\n\x0f\x65lectorate_size\x18\x06 \x01(\x05\x12\x0f\n\x07subject\x18\x07 \x01(\t\"\x87\x02\n\x0c\x42\x61llotClosed\x12\x13\n\x0b\x65state_code\x18\x01 \x01(\t\x12\x11\n\tballot_id\x18\x02 \x01(\t\x12\x37\n\x05tally\x18\x03 \x03(\x0b\x32(.xinyi.tenant.v1.BallotClosed.TallyEntry\x12\x17\n\x0f\x65lectorate_size\x18\x04 \x01(\x05\x12\x12\n\nvotes_cast\x18\x05 \x01(\x05\x12\x12\n\nquorum_met\x18\x06 \x01(\x08\x12\x16\n\x0e\x61\x64opted_option\x18\x07 \x01(\t\x12\x0f\n\x07subject\x18\x08 \x01(\t\x1a,\n\nTallyEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x05:\x02\x38\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1cxinyi/tenant/v1/events.proto\x12\x0fxinyi.tenant.v1\x1a\x1cxinyi/tenant/v1/tenant.proto\"g\n\x0f\x45stateOnboarded\x12\'\n\x06\x65state\x18\x01 \x01(\x0b\x32\x17.xinyi.tenant.v1.Estate\x12+\n\x05rules\x18\x02 \x01(\x0b\x32\x1c.xinyi.tenant.v1.EstateRules\"6\n\x0f\x45stateSuspended\x12\x13\n\x0b\x65state_code\x18\x01 \x01(\t\x12\x0e\n\x06reason\x18\x02 \x01(\t\"$\n\rEstateResumed\x12\x13\n\x0b\x65state_code\x18\x01 \x01(\t\"?\n\x10\x45stateOffboarded\x12\x13\n\x0b\x65state_code\x18\x01 \x01(\t\x12\x16\n\x0e\x61rchive_sha256\x18\x02 \x01(\t\"V\n\x12\x45stateRulesChanged\x12\x13\n\x0b\x65state_code\x18\x01 \x01(\t\x12+\n\x05rules\x18\x02 \x01(\x0b\x32\x1c.xinyi.tenant.v1.EstateRules\"@\n\x12HouseholdsImported\x12\x13\n\x0b\x65state_code\x18\x01 \x01(\t\x12\x15\n\rhousehold_ids\x18\x02 \x03(\t\"A\n\x10HouseholdChanged\x12-\n\thousehold\x18\x01 \x01(\x0b\x32\x1a.xinyi.tenant.v1.Household\"\x96\x01\n\x0c\x42\x61llotOpened\x12\x13\n\x0b\x65state_code\x18\x01 \x01(\t\x12\x11\n\tballot_id\x18\x02 \x01(\t\x12\x10\n\x08question\x18\x03 \x01(\t\x12\x0f\n\x07options\x18\x04 \x03(\t\x12\x11\n\tcloses_at\x18\x05 \x01(\t\x12\x17\n\x0f\x65lectorate_size\x18\x06 \x01(\x05\x12\x0f\n\x07subject\x18\x07 \x01(\t\"\x87\x02\n\x0c\x42\x61llotClosed\x12\x13\n\x0b\x65state_code\x18\x01 \x01(\t\x12\x11\n\tballot_id\x18\x02 \x01(\t\x12\x37\n\x05tally\x18\x03 \x03(\x0b\x32(.xinyi.tenant.v1.BallotClosed.TallyEntry\x12\x17\n\x0f\x65lectorate_size\x18\x04 \x01(\x05\x12\x12\n\nvotes_cast\x18\x05 \x01(\x05\x12\x12\n\nquorum_met\x18\x06 \x01(\x08\x12\x16\n\x0e\x61\x64opted_option\x18\x07 \x01(\t\x12\x0f\n\x07subject\x18\x08 \x01(\t\x1a,\n\nTallyEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x05:\x02\x38\x01\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -35,23 +35,23 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_BALLOTCLOSED_TALLYENTRY']._loaded_options = None
   _globals['_BALLOTCLOSED_TALLYENTRY']._serialized_options = b'8\001'
   _globals['_ESTATEONBOARDED']._serialized_start=79
-  _globals['_ESTATEONBOARDED']._serialized_end=137
-  _globals['_ESTATESUSPENDED']._serialized_start=139
-  _globals['_ESTATESUSPENDED']._serialized_end=193
-  _globals['_ESTATERESUMED']._serialized_start=195
-  _globals['_ESTATERESUMED']._serialized_end=231
-  _globals['_ESTATEOFFBOARDED']._serialized_start=233
-  _globals['_ESTATEOFFBOARDED']._serialized_end=296
-  _globals['_ESTATERULESCHANGED']._serialized_start=298
-  _globals['_ESTATERULESCHANGED']._serialized_end=384
-  _globals['_HOUSEHOLDSIMPORTED']._serialized_start=386
-  _globals['_HOUSEHOLDSIMPORTED']._serialized_end=450
-  _globals['_HOUSEHOLDCHANGED']._serialized_start=452
-  _globals['_HOUSEHOLDCHANGED']._serialized_end=517
-  _globals['_BALLOTOPENED']._serialized_start=520
-  _globals['_BALLOTOPENED']._serialized_end=670
-  _globals['_BALLOTCLOSED']._serialized_start=673
-  _globals['_BALLOTCLOSED']._serialized_end=936
-  _globals['_BALLOTCLOSED_TALLYENTRY']._serialized_start=892
-  _globals['_BALLOTCLOSED_TALLYENTRY']._serialized_end=936
+  _globals['_ESTATEONBOARDED']._serialized_end=182
+  _globals['_ESTATESUSPENDED']._serialized_start=184
+  _globals['_ESTATESUSPENDED']._serialized_end=238
+  _globals['_ESTATERESUMED']._serialized_start=240
+  _globals['_ESTATERESUMED']._serialized_end=276
+  _globals['_ESTATEOFFBOARDED']._serialized_start=278
+  _globals['_ESTATEOFFBOARDED']._serialized_end=341
+  _globals['_ESTATERULESCHANGED']._serialized_start=343
+  _globals['_ESTATERULESCHANGED']._serialized_end=429
+  _globals['_HOUSEHOLDSIMPORTED']._serialized_start=431
+  _globals['_HOUSEHOLDSIMPORTED']._serialized_end=495
+  _globals['_HOUSEHOLDCHANGED']._serialized_start=497
+  _globals['_HOUSEHOLDCHANGED']._serialized_end=562
+  _globals['_BALLOTOPENED']._serialized_start=565
+  _globals['_BALLOTOPENED']._serialized_end=715
+  _globals['_BALLOTCLOSED']._serialized_start=718
+  _globals['_BALLOTCLOSED']._serialized_end=981
+  _globals['_BALLOTCLOSED_TALLYENTRY']._serialized_start=937
+  _globals['_BALLOTCLOSED_TALLYENTRY']._serialized_end=981
 # @@protoc_insertion_point(module_scope)

@@ -8,10 +8,12 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class EstateOnboarded(_message.Message):
-    __slots__ = ("estate",)
+    __slots__ = ("estate", "rules")
     ESTATE_FIELD_NUMBER: _ClassVar[int]
+    RULES_FIELD_NUMBER: _ClassVar[int]
     estate: _tenant_pb2.Estate
-    def __init__(self, estate: _Optional[_Union[_tenant_pb2.Estate, _Mapping]] = ...) -> None: ...
+    rules: _tenant_pb2.EstateRules
+    def __init__(self, estate: _Optional[_Union[_tenant_pb2.Estate, _Mapping]] = ..., rules: _Optional[_Union[_tenant_pb2.EstateRules, _Mapping]] = ...) -> None: ...
 
 class EstateSuspended(_message.Message):
     __slots__ = ("estate_code", "reason")
