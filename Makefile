@@ -12,10 +12,10 @@ LOCK := requirements-dev.lock
 LOCAL_PACKAGES := $(patsubst %/pyproject.toml,%,$(wildcard services/*/pyproject.toml))
 PACKAGE_FILES := $(LOCK) $(wildcard services/*/pyproject.toml)
 
-.PHONY: help venv lock up down test test-unit test-e2e fuzz infra-up infra-down migrate services-up services-down demo proto proto-check lint status bench bench-tickets
+.PHONY: help venv lock up down test test-unit test-e2e fuzz infra-up infra-down migrate services-up services-down demo web proto proto-check lint status bench bench-tickets bench-governance test-charts
 
 help: ## List the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
 
 $(VENV_STAMP): $(PACKAGE_FILES)
 	deploy/system-packages.sh
@@ -30,11 +30,13 @@ venv: $(VENV_STAMP) ## Install the locked packages and the services into .venv (
 lock: ## Re-pin every third-party package with hashes (LOCK_ARGS=--upgrade for the newest versions)
 	deploy/lock.sh $(LOCK_ARGS)
 
-up: $(VENV_STAMP) infra-up migrate services-up demo ## Start PostgreSQL, Kafka, Keycloak, SeaweedFS, the four services and Prometheus, with a demo estate
+up: $(VENV_STAMP) infra-up migrate services-up demo web ## Start PostgreSQL, Kafka, Keycloak, SeaweedFS, the four services, Prometheus and the front door, with a demo estate
 	deploy/prometheus.sh up
+	deploy/nginx.sh up
 	@deploy/welcome.sh
 
 down: ## Stop everything `make up` started
+	deploy/nginx.sh down
 	deploy/prometheus.sh down
 	deploy/services.sh down
 	deploy/seaweedfs.sh down
@@ -49,6 +51,7 @@ status: ## Show what runs
 	-deploy/seaweedfs.sh status
 	-deploy/prometheus.sh status
 	-deploy/services.sh status
+	-deploy/nginx.sh status
 
 infra-up: ## Start PostgreSQL, Kafka, Keycloak and SeaweedFS (S3) only
 	deploy/postgres.sh up
@@ -71,7 +74,10 @@ services-up: $(VENV_STAMP)
 services-down:
 	deploy/services.sh down
 
-demo: $(VENV_STAMP) ## Create the demo district's estate and its members (idempotent)
+web: ## Build the pages (npm ci and vite build into web/dist, only when web/ changed)
+	deploy/web.sh build
+
+demo: $(VENV_STAMP) ## The demo estate with a year of history, made through the public APIs (idempotent)
 	$(PYTHON) deploy/demo_data.py
 
 test: $(VENV_STAMP) ## Unit tests, then the end-to-end tests against the real platform (started and stopped here)
@@ -80,8 +86,12 @@ test: $(VENV_STAMP) ## Unit tests, then the end-to-end tests against the real pl
 test-unit: $(VENV_STAMP) ## Unit tests only (no infrastructure)
 	$(PYTHON) -m pytest services tests/unit
 
-test-e2e: $(VENV_STAMP) ## Integration and end-to-end tests against an already running platform (`make up`)
-	$(PYTHON) -m pytest tests/integration tests/e2e
+test-e2e: $(VENV_STAMP) ## Integration, end-to-end and browser tests against an already running platform (`make up`)
+	deploy/system-packages.sh tests
+	$(PYTHON) -m pytest tests/integration tests/e2e tests/browser
+
+test-charts: $(VENV_STAMP) ## The Helm chart: lint, render, Kubernetes' schemas offline, server-side dry run on a real kube-apiserver (helm and kube-apiserver built once)
+	PYTHON=$(abspath $(PYTHON)) deploy/k8s/test-charts.sh $(CHART_TEST_ARGS)
 
 fuzz: $(VENV_STAMP) ## schemathesis against every service's OpenAPI as several roles, a few minutes (starts and stops what it needs)
 	deploy/with-platform.sh $(PYTHON) -m tests.fuzz.run $(FUZZ_ARGS)
@@ -91,6 +101,9 @@ bench: $(VENV_STAMP) ## Platform throughput and latency beside pgbench on the sa
 
 bench-tickets: $(VENV_STAMP) ## The breach scheduler: 300 estates, 100,000 open tickets, two replicas, beside pgbench (needs make up)
 	$(PYTHON) bench/ticket_timers.py $(BENCH_ARGS)
+
+bench-governance: $(VENV_STAMP) ## The committee's read side: a year of 300 estates replayed, freshness under payments, beside pgbench (needs make up)
+	$(PYTHON) bench/governance.py $(BENCH_ARGS)
 
 proto: $(VENV_STAMP) ## Regenerate the gRPC/protobuf stubs from proto/
 	PYTHON=$(abspath $(PYTHON)) proto/generate.sh
@@ -103,4 +116,4 @@ lint: $(VENV_STAMP) proto-check ## ruff, mypy (strict, every package), current s
 	$(VENV)/bin/ruff format --check services tests deploy
 	MYPYPATH=services/shared:services/tenant:services/ledger:services/ticketing:services/microfund:services/cli \
 	  $(VENV)/bin/mypy -p xinyi_shared -p tenant_service -p ledger_service -p ticketing_service -p microfund_service -p xinyi_cli
-	for script in deploy/*.sh deploy/postgres/*.sh proto/*.sh .ci/run; do bash -n "$$script" || exit 1; done
+	for script in deploy/*.sh deploy/k8s/*.sh deploy/postgres/*.sh proto/*.sh .ci/run; do bash -n "$$script" || exit 1; done

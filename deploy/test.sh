@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make test`: unit tests first (no I/O), then the end-to-end tests against real PostgreSQL, Kafka,
-# Keycloak, SeaweedFS (S3) and the four services. Starts whatever is not already running, and stops exactly that
-# (deploy/with-platform.sh).
+# Keycloak, SeaweedFS (S3), the four services and the front door, then the browser tests (Debian's
+# chromium, driven by Playwright, through the front door and Keycloak's real log-in page). Starts
+# whatever is not already running, and stops exactly that (deploy/with-platform.sh).
 source "$(dirname "$0")/lib.sh"
 PYTHON="$REPO_DIR/.venv/bin/python"
 cd "$REPO_DIR"
@@ -9,5 +10,6 @@ cd "$REPO_DIR"
 log "unit tests"
 "$PYTHON" -m pytest -q services tests/unit
 
-log "integration and end-to-end tests"
-exec "$DEPLOY_DIR/with-platform.sh" "$PYTHON" -m pytest -q tests/integration tests/e2e
+log "integration, end-to-end and browser tests"
+"$DEPLOY_DIR/system-packages.sh" tests  # Debian's chromium for tests/browser
+exec "$DEPLOY_DIR/with-platform.sh" "$PYTHON" -m pytest -q tests/integration tests/e2e tests/browser

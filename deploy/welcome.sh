@@ -5,6 +5,10 @@ cat <<TXT
 
 Xinyi is up.
 
+  Front door  http://127.0.0.1:$WEB_PORT/h5/   the residents' pages (log in as resident / xinyi-dev-password)
+              http://127.0.0.1:$WEB_PORT/console/   the staff console;  /api/<service>/… the APIs, one origin
+              (pages from web/dist, built by deploy/web.sh; a placeholder until web/ is there)
+
   service     HTTP (OpenAPI at /docs)            gRPC
   tenant      http://127.0.0.1:$TENANT_HTTP_PORT/docs      127.0.0.1:$TENANT_GRPC_PORT
   ledger      http://127.0.0.1:$LEDGER_HTTP_PORT/docs      127.0.0.1:$LEDGER_GRPC_PORT
@@ -18,9 +22,9 @@ Xinyi is up.
   SeaweedFS   S3 at http://127.0.0.1:$SEAWEEDFS_S3_PORT (xinyi-dev / xinyi-dev-secret); the services keep
               uploads in \$XINYI_STATE/blobs unless started with XINYI_BLOB_BACKEND=s3
 
-Demo estate: jinhe-lvzhou (金河绿洲). Accounts, all with password xinyi-dev-password:
+Demo estate: jinhe-lvzhou (金河绿洲), a year of history. Accounts, all with password xinyi-dev-password:
   platform-admin, firm-manager, firm-staff, supervisor, resident, grid-leader,
-  community-officer, governance-observer
+  community-officer, governance-observer; resident lives in 1单元101, owners owner-jinhe-lvzhou-001…040
 
 Try it:
   TOKEN=\$(curl -s http://127.0.0.1:$KEYCLOAK_PORT/realms/xinyi/protocol/openid-connect/token \\

@@ -31,6 +31,8 @@ def read_ports() -> dict[str, int]:
 
 PORTS = read_ports()
 KEYCLOAK_URL = f"http://127.0.0.1:{PORTS['KEYCLOAK_PORT']}"
+# The front door (deploy/nginx.sh): the pages, /config.json and /api/<service>/….
+WEB_URL = f"http://127.0.0.1:{PORTS['WEB_PORT']}"
 SERVICES = ("tenant", "ledger", "ticketing", "microfund")
 STATE_DIR = Path(os.environ.get("XINYI_STATE", Path.home() / ".cache" / "xinyi" / "state"))
 

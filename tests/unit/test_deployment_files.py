@@ -63,11 +63,18 @@ def test_every_setting_passed_to_the_services_exists() -> None:
         assert passed <= known, passed - known
 
 
+# What a container mounts that a build writes rather than the repository holds, and the script
+# that writes it.
+BUILT = {"./web/dist": "web.sh"}
+
+
 def test_every_mounted_file_exists() -> None:
     for name, spec in COMPOSE["services"].items():
         for volume in spec.get("volumes", []):
             source = volume.split(":")[0]
-            if source.startswith("."):
+            if source in BUILT:
+                assert source.removeprefix("./") in (REPO_DIR / "deploy" / BUILT[source]).read_text()
+            elif source.startswith("."):
                 assert (REPO_DIR / source).exists(), f"{name} mounts missing {source}"
             else:
                 assert source in COMPOSE["volumes"], f"{name} uses undeclared volume {source}"
@@ -105,6 +112,84 @@ def test_the_realm_file_defines_every_role_and_a_user_for_each() -> None:
         assert role in users[role.replace("_", "-")]
     assert realm["organizationsEnabled"] is True
     assert {client["clientId"] for client in realm["clients"]} >= {"xinyi-web"} | {f"{s}-service" for s in SERVICES}
+
+
+NGINX_TEMPLATE = (REPO_DIR / "deploy" / "nginx" / "xinyi.conf").read_text()
+TEMPLATE_NAMES = set(re.findall(r"\$\{(XINYI_[A-Z0-9_]+)\}", NGINX_TEMPLATE))
+MIB = 1024 * 1024
+
+
+def nginx_size(value: str) -> int:
+    number, unit = re.fullmatch(r"(\d+)([kKmM]?)", value).groups()  # type: ignore[union-attr]
+    return int(number) * {"": 1, "k": 1024, "m": MIB}[unit.lower()]
+
+
+def api_locations() -> dict[str, str]:
+    """Each ``location /api/<service>/ { … }`` of the front door's template, by service."""
+    return dict(re.findall(r"location /api/(\w+)/ \{(.*?)\}", NGINX_TEMPLATE, re.DOTALL))
+
+
+def test_the_front_door_routes_each_service_with_the_prefix_stripped() -> None:
+    locations = api_locations()
+    assert set(locations) == set(SERVICES)
+    upstreams = dict(re.findall(r"upstream xinyi_(\w+) \{ server \$\{XINYI_(\w+)_UPSTREAM\};", NGINX_TEMPLATE))
+    for service, body in locations.items():
+        assert f"proxy_pass http://xinyi_{service}/;" in body  # the trailing slash strips /api/<service>
+        assert upstreams[service] == service.upper()
+    for header in ("X-Request-ID $xinyi_request_id", "X-Forwarded-For $proxy_add_x_forwarded_for"):
+        assert re.search(rf"^\s*proxy_set_header {re.escape(header)};", NGINX_TEMPLATE, re.MULTILINE)
+
+
+def test_the_front_door_takes_every_body_its_service_takes() -> None:
+    """nginx lets through what each service accepts on its largest route, so the service, not nginx,
+    decides (and answers its own 413 naming the route's limit)."""
+    import importlib
+
+    from xinyi_shared.http import DEFAULT_BODY_LIMIT
+
+    for service, body in api_locations().items():
+        limits = importlib.import_module(f"{service}_service.bootstrap").__dict__.get("BODY_LIMITS", {})
+        largest = max([DEFAULT_BODY_LIMIT, *limits.values()])
+        allowed = re.search(r"client_max_body_size (\w+);", body)
+        assert allowed, f"/api/{service}/ keeps nginx's 1 MiB default"
+        assert nginx_size(allowed.group(1)) >= largest, (service, allowed.group(1), largest)
+
+
+def test_the_front_doors_template_is_filled_in_both_ways_of_running_it() -> None:
+    rendered_natively = set(
+        re.findall(r"^\s*(XINYI_[A-Z0-9_]+)=", (REPO_DIR / "deploy" / "nginx.sh").read_text(), re.M)
+    )
+    assert rendered_natively == TEMPLATE_NAMES
+    spec = COMPOSE["services"]["nginx"]
+    assert spec["image"].startswith("nginx:")
+    assert "./deploy/nginx/xinyi.conf:/etc/nginx/templates/default.conf.template:ro" in spec["volumes"]
+    web_root = spec["environment"]["XINYI_WEB_ROOT"]
+    assert f"./web/dist:{web_root}:ro" in spec["volumes"]
+    assert {n for n in spec["environment"] if n.startswith("XINYI_")} == TEMPLATE_NAMES
+    assert all(re.search(spec["environment"]["NGINX_ENVSUBST_FILTER"], name) for name in TEMPLATE_NAMES)
+    for service in SERVICES:
+        port = PORTS[f"{service.upper()}_HTTP_PORT"]
+        assert spec["environment"][f"XINYI_{service.upper()}_UPSTREAM"] == f"{service}:{port}"
+    assert set(spec["depends_on"]) == set(SERVICES)
+    assert host_ports("nginx") == {PORTS["WEB_PORT"]}
+    assert spec["environment"]["XINYI_KEYCLOAK_URL"] == COMPOSE["services"]["keycloak"]["environment"]["KC_HOSTNAME"]
+    assert "healthcheck" in spec
+
+
+def test_the_web_client_may_come_back_to_the_front_door() -> None:
+    import json
+
+    realm = json.loads((REPO_DIR / "deploy" / "keycloak" / "xinyi-realm.json").read_text())
+    web = next(client for client in realm["clients"] if client["clientId"] == "xinyi-web")
+    assert web["publicClient"] is True
+    assert web["attributes"]["pkce.code.challenge.method"] == "S256"
+    post_logout = web["attributes"]["post.logout.redirect.uris"].split("##")
+    for host in ("127.0.0.1", "localhost"):
+        origin = f"http://{host}:{PORTS['WEB_PORT']}"
+        assert origin in web["webOrigins"]
+        for app in ("h5", "console"):
+            assert f"{origin}/{app}/*" in web["redirectUris"]
+            assert f"{origin}/{app}/*" in post_logout
 
 
 def test_dockerfile_runs_as_non_root() -> None:

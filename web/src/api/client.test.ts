@@ -1,0 +1,96 @@
+import { describe, expect, it, vi } from 'vitest'
+import { createApiClient, path } from './client'
+import { endpoints } from './endpoints'
+import { ApiError } from './errors'
+
+function json(body: unknown, status = 200, headers: Record<string, string> = {}): Response {
+  return new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json', ...headers } })
+}
+
+function client(response: Response | Error, token: string | null = 'tok') {
+  const fetchFn = vi.fn(async (_url: string, _init?: RequestInit) => {
+    if (response instanceof Error) throw response
+    return response.clone()
+  })
+  const onUnauthorized = vi.fn()
+  const api = createApiClient({ getToken: async () => token, onUnauthorized, fetch: fetchFn as unknown as typeof fetch })
+  return { api, fetchFn, onUnauthorized }
+}
+
+describe('the API client', () => {
+  it('calls /api/<service>/… on the same origin with the bearer token', async () => {
+    const { api, fetchFn } = client(json({ ok: true }))
+    await expect(api.get('ledger', '/v1/estates/jinhe-lvzhou/statements/2026-11')).resolves.toEqual({ ok: true })
+    const [url, init] = fetchFn.mock.calls[0]!
+    expect(new URL(url).pathname).toBe('/api/ledger/v1/estates/jinhe-lvzhou/statements/2026-11')
+    expect(new URL(url).origin).toBe(window.location.origin)
+    expect((init!.headers as Record<string, string>).Authorization).toBe('Bearer tok')
+    expect(init!.credentials).toBe('omit')
+  })
+
+  it('sends no Authorization header without a token', async () => {
+    const { api, fetchFn } = client(json({}), null)
+    await api.get('tenant', '/v1/estates/x')
+    expect((fetchFn.mock.calls[0]![1]!.headers as Record<string, string>).Authorization).toBeUndefined()
+  })
+
+  it('sends JSON bodies and query parameters', async () => {
+    const { api, fetchFn } = client(json({ id: 1 }, 201))
+    await api.request('ticketing', '/v1/estates/e/tickets', { method: 'POST', body: { title: '楼道灯坏了' }, query: { a: 1, b: undefined } })
+    const [url, init] = fetchFn.mock.calls[0]!
+    expect(new URL(url).search).toBe('?a=1')
+    expect(init!.method).toBe('POST')
+    expect(init!.body).toBe(JSON.stringify({ title: '楼道灯坏了' }))
+    expect((init!.headers as Record<string, string>)['Content-Type']).toBe('application/json')
+  })
+
+  it('encodes what is put into a path', () => {
+    expect(path`/v1/estates/${'a/../b'}/budgets/${2026}`).toBe('/v1/estates/a%2F..%2Fb/budgets/2026')
+  })
+
+  it("turns an error answer into an ApiError with the API's reason", async () => {
+    const { api } = client(
+      json({ error: 'not_found', reason: 'no budget adopted for 2027', request_id: 'r-1' }, 404),
+    )
+    const error = await api.get('ledger', '/v1/estates/e/budgets/2027').catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(ApiError)
+    expect(error).toMatchObject({ status: 404, code: 'not_found', reason: 'no budget adopted for 2027', requestId: 'r-1' })
+    expect((error as ApiError).isNotFound).toBe(true)
+  })
+
+  it('keeps the status of an answer that is not the platform JSON', async () => {
+    const { api } = client(new Response('<html>bad gateway</html>', { status: 502, statusText: 'Bad Gateway', headers: { 'x-request-id': 'r-2' } }))
+    await expect(api.get('ledger', '/x')).rejects.toMatchObject({ status: 502, code: 'http_502', reason: 'Bad Gateway', requestId: 'r-2' })
+  })
+
+  it('sends the user back to log-in on 401', async () => {
+    const { api, onUnauthorized } = client(json({ error: 'unauthenticated', reason: 'token expired' }, 401))
+    await expect(api.get('tenant', '/v1/estates/e')).rejects.toMatchObject({ status: 401 })
+    expect(onUnauthorized).toHaveBeenCalledOnce()
+  })
+
+  it('does not log out on 403', async () => {
+    const { api, onUnauthorized } = client(json({ error: 'permission_denied', reason: 'the token is not scoped to this estate' }, 403))
+    await expect(api.get('tenant', '/v1/estates/e')).rejects.toMatchObject({ reason: 'the token is not scoped to this estate' })
+    expect(onUnauthorized).not.toHaveBeenCalled()
+  })
+
+  it('reports a failed connection as a network error', async () => {
+    const { api } = client(new TypeError('Failed to fetch'))
+    const error = (await api.get('tenant', '/v1/estates/e').catch((e: unknown) => e)) as ApiError
+    expect(error.isNetwork).toBe(true)
+    expect(error.code).toBe('network')
+  })
+
+  it('types the routes the pages call', async () => {
+    const { api, fetchFn } = client(json([]))
+    await endpoints(api).tenant.myHouseholds('jinhe-lvzhou')
+    await endpoints(api).ledger.householdAccount('jinhe-lvzhou', 'h-1')
+    await endpoints(api).ledger.budget('jinhe-lvzhou', 2026)
+    expect(fetchFn.mock.calls.map(([url]) => new URL(url).pathname)).toEqual([
+      '/api/tenant/v1/estates/jinhe-lvzhou/my-households',
+      '/api/ledger/v1/estates/jinhe-lvzhou/households/h-1/account',
+      '/api/ledger/v1/estates/jinhe-lvzhou/budgets/2026',
+    ])
+  })
+})
