@@ -177,6 +177,7 @@ def test_this_month_and_up_to_24_months_back_are_accepted(client: TestClient, re
         ("11/2025", "not a month written YYYY-MM"),
         ("", "not a month written YYYY-MM"),
         (" 2025-11", "not a month written YYYY-MM"),
+        ("0000-01", "not a month of the calendar"),  # found by the fuzzer: was a 500
     ],
 )
 def test_a_coming_too_old_or_malformed_month_is_refused_and_nothing_is_created(

@@ -62,6 +62,8 @@ def parse_books_from(value: str) -> date:
     """The first day of a month written YYYY-MM (the month an estate's trust books begin)."""
     if not re.fullmatch(BOOKS_FROM_PATTERN, value):
         raise InvalidInput(f"books_from {value[:20]!r} is not a month written YYYY-MM (e.g. 2025-11)")
+    if int(value[:4]) < 1:  # year 0000 is no date; far from any estate's books anyway
+        raise InvalidInput(f"books_from {value!r} is not a month of the calendar (years begin at 0001)")
     return date(int(value[:4]), int(value[5:]), 1)
 
 
