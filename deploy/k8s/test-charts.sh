@@ -3,7 +3,7 @@
 # template with the default values, values-production.yaml and every operator switched off; every
 # rendered core object against Kubernetes' own schemas (kubernetes-validate --strict, offline); every
 # rendered object, operator resources included, as a server-side dry run on a real kube-apiserver
-# (backed by Debian's etcd, the operators' CRDs from ../shared/k8s-crds applied first, started on free
+# (backed by Debian's etcd, the operators' CRDs from deploy/k8s/crds applied first, started on free
 # loopback ports and stopped at the end); broken values refused; every container hardened.
 # helm and kube-apiserver are built once from the Go module proxy (deploy/k8s/tools.sh) and cached in
 # $XINYI_CACHE/bin; the API server's logs of the last run are kept in $XINYI_STATE/chart-test/.

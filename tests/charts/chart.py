@@ -14,7 +14,9 @@ import yaml
 
 REPO_DIR = Path(__file__).resolve().parents[2]
 CHART = REPO_DIR / "charts" / "xinyi"
-CRDS = REPO_DIR.parent / "shared" / "k8s-crds"
+# The operators' CRDs as their releases ship them (copied unchanged from ../shared/k8s-crds, so a
+# clone checks the chart on its own); XINYI_K8S_CRDS points elsewhere.
+CRDS = Path(os.environ.get("XINYI_K8S_CRDS") or REPO_DIR / "deploy" / "k8s" / "crds")
 TOOLS = REPO_DIR / "deploy" / "k8s" / "tools.sh"
 RELEASE = "xinyi"
 NAMESPACE = "xinyi"

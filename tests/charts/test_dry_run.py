@@ -1,6 +1,6 @@
 """Every object the chart renders, the operators' resources included, sent to a real kube-apiserver as
 a server-side dry run (server-side apply, dryRun=All, unknown fields refused), after the operators'
-CRDs from ../shared/k8s-crds: what a cluster with CloudNativePG, Strimzi and the Keycloak operator
+CRDs from deploy/k8s/crds (copied unchanged from ../shared/k8s-crds): what a cluster with CloudNativePG, Strimzi and the Keycloak operator
 would accept, checked without one."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import pytest
 from tests.charts.apiserver import ApiServer, DryRunRefused
 from tests.charts.chart import NAMESPACE, VALUE_SETS, find, render, render_set
 
-# Not served by this API server: the Prometheus operator's CRD is not among ../shared/k8s-crds.
+# Not served by this API server: the Prometheus operator's CRD is not among deploy/k8s/crds.
 NOT_SERVED = {"monitoring.coreos.com/v1"}
 
 
