@@ -1,0 +1,11 @@
+/** Placeholder until the section is built: no page, no menu entry. */
+import type { ConsoleSection } from '../../section'
+
+export const section: ConsoleSection = {
+  name: 'community',
+  scope: 'estate',
+  roles: [],
+  nav: [],
+  routes: [],
+  messages: { 'zh-CN': {}, en: {} },
+}
