@@ -1285,8 +1285,10 @@ def report(
             )
     if fresh is not None:
         two = fresh.pgbench["two_row"]
-        a = fresh.applied_s
-        met = "met" if a and _p(a, 0.99) <= TARGET_P99_SECONDS and not fresh.missing else "NOT met"
+        a, r, v = fresh.applied_s, fresh.relayed_s, fresh.visible_s
+        # Judged on the delay until the event's effect is committed and seen by a reader: the claim's
+        # own stamp is its transaction's start, earlier than the commit when a batch applies many events.
+        met = "met" if v and _p(v, 0.99) <= TARGET_P99_SECONDS and not fresh.missing else "NOT met"
         say(
             f"freshness: {fresh.events:,} BooksMoved during {fresh.load['payments']:,} payments "
             f"({fresh.load['payments_per_second']:.1f}/s = {fresh.load['payments_per_second'] / two.tps:.1%} of pgbench "
@@ -1295,15 +1297,14 @@ def report(
             f"{fresh.load_average[1]:.1f} after"
         )
         say(
-            f"  outbox created_at → tenant.governance processed_at: p50 {_p(a, 0.5):.3f} s, p95 {_p(a, 0.95):.3f} s, "
-            f"p99 {_p(a, 0.99):.3f} s, max {max(a, default=math.nan):.3f} s over {len(a):,} events "
-            f"(target p99 ≤ {TARGET_P99_SECONDS:.0f} s: {met})"
+            f"  outbox created_at → committed in the read model and seen (polled every 0.1 s): p50 {_p(v, 0.5):.3f} s, "
+            f"p95 {_p(v, 0.95):.3f} s, p99 {_p(v, 0.99):.3f} s, max {max(v, default=math.nan):.3f} s over {len(v):,} "
+            f"of {fresh.events:,} events (target p99 ≤ {TARGET_P99_SECONDS:.0f} s: {met})"
         )
-        r, v = fresh.relayed_s, fresh.visible_s
         say(
             f"  of which outbox → relayed (published_at): p50 {_p(r, 0.5):.3f} s, p99 {_p(r, 0.99):.3f} s; "
-            f"→ claim committed and seen (polled every 0.1 s): p50 {_p(v, 0.5):.3f} s, p99 {_p(v, 0.99):.3f} s, "
-            f"max {max(v, default=math.nan):.3f} s ({len(v):,} seen)"
+            f"→ claimed (processed_at, its transaction's start): p50 {_p(a, 0.5):.3f} s, p99 {_p(a, 0.99):.3f} s, "
+            f"max {max(a, default=math.nan):.3f} s"
         )
         if fresh.timeline:
             span = max(fresh.timeline[-1][0], 1e-9)
@@ -1368,6 +1369,7 @@ def report(
             "relayed_delay_s": {"p50": _p(r, 0.5), "p99": _p(r, 0.99), "max": max(r, default=None)},
             "visible_delay_s": {"p50": _p(v, 0.5), "p99": _p(v, 0.99), "max": max(v, default=None), "seen": len(v)},
             "target_p99_s": TARGET_P99_SECONDS,
+            "target_judged_on": "visible_delay_s",
             "by_second_of_load": per_second(fresh.timeline),
             "payments_ratio_to_pgbench_two_row": fresh.load["payments_per_second"] / two.tps,
         }

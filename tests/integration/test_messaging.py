@@ -89,3 +89,60 @@ def test_a_failing_handler_leaves_the_event_unclaimed(database: Database) -> Non
         apply_event(database, consumer, event, failing)
     # The claim rolled back with the effect: a redelivery is applied.
     assert apply_event(database, consumer, event, lambda session, received: None) is True
+
+
+def claimed(database: Database, consumer: str, ids: list[str]) -> set[str]:
+    with database.system_session() as session:
+        rows = session.execute(
+            text("SELECT event_id::text FROM processed_events WHERE consumer = :c AND event_id::text = ANY(:ids)"),
+            {"c": consumer, "ids": ids},
+        ).scalars()
+        return set(rows)
+
+
+def test_a_batch_applies_each_estates_events_in_one_transaction_and_isolates_a_faulty_one(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from types import SimpleNamespace
+
+    from xinyi_shared import consumer as consumer_module
+    from xinyi_shared.consumer import IdempotentConsumer, Subscription
+
+    monkeypatch.setattr(consumer_module, "MAX_ATTEMPTS_FOR_FAULTY_EVENT", 1)
+    first, second = unique_code("batch-a"), unique_code("batch-b")
+    events = [
+        CloudEvent.from_message("xinyi/test", code, message(code)) for code in (first, second, first, first, second)
+    ]
+    faulty = events[2].id
+    transactions: list[tuple[str, int]] = []
+
+    def handler(session, received: CloudEvent) -> None:
+        transactions.append((received.id, session.execute(text("SELECT txid_current()")).scalar_one()))
+        if received.id == faulty:
+            raise ValueError("this event cannot be applied")
+
+    name = f"integration-{uuid.uuid4().hex[:8]}"
+    subscription = Subscription(name, [TENANT_EVENTS], {events[0].type: handler}, batch_by_estate=True)
+    settings = ServiceSettings(service_name="tenant", http_port=0, grpc_port=0, db_port=PORTS["POSTGRES_PORT"])
+    consumer = IdempotentConsumer(settings, database, subscription)
+    records = [
+        SimpleNamespace(topic="test-topic", partition=0, offset=100 + i, headers=e.kafka_headers(), value=e.data)
+        for i, e in enumerate(events)
+    ]
+
+    assert consumer._handle_batch(records) == 105
+    ids = [e.id for e in events]
+    assert claimed(database, name, ids) == set(ids) - {faulty}
+    # The second estate's two events shared one transaction; the first estate's batch failed on the
+    # faulty event, was rolled back whole, and its events were applied one transaction each.
+    second_tx = {tx for event_id, tx in transactions if event_id in (ids[1], ids[4])}
+    assert len(second_tx) == 1
+    with database.system_session() as session:
+        dead = session.execute(text("SELECT event_id, error FROM dead_letters WHERE consumer = :c"), {"c": name}).all()
+    assert [(row.event_id, "cannot be applied" in row.error) for row in dead] == [(faulty, True)]
+
+    # Redelivered (a crash before the offset commit): nothing is applied twice.
+    transactions.clear()
+    assert consumer._handle_batch(records) == 105
+    # Only the unclaimed one is tried again: in the batch, then on its own.
+    assert [event_id for event_id, _ in transactions] == [faulty, faulty]

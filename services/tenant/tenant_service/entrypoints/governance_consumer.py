@@ -185,4 +185,5 @@ HANDLERS: dict[str, EventHandler] = {
     fund_events.GrantDecided.DESCRIPTOR.full_name: _on(fund_events.GrantDecided, _decided),
 }
 
-SUBSCRIPTION = Subscription(name=CONSUMER_GROUP, topics=TOPICS, handlers=HANDLERS)
+# The handlers write only the governance tables: a poll's events of an estate go in one transaction.
+SUBSCRIPTION = Subscription(name=CONSUMER_GROUP, topics=TOPICS, handlers=HANDLERS, batch_by_estate=True)
