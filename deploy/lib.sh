@@ -54,3 +54,30 @@ stop_pidfile() {
   fi
   rm -f "$pidfile"
 }
+
+# Replicas of the services (deploy/services.sh): XINYI_<SERVICE>_REPLICAS, else XINYI_REPLICAS, else
+# what the last `deploy/services.sh up` started (kept in $XINYI_STATE/services/replicas.env, so that
+# nginx, Prometheus and the tests find the same replicas), else 1. Replica k listens on the service's
+# ports + 10·(k−1): tenant 8101/9101, its second replica 8111/9111, its third 8121/9121, …
+REPLICAS_FILE="$XINYI_STATE/services/replicas.env"
+MAX_REPLICAS=9
+replicas() {
+  local svc="$1" var="XINYI_${1^^}_REPLICAS" count=""
+  count="${!var:-${XINYI_REPLICAS:-}}"
+  if [[ -z "$count" && -f "$REPLICAS_FILE" ]]; then
+    count="$(sed -n "s/^${var}=\([0-9]*\)$/\1/p" "$REPLICAS_FILE")"
+  fi
+  count="${count:-1}"
+  [[ "$count" =~ ^[1-9]$ ]] || die "$var (or XINYI_REPLICAS) must be 1 to $MAX_REPLICAS, not '$count'"
+  echo "$count"
+}
+replica_port() {  # replica_port <svc> <http|grpc> <k>
+  local var="${1^^}_${2^^}_PORT"; echo $(( ${!var} + 10 * ($3 - 1) ))
+}
+replica_name() { if (( $2 == 1 )); then echo "$1"; else echo "$1-$2"; fi; }
+# Every replica's address of one kind, comma-separated: 127.0.0.1:8102,127.0.0.1:8112
+replica_addresses() {
+  local svc="$1" kind="$2" k out=()
+  for (( k = 1; k <= $(replicas "$svc"); k++ )); do out+=("127.0.0.1:$(replica_port "$svc" "$kind" "$k")"); done
+  (IFS=,; echo "${out[*]}")
+}

@@ -101,6 +101,10 @@ check_config() {
     || { cat "$STATE/check.log" >&2; return 1; }
 }
 
+# The servers of an upstream block: each replica of the service (deploy/lib.sh `replicas`); the
+# template reads `server ${XINYI_<SVC>_UPSTREAM};`, so the replicas after the first are joined in.
+upstream_servers() { replica_addresses "$1" http | sed 's/,/; server /g'; }
+
 # Renders the template and checks it with `nginx -t` as a candidate first, so a bad template
 # leaves the running nginx and its files as they were.
 render() {
@@ -108,10 +112,10 @@ render() {
   XINYI_LISTEN="127.0.0.1:$WEB_PORT" \
   XINYI_WEB_ROOT="$(web_root)" \
   XINYI_KEYCLOAK_URL="http://127.0.0.1:$KEYCLOAK_PORT" \
-  XINYI_TENANT_UPSTREAM="127.0.0.1:$TENANT_HTTP_PORT" \
-  XINYI_LEDGER_UPSTREAM="127.0.0.1:$LEDGER_HTTP_PORT" \
-  XINYI_TICKETING_UPSTREAM="127.0.0.1:$TICKETING_HTTP_PORT" \
-  XINYI_MICROFUND_UPSTREAM="127.0.0.1:$MICROFUND_HTTP_PORT" \
+  XINYI_TENANT_UPSTREAM="$(upstream_servers tenant)" \
+  XINYI_LEDGER_UPSTREAM="$(upstream_servers ledger)" \
+  XINYI_TICKETING_UPSTREAM="$(upstream_servers ticketing)" \
+  XINYI_MICROFUND_UPSTREAM="$(upstream_servers microfund)" \
   XINYI_ACCESS_LOG="$STATE/access.log" \
     fill "$DEPLOY_DIR/nginx/xinyi.conf" > "$SITE.new" || die "could not render deploy/nginx/xinyi.conf"
   main_config "$SITE.new" > "$CONFIG.new"

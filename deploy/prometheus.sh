@@ -27,7 +27,15 @@ install() {
 render() {
   mkdir -p "$STATE/data"
   # The checked-in configuration names the rules beside it; the rendered copy names them by path.
-  sed -e "s|alerts.yml|$DEPLOY_DIR/prometheus/alerts.yml|" "$DEPLOY_DIR/prometheus/prometheus-local.yml" > "$CONFIG.tmp"
+  # …and the services' targets are every replica's (deploy/lib.sh `replicas`; one each by default).
+  local targets=() svc
+  for svc in tenant ledger ticketing microfund; do
+    IFS=, read -ra more <<<"$(replica_addresses "$svc" http)"; targets+=("${more[@]}")
+  done
+  targets="$(printf '"%s", ' "${targets[@]}")"
+  sed -e "s|alerts.yml|$DEPLOY_DIR/prometheus/alerts.yml|" \
+      -e "s|- targets: \[\"127.0.0.1:8101\".*\]|- targets: [${targets%, }]|" \
+      "$DEPLOY_DIR/prometheus/prometheus-local.yml" > "$CONFIG.tmp"
   mv "$CONFIG.tmp" "$CONFIG"
   promtool check config "$CONFIG" >/dev/null || die "promtool refuses $CONFIG"
 }

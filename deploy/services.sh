@@ -7,6 +7,10 @@
 #   down    stop the services (SIGTERM to each one's process group, SIGKILL after stopwaitsecs) and
 #           supervisord
 #   status  each service's state and uptime (supervisorctl status) and readiness
+# Replicas: XINYI_REPLICAS=3 (every service) or XINYI_LEDGER_REPLICAS=3 (one) starts that many
+# replicas, replica k on the service's ports + 10·(k−1) (deploy/lib.sh `replicas`); they share the
+# service's database and consumer groups, callers balance gRPC calls over them and the front door
+# HTTP requests. The counts of the last `up` are kept, so a later `up` or `make test` keeps them.
 # The configuration is generated into $XINYI_STATE/supervisor/ from this script; supervisorctl talks
 # to supervisord through the unix socket there (deploy/services.sh ctl ARGS... runs it). Each
 # service logs to $XINYI_STATE/services/<svc>.log, and its current pid (written again at every
@@ -31,19 +35,33 @@ http_port() { local var="${1^^}_HTTP_PORT"; echo "${!var}"; }
 grpc_port() { local var="${1^^}_GRPC_PORT"; echo "${!var}"; }
 http_workers() { local var="${1^^}_HTTP_WORKERS"; echo "${!var:-1}"; }
 
-service_env() {  # the settings each service reads (see xinyi_shared.settings)
-  local svc="$1"
-  echo "XINYI_HTTP_PORT=$(http_port "$svc")" "XINYI_GRPC_PORT=$(grpc_port "$svc")" \
+# Every supervised program: "<service> <replica>" per line (replica 1 is named after the service).
+programs() {
+  local svc k
+  for svc in "${SERVICES[@]}"; do
+    for (( k = 1; k <= $(replicas "$svc"); k++ )); do echo "$svc $k"; done
+  done
+}
+
+# A service's gRPC target for its callers: its one address, or every replica's, which the client
+# balances call by call (xinyi_shared.grpc_client: round_robin over the `ipv4:` list).
+grpc_target() {
+  if (( $(replicas "$1") == 1 )); then echo "127.0.0.1:$(grpc_port "$1")"; else echo "ipv4:$(replica_addresses "$1" grpc)"; fi
+}
+
+service_env() {  # the settings each service reads (see xinyi_shared.settings); replica k of it
+  local svc="$1" k="${2:-1}"
+  echo "XINYI_HTTP_PORT=$(replica_port "$svc" http "$k")" "XINYI_GRPC_PORT=$(replica_port "$svc" grpc "$k")" \
     "XINYI_HTTP_WORKERS=$(http_workers "$svc")" \
     "XINYI_DB_PORT=$POSTGRES_PORT" "XINYI_KAFKA_BOOTSTRAP=127.0.0.1:$KAFKA_PORT" \
     "XINYI_KEYCLOAK_URL=http://127.0.0.1:$KEYCLOAK_PORT" \
-    "XINYI_TENANT_GRPC_TARGET=127.0.0.1:$TENANT_GRPC_PORT" "XINYI_LEDGER_GRPC_TARGET=127.0.0.1:$LEDGER_GRPC_PORT" \
+    "XINYI_TENANT_GRPC_TARGET=$(grpc_target tenant)" "XINYI_LEDGER_GRPC_TARGET=$(grpc_target ledger)" \
     "XINYI_BLOB_BACKEND=${XINYI_BLOB_BACKEND:-filesystem}" \
     "XINYI_S3_ENDPOINT=http://127.0.0.1:$SEAWEEDFS_S3_PORT" "XINYI_S3_BUCKET=xinyi-$svc" \
     "XINYI_S3_ACCESS_KEY=xinyi-dev" "XINYI_S3_SECRET_KEY=xinyi-dev-secret"
 }
 
-ready() { curl -fsS --max-time 5 "http://127.0.0.1:$(http_port "$1")/health/ready" >/dev/null 2>&1; }
+ready() { curl -fsS --max-time 5 "http://127.0.0.1:$(replica_port "$1" http "${2:-1}")/health/ready" >/dev/null 2>&1; }
 
 migrate() {
   for svc in "${SERVICES[@]}"; do
@@ -85,16 +103,18 @@ supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface
 [supervisorctl]
 serverurl=unix://$SUPERVISOR_SOCKET
 CONF
-    for svc in "${SERVICES[@]}"; do
+    local svc k name
+    while read -r svc k; do
       local environment=() setting
-      for setting in $(service_env "$svc") PYTHONUNBUFFERED=1; do
+      name="$(replica_name "$svc" "$k")"
+      for setting in $(service_env "$svc" "$k") PYTHONUNBUFFERED=1; do
         environment+=("${setting%%=*}=\"${setting#*=}\"")
       done
       cat <<CONF
 
-[program:$svc]
+[program:$name]
 ; The shell records the pid the service is about to have, then becomes the service.
-command=/bin/sh -c 'echo \$\$ >"$RUN_DIR/$svc.pid" && exec "$PYTHON" -m ${svc}_service serve'
+command=/bin/sh -c 'echo \$\$ >"$RUN_DIR/$name.pid" && exec "$PYTHON" -m ${svc}_service serve'
 environment=$(IFS=,; echo "${environment[*]}")
 directory=$REPO_DIR
 autostart=true
@@ -110,28 +130,29 @@ stopwaitsecs=30
 stopasgroup=true
 killasgroup=true
 redirect_stderr=true
-stdout_logfile=$RUN_DIR/$svc.log
+stdout_logfile=$RUN_DIR/$name.log
 stdout_logfile_maxbytes=0
 CONF
-    done
+    done < <(programs)
   } | sed 's/%/%%/g' >"$file"
   mv "$file" "$SUPERVISOR_CONF"
 }
 
-# stop_unsupervised SVC: a service process left from before supervision (or by a supervisord that
-# was killed): SIGTERM to its main process, then SIGKILL to whatever is left of its process group.
+# stop_unsupervised NAME SVC: a service process (replica NAME of SVC) left from before supervision (or
+# by a supervisord that was killed): SIGTERM to its main process, then SIGKILL to whatever is left of
+# its process group.
 stop_unsupervised() {
-  local svc="$1" pidfile="$RUN_DIR/$1.pid" pgid=""
+  local name="$1" svc="$2" pidfile="$RUN_DIR/$1.pid" pgid=""
   if pid_alive "$pidfile" "${svc}_service serve"; then
     local pid; pid="$(cat "$pidfile")"
     [[ "$(ps -o pgid= -p "$pid" | tr -d ' ')" == "$pid" ]] && pgid="$pid"
   fi
-  stop_pidfile "$pidfile" "$svc" "${svc}_service serve"
+  stop_pidfile "$pidfile" "$name" "${svc}_service serve"
   [[ -n "$pgid" ]] || return 0
   local deadline=$((SECONDS + 5))
   while pgrep -g "$pgid" >/dev/null; do
     if (( SECONDS >= deadline )); then
-      log "killing what is left of $svc: $(pgrep -g "$pgid" | tr '\n' ' ')"
+      log "killing what is left of $name: $(pgrep -g "$pgid" | tr '\n' ' ')"
       kill -9 -- "-$pgid" 2>/dev/null || true
       break
     fi
@@ -139,55 +160,79 @@ stop_unsupervised() {
   done
 }
 
-# wait_ready SVC: until its /health/ready answers; fails at once when supervisord gave up on it.
+# Every replica's pid file, running or not (replicas of an earlier, larger `up` included).
+stop_all_unsupervised() {
+  local pidfile name svc
+  for pidfile in "$RUN_DIR"/*.pid; do
+    [[ -e "$pidfile" ]] || continue
+    name="$(basename "$pidfile" .pid)"; svc="${name%%-*}"
+    stop_unsupervised "$name" "$svc"
+  done
+}
+
+# wait_ready SVC K: until replica K's /health/ready answers; fails at once when supervisord gave up on it.
 wait_ready() {
-  local svc="$1" deadline=$((SECONDS + 90))
-  until ready "$svc"; do
-    if [[ "$(state "$svc")" == FATAL ]] || (( SECONDS >= deadline )); then
-      tail -n 30 "$RUN_DIR/$svc.log" >&2 || true
-      die "$svc is not ready ($(state "$svc"); see $RUN_DIR/$svc.log)"
+  local svc="$1" k="$2" name deadline=$((SECONDS + 90))
+  name="$(replica_name "$svc" "$k")"
+  until ready "$svc" "$k"; do
+    if [[ "$(state "$name")" == FATAL ]] || (( SECONDS >= deadline )); then
+      tail -n 30 "$RUN_DIR/$name.log" >&2 || true
+      die "$name is not ready ($(state "$name"); see $RUN_DIR/$name.log)"
     fi
     sleep 1
   done
-  log "$svc ready on :$(http_port "$svc")"
+  log "$name ready on :$(replica_port "$svc" http "$k")"
 }
 
-# apply_config: a running supervisord takes the configuration just written, for a new service and
-# for a stopped one; a running service is left as it runs (like before supervision, `up` restarts
-# nothing), and told about: `deploy/services.sh ctl update SVC` restarts it with the new settings.
+# apply_config: a running supervisord takes the configuration just written, for a new replica and
+# for a stopped one; a running one is left as it runs (like before supervision, `up` restarts
+# nothing), and told about: `deploy/services.sh ctl update NAME` restarts it with the new settings.
+# A replica no longer wanted (fewer replicas than the last `up`) is stopped and removed.
 apply_config() {
-  local svc change
-  while read -r svc change; do
-    svc="${svc%:}"
+  local name change
+  while read -r name change; do
+    name="${name%:}"
     case "$change" in
-      available) ctl add "$svc" >/dev/null ;;
+      available) ctl add "$name" >/dev/null ;;
+      removed) log "stopping $name (no longer wanted)"; ctl stop "$name" >/dev/null || true; ctl remove "$name" >/dev/null || true ;;
       changed)
-        case "$(state "$svc")" in
-          RUNNING|STARTING|BACKOFF) log "$svc keeps its earlier settings (deploy/services.sh ctl update $svc restarts it with the new ones)" ;;
-          *) ctl update "$svc" >/dev/null ;;
+        case "$(state "$name")" in
+          RUNNING|STARTING|BACKOFF) log "$name keeps its earlier settings (deploy/services.sh ctl update $name restarts it with the new ones)" ;;
+          *) ctl update "$name" >/dev/null ;;
         esac ;;
     esac
   done < <(ctl reread 2>/dev/null)
 }
 
+save_replicas() {
+  local svc
+  { echo "# Written by deploy/services.sh up: the replicas it started (nginx, Prometheus and the tests read it)."
+    for svc in "${SERVICES[@]}"; do echo "XINYI_${svc^^}_REPLICAS=$(replicas "$svc")"; done
+  } > "$REPLICAS_FILE.new"
+  mv "$REPLICAS_FILE.new" "$REPLICAS_FILE"
+}
+
 up() {
   [[ -x "$VENV_BIN/supervisord" ]] || die "no supervisord in .venv: run make venv"
+  local svc k
+  for svc in "${SERVICES[@]}"; do replicas "$svc" >/dev/null; done  # a bad count stops here
   write_config
+  save_replicas
   if supervisord_running; then
     apply_config
     ctl start all >/dev/null || log "not every service started: $(ctl status | tr -s ' ' | tr '\n' ';')"
   else
-    for svc in "${SERVICES[@]}"; do stop_unsupervised "$svc"; done
-    log "starting supervisord ($SUPERVISOR_CONF), which starts ${SERVICES[*]}"
+    stop_all_unsupervised
+    log "starting supervisord ($SUPERVISOR_CONF), which starts $(programs | awk '{print ($2 == 1 ? $1 : $1 "-" $2)}' | tr '\n' ' ')"
     "$VENV_BIN/supervisord" -c "$SUPERVISOR_CONF"
     wait_until 30 "supervisord" ctl pid
   fi
-  for svc in "${SERVICES[@]}"; do wait_ready "$svc"; done
+  while read -r svc k; do wait_ready "$svc" "$k"; done < <(programs)
 }
 
 down() {
   if supervisord_running; then
-    log "stopping ${SERVICES[*]}"
+    log "stopping every service"
     ctl stop all >/dev/null || true
     local pid; pid="$(cat "$SUPERVISOR_PIDFILE")"
     log "stopping supervisord (pid $pid)"
@@ -198,22 +243,24 @@ down() {
       sleep 0.2
     done
   fi
-  for svc in "${SERVICES[@]}"; do stop_unsupervised "$svc"; done
+  stop_all_unsupervised
   rm -f "$SUPERVISOR_PIDFILE"
 }
 
 status() {
-  local failed=0 line
+  local failed=0 line svc k name
   if supervisord_running; then
-    for svc in "${SERVICES[@]}"; do
-      line="$(ctl status "$svc" 2>/dev/null | tr -s ' ' || true)"
-      if ready "$svc"; then log "$line; ready on :$(http_port "$svc")"; else log "$line; not ready"; failed=1; fi
-    done
+    while read -r svc k; do
+      name="$(replica_name "$svc" "$k")"
+      line="$(ctl status "$name" 2>/dev/null | tr -s ' ' || true)"
+      if ready "$svc" "$k"; then log "$line; ready on :$(replica_port "$svc" http "$k")"; else log "$line; not ready"; failed=1; fi
+    done < <(programs)
   else
     log "supervisord is not running"
-    for svc in "${SERVICES[@]}"; do
-      if ready "$svc"; then log "$svc ready on :$(http_port "$svc") (unsupervised)"; else log "$svc not ready"; fi
-    done
+    while read -r svc k; do
+      name="$(replica_name "$svc" "$k")"
+      if ready "$svc" "$k"; then log "$name ready on :$(replica_port "$svc" http "$k") (unsupervised)"; else log "$name not ready"; fi
+    done < <(programs)
     failed=1
   fi
   return "$failed"

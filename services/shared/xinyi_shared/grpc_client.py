@@ -22,9 +22,18 @@ def call_metadata(tokens: ServiceTokenProvider) -> list[tuple[str, str]]:
     return [("authorization", f"Bearer {tokens.token()}"), *tracing.outgoing_context(REQUEST_ID_HEADER).items()]
 
 
+# Calls are spread over every address the target resolves to (the replicas of a service: an
+# ``ipv4:a:p1,a:p2`` list, or a Kubernetes headless Service's DNS name), not all sent to the first;
+# a replica that goes away is dropped from the rotation and tried again when it comes back.
+BALANCED: tuple[tuple[str, Any], ...] = (("grpc.lb_policy_name", "round_robin"),)
+
+
 def channel(target: str, options: Sequence[tuple[str, Any]] | None = None) -> grpc.Channel:
-    """An insecure channel to ``target`` whose calls are traced."""
-    return grpc.intercept_channel(grpc.insecure_channel(target, options=options), TracingClientInterceptor())
+    """An insecure channel to ``target`` whose calls are traced and balanced over its addresses."""
+    merged = dict(BALANCED) | dict(options or ())
+    return grpc.intercept_channel(
+        grpc.insecure_channel(target, options=list(merged.items())), TracingClientInterceptor()
+    )
 
 
 def translate_rpc_error(error: grpc.RpcError) -> XinyiError:
