@@ -222,13 +222,13 @@ def test_no_secret_is_rendered(name: str) -> None:
 def test_the_services_reach_each_other_and_the_infrastructure_by_their_kubernetes_names() -> None:
     objects = render_set("default")
     ledger = find(objects, "ConfigMap", "xinyi-ledger")["data"]
-    assert ledger["XINYI_TENANT_GRPC_TARGET"] == "xinyi-tenant:9101"
+    assert ledger["XINYI_TENANT_GRPC_TARGET"] == "dns:///xinyi-tenant-grpc:9101"
     assert ledger["XINYI_DB_HOST"] == "xinyi-pg-pooler"
     assert ledger["XINYI_KAFKA_BOOTSTRAP"] == "xinyi-kafka-kafka-bootstrap:9092"
     assert ledger["XINYI_KEYCLOAK_URL"] == "http://xinyi-keycloak-service:8080"
     assert ledger["XINYI_TOKEN_ISSUER"] == "https://auth.xinyi.example.org/realms/xinyi"
     ticketing = find(objects, "ConfigMap", "xinyi-ticketing")["data"]
-    assert ticketing["XINYI_LEDGER_GRPC_TARGET"] == "xinyi-ledger:9102"
+    assert ticketing["XINYI_LEDGER_GRPC_TARGET"] == "dns:///xinyi-ledger-grpc:9102"
     external = find(render_set("external"), "ConfigMap", "xinyi-ledger")["data"]
     assert (external["XINYI_DB_HOST"], external["XINYI_DB_PORT"]) == ("pg.example.org", "6432")
     assert external["XINYI_KAFKA_BOOTSTRAP"] == "kafka-1.example.org:9093"
@@ -267,7 +267,14 @@ def test_grpc_is_reachable_only_by_the_services_whose_code_calls_it() -> None:
         assert admitted == callers, callee
         for caller in callers:
             target = find(objects, "ConfigMap", f"xinyi-{caller}")["data"][f"XINYI_{callee.upper()}_GRPC_TARGET"]
-            assert target.startswith(f"xinyi-{callee}:")
+            assert target.startswith(f"dns:///xinyi-{callee}-grpc:")
+            # …a headless Service of the callee's pods, so that calls spread over its replicas.
+            headless = find(objects, "Service", f"xinyi-{callee}-grpc")["spec"]
+            assert headless["clusterIP"] == "None"
+            assert (
+                headless["selector"]
+                == find(objects, "Deployment", f"xinyi-{callee}")["spec"]["selector"]["matchLabels"]
+            )
 
 
 def test_http_is_reachable_from_the_front_door_and_prometheus_only() -> None:

@@ -41,7 +41,8 @@ the migration Job, which runs before the ConfigMap exists, gets them inline. */}
 {{- if not (and $target.enabled $target.service) -}}
 {{- fail (printf "components.%s.grpcCalls names %s, which is no enabled service" $.name $callee) -}}
 {{- end -}}
-{{- $_ := set $env (printf "XINYI_%s_GRPC_TARGET" (upper $callee)) (printf "%s-%s:%v" $fullname $callee $target.ports.grpc) -}}
+{{- /* The headless Service's name resolves to every ready pod: the caller balances its calls over them (round_robin). */ -}}
+{{- $_ := set $env (printf "XINYI_%s_GRPC_TARGET" (upper $callee)) (printf "dns:///%s-%s-grpc:%v" $fullname $callee $target.ports.grpc) -}}
 {{- end -}}
 {{- range $key, $value := .c.env -}}{{- $_ := set $env $key (toString $value) -}}{{- end -}}
 {{- toYaml $env -}}
@@ -296,6 +297,24 @@ spec:
     {{- if .c.ports.grpc }}
     - { name: grpc, port: {{ .c.ports.grpc }}, targetPort: grpc, protocol: TCP, appProtocol: kubernetes.io/h2c }
     {{- end }}
+{{- if .c.ports.grpc }}
+---
+# Headless: its DNS name answers every ready pod's address, so a gRPC caller (one long-lived HTTP/2
+# connection per address) spreads its calls over the replicas instead of pinning one pod.
+apiVersion: v1
+kind: Service
+metadata:
+  name: {{ include "xinyi.fullname" .root }}-{{ .name }}-grpc
+  labels:
+    {{- include "xinyi.labels" .root | nindent 4 }}
+    {{- include "xinyi.selectorLabels" . | nindent 4 }}
+spec:
+  clusterIP: None
+  selector:
+    {{- include "xinyi.selectorLabels" . | nindent 4 }}
+  ports:
+    - { name: grpc, port: {{ .c.ports.grpc }}, targetPort: grpc, protocol: TCP, appProtocol: kubernetes.io/h2c }
+{{- end }}
 {{ end -}}
 
 {{- define "xinyi.component.podDisruptionBudget" -}}
