@@ -38,6 +38,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 VIEWPORT = {"width": 360, "height": 740}
+DESK_VIEWPORT = {"width": 1440, "height": 900}
 WEB_DIST = REPO_DIR / "web" / "dist"
 SCREENSHOT_ROOT = Path(os.environ.get("XINYI_SCREENSHOTS", STATE_DIR / "screenshots"))
 KEEP_RUNS = 10
@@ -98,16 +99,11 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
     browser.close()
 
 
-@pytest.fixture
-def page(browser: Browser, request: pytest.FixtureRequest, screenshot_run: Path) -> Iterator[Page]:
-    context = browser.new_context(
-        viewport=VIEWPORT,
-        locale="zh-CN",
-        timezone_id="Asia/Shanghai",
-        device_scale_factor=2,
-        is_mobile=True,
-        has_touch=True,
-    )
+def recorded_page(
+    browser: Browser, request: pytest.FixtureRequest, screenshot_run: Path, **context_options: object
+) -> Iterator[Page]:
+    """A page in a fresh context, its console recorded; on failure its last screen and console kept."""
+    context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", **context_options)  # type: ignore[arg-type]
     context.set_default_timeout(30_000)
     page = context.new_page()
     console: list[str] = []
@@ -123,8 +119,20 @@ def page(browser: Browser, request: pytest.FixtureRequest, screenshot_run: Path)
 
 
 @pytest.fixture
-def shot(page: Page, request: pytest.FixtureRequest, screenshot_run: Path) -> Shot:
-    """``shot("logged-in")`` saves the page as NN-logged-in.png in this test's folder."""
+def page(browser: Browser, request: pytest.FixtureRequest, screenshot_run: Path) -> Iterator[Page]:
+    """A phone: 360 × 740, touch."""
+    yield from recorded_page(
+        browser, request, screenshot_run, viewport=VIEWPORT, device_scale_factor=2, is_mobile=True, has_touch=True
+    )
+
+
+@pytest.fixture
+def desk_page(browser: Browser, request: pytest.FixtureRequest, screenshot_run: Path) -> Iterator[Page]:
+    """A desk: 1440 × 900 (the staff console, tests/browser/console_pages.py)."""
+    yield from recorded_page(browser, request, screenshot_run, viewport=DESK_VIEWPORT)
+
+
+def shooter(page: Page, request: pytest.FixtureRequest, screenshot_run: Path) -> Shot:
     steps = 0
 
     def take(step: str) -> Path:
@@ -135,6 +143,25 @@ def shot(page: Page, request: pytest.FixtureRequest, screenshot_run: Path) -> Sh
         return path
 
     return take
+
+
+@pytest.fixture
+def shot(page: Page, request: pytest.FixtureRequest, screenshot_run: Path) -> Shot:
+    """``shot("logged-in")`` saves the page as NN-logged-in.png in this test's folder."""
+    return shooter(page, request, screenshot_run)
+
+
+@pytest.fixture
+def desk_shot(desk_page: Page, request: pytest.FixtureRequest, screenshot_run: Path) -> Shot:
+    """``desk_shot("onboarded")``: the same for ``desk_page``."""
+    return shooter(desk_page, request, screenshot_run)
+
+
+@pytest.fixture(scope="session")
+def console_built() -> None:
+    """The desk console is built (web/dist/console/index.html); else its browser tests skip."""
+    if not (WEB_DIST / "console" / "index.html").is_file():
+        pytest.skip("web/dist/console/index.html is missing: the console is not built yet (deploy/web.sh build)")
 
 
 def step_folder(run: Path, test_name: str) -> Path:
