@@ -12,7 +12,7 @@ LOCK := requirements-dev.lock
 LOCAL_PACKAGES := $(patsubst %/pyproject.toml,%,$(wildcard services/*/pyproject.toml))
 PACKAGE_FILES := $(LOCK) $(wildcard services/*/pyproject.toml)
 
-.PHONY: help venv lock up down test test-unit test-e2e fuzz infra-up infra-down migrate services-up services-down demo web proto proto-check lint status bench bench-tickets bench-governance test-charts
+.PHONY: help venv lock up down test test-unit test-e2e fuzz infra-up infra-down migrate services-up services-down demo web proto proto-check lint status bench bench-tickets bench-governance bench-scaleout test-charts
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -104,6 +104,9 @@ bench-tickets: $(VENV_STAMP) ## The breach scheduler: 300 estates, 100,000 open 
 
 bench-governance: $(VENV_STAMP) ## The committee's read side: a year of 300 estates replayed, freshness under payments, beside pgbench (needs make up)
 	$(PYTHON) bench/governance.py $(BENCH_ARGS)
+
+bench-scaleout: $(VENV_STAMP) ## The scale-out drill: payments over 50 estates, 1 vs 3 ledger replicas (one killed mid-load), nothing lost, beside pgbench (needs make up)
+	$(PYTHON) bench/scaleout.py $(BENCH_ARGS)
 
 proto: $(VENV_STAMP) ## Regenerate the gRPC/protobuf stubs from proto/
 	PYTHON=$(abspath $(PYTHON)) proto/generate.sh
