@@ -44,6 +44,27 @@ describe('the API client', () => {
     expect((init!.headers as Record<string, string>)['Content-Type']).toBe('application/json')
   })
 
+  it('sends extra headers (an idempotency key) but never lets them replace the token', async () => {
+    const { api, fetchFn } = client(json({}, 201))
+    await api.request('ledger', '/v1/estates/e/payments', {
+      method: 'POST',
+      body: {},
+      headers: { 'Idempotency-Key': 'k-1', Authorization: 'Bearer forged' },
+    })
+    const headers = fetchFn.mock.calls[0]![1]!.headers as Record<string, string>
+    expect(headers['Idempotency-Key']).toBe('k-1')
+    expect(headers.Authorization).toBe('Bearer tok')
+  })
+
+  it("keeps a refusal's other fields (a household file's refused rows) beside its reason", async () => {
+    const rows = [{ line: 3, column: '面积', reason: 'not a number' }]
+    const { api } = client(json({ error: 'invalid_input', reason: '1 problem', request_id: 'r', row_errors: rows }, 422))
+    const error = await api.get('tenant', '/v1/x').catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(ApiError)
+    expect((error as ApiError).reason).toBe('1 problem')
+    expect((error as ApiError).details).toEqual({ row_errors: rows })
+  })
+
   it('encodes what is put into a path', () => {
     expect(path`/v1/estates/${'a/../b'}/budgets/${2026}`).toBe('/v1/estates/a%2F..%2Fb/budgets/2026')
   })

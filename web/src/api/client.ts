@@ -21,6 +21,8 @@ export interface RequestOptions {
   method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
   query?: Record<string, string | number | boolean | undefined>
   body?: unknown
+  /** Extra request headers, e.g. `Idempotency-Key` of a write; they never replace Accept or Authorization. */
+  headers?: Record<string, string>
   signal?: AbortSignal
 }
 
@@ -48,7 +50,7 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
     for (const [key, value] of Object.entries(opts.query ?? {})) {
       if (value !== undefined) url.searchParams.set(key, String(value))
     }
-    const headers: Record<string, string> = { Accept: accept }
+    const headers: Record<string, string> = { ...opts.headers, Accept: accept }
     const token = await options.getToken()
     if (token) headers.Authorization = `Bearer ${token}`
     // A FormData body (a file upload) goes as multipart, its boundary set by fetch.

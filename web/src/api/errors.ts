@@ -8,6 +8,8 @@ export class ApiError extends Error {
     /** The API's `reason`, meant to be shown to the user. */
     readonly reason: string,
     readonly requestId: string | null = null,
+    /** The body's other fields, e.g. `row_errors` of a refused household file, `details` of a 422. */
+    readonly details: Readonly<Record<string, unknown>> = {},
   ) {
     super(`${status} ${code}: ${reason}`)
     this.name = 'ApiError'
@@ -44,5 +46,6 @@ export async function apiErrorFromResponse(response: Response): Promise<ApiError
       : response.statusText || `HTTP ${response.status}`
   const requestId =
     typeof body.request_id === 'string' ? body.request_id : response.headers.get('x-request-id')
-  return new ApiError(response.status, code, reason, requestId)
+  const { error: _error, reason: _reason, request_id: _requestId, ...details } = body as Record<string, unknown>
+  return new ApiError(response.status, code, reason, requestId, details)
 }
