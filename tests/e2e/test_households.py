@@ -60,6 +60,25 @@ def test_a_thousand_households_import_in_one_go(tenant_api, estate, kind: str) -
     assert re.fullmatch(r"13[89]\*{4}\d{4}", owner["phone"]), "lists show phones masked"
     assert "*" in owner["name"]
 
+    # The register is searched on the server by address, a page at a time.
+    def found(**params: object) -> dict:
+        answer = tenant_api.get(f"/v1/estates/{code}/households", params=params, headers=bearer(manager))
+        assert answer.status_code == 200, answer.text
+        return answer.json()
+
+    building = found(q="2栋", limit=10)
+    assert building["total"] == 200 and len(building["households"]) == 10
+    assert {h["building"] for h in building["households"]} == {"2"}
+    assert found(q="2栋1单元", limit=1)["total"] == 50, "building and unit typed together"
+    assert found(q="2-1-")["total"] == 50
+    assert [h["room"] for h in found(q="2栋1单元101")["households"]] == ["101"]
+    assert found(q="%")["total"] == 0, "% is a character to find, not a wildcard"
+    assert found(q="_")["total"] == 0
+    assert (
+        tenant_api.get(f"/v1/estates/{code}/households", params={"q": "x" * 41}, headers=bearer(manager)).status_code
+        == 422
+    )
+
     households = list(
         grpc_stub().ListHouseholds(
             tenant_pb2.ListHouseholdsRequest(estate_code=code),
@@ -228,6 +247,8 @@ def test_grids_group_households_under_their_leaders(tenant_api, estate) -> None:
     assert assigned.json() == {"assigned": 2}
     grids = tenant_api.get(f"/v1/estates/{code}/grids", headers=bearer(manager)).json()
     assert grids == [{"code": "G1", "name": "一网格", "leaders": ["grid-leader"], "household_count": 2}]
+    in_grid = tenant_api.get(f"/v1/estates/{code}/households", params={"grid": "G1"}, headers=bearer(manager)).json()
+    assert in_grid["total"] == 2 and {h["id"] for h in in_grid["households"]} == set(ids[:2])
 
     stub = grpc_stub()
     metadata = [("authorization", f"Bearer {service_token('ticketing-service')}")]

@@ -47,6 +47,25 @@ def _in_scope(scope: RegisterScope, alias: str = "households") -> tuple[str, dic
     )
 
 
+def _matching(search: str | None, grid: str | None, alias: str) -> tuple[str, dict[str, Any]]:
+    """The condition that keeps the households of ``alias`` whose address contains ``search``
+    (case-insensitive; % and _ taken literally) and that are in ``grid``, when given."""
+    conditions, params = ["true"], {}
+    if search:
+        literal = search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        # As people write the address: the label (3栋2单元1502, Household.label), or 3-2-1502, 3 2 1502.
+        b, u, r = f"{alias}.building", f"nullif({alias}.unit, '')", f"{alias}.room"
+        conditions.append(
+            f"(concat({b}, '栋', {u} || '单元', {r}) ILIKE :search "
+            f"OR concat_ws('-', {b}, {u}, {r}) ILIKE :search OR concat_ws(' ', {b}, {u}, {r}) ILIKE :search)"
+        )
+        params["search"] = f"%{literal}%"
+    if grid:
+        conditions.append(f"{alias}.grid_code = :grid")
+        params["grid"] = grid
+    return " AND ".join(conditions), params
+
+
 class HouseholdRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -151,11 +170,19 @@ class HouseholdRepository:
             yield _household(row)
 
     def list_with_owners(
-        self, estate_code: str, limit: int, offset: int, scope: RegisterScope | None = None
+        self,
+        estate_code: str,
+        limit: int,
+        offset: int,
+        scope: RegisterScope | None = None,
+        search: str | None = None,
+        grid: str | None = None,
     ) -> list[dict[str, Any]]:
-        """Households (those in ``scope``, when given) with their owners' names and phones (the caller
-        masks them)."""
+        """Households (those in ``scope``, when given; matching ``search`` and ``grid``) with their
+        owners' names and phones (the caller masks them)."""
         condition, params = _in_scope(scope or RegisterScope.whole_estate(), "h")
+        matching, more = _matching(search, grid, "h")
+        condition, params = f"{condition} AND {matching}", params | more
         rows = self.session.execute(
             text(
                 "SELECT h.id, h.building, h.unit, h.floor, h.room, h.area_centi_sqm, h.grid_code, h.occupied_from, "
@@ -170,9 +197,13 @@ class HouseholdRepository:
         ).mappings()
         return [dict(row) for row in rows]
 
-    def count(self, estate_code: str, scope: RegisterScope | None = None) -> int:
-        """How many households the estate has (in ``scope``, when given)."""
+    def count(
+        self, estate_code: str, scope: RegisterScope | None = None, search: str | None = None, grid: str | None = None
+    ) -> int:
+        """How many households the estate has (in ``scope``, matching ``search`` and ``grid``, when given)."""
         condition, params = _in_scope(scope or RegisterScope.whole_estate())
+        matching, more = _matching(search, grid, "households")
+        condition, params = f"{condition} AND {matching}", params | more
         return int(
             self.session.execute(
                 text(f"SELECT count(*) FROM households WHERE estate_code = :estate AND {condition}"),

@@ -249,8 +249,19 @@ def build_router(database: Database, directory: Directory, claim_limits: ClaimLi
         principal: RegisterReader,
         limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE, description=f"Page size, 1 to {MAX_PAGE_SIZE}")] = 100,
         offset: PageOffset = 0,
+        q: Annotated[
+            str | None,
+            Query(
+                min_length=1,
+                max_length=40,
+                description="Only households whose address (building, unit, room) contains it",
+            ),
+        ] = None,
+        grid: Annotated[
+            str | None, Query(min_length=1, max_length=40, description="Only the households of this grid")
+        ] = None,
     ) -> HouseholdPage:
-        total, rows = cases.list_households(database, code, principal, limit, offset)
+        total, rows = cases.list_households(database, code, principal, limit, offset, q, grid)
         return HouseholdPage(
             total=total, limit=limit, offset=offset, households=[HouseholdListed.model_validate(r) for r in rows]
         )

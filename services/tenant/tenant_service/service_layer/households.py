@@ -112,7 +112,13 @@ def change_occupancy(
 
 
 def list_households(
-    database: Database, code: str, reader: Principal, limit: int, offset: int
+    database: Database,
+    code: str,
+    reader: Principal,
+    limit: int,
+    offset: int,
+    search: str | None = None,
+    grid: str | None = None,
 ) -> tuple[int, list[dict[str, Any]]]:
     """A page of the households ``reader`` sees (the firm and the supervisor: the estate's; a grid
     leader: those of the grids it leads) and their total, owners' names and phones masked (lists
@@ -122,8 +128,8 @@ def list_households(
         return 0, []
     with database.estate_session(code) as session:
         repository = HouseholdRepository(session)
-        total = repository.count(code, scope)
-        rows = repository.list_with_owners(code, limit, offset, scope)
+        total = repository.count(code, scope, search, grid)
+        rows = repository.list_with_owners(code, limit, offset, scope, search, grid)
     for row in rows:
         row["owners"] = [
             {"name": mask_name(name), "phone": mask_phone(phone) if phone else ""}
