@@ -67,15 +67,27 @@ class FakeHouseholds:
             return True
         return h.grid_code is not None and scope.leader in {u.lower() for u in LEADERS.get(h.grid_code, [])}
 
-    def count(self, estate_code: str, scope: RegisterScope | None = None) -> int:
-        scope = scope or RegisterScope.whole_estate()
-        return sum(self._in(h, scope) for h in HOUSEHOLDS if h.estate_code == estate_code)
+    def count(
+        self, estate_code: str, scope: RegisterScope | None = None, search: str | None = None, grid: str | None = None
+    ) -> int:
+        return len(self.list_with_owners(estate_code, len(HOUSEHOLDS), 0, scope, search, grid))
 
     def list_with_owners(
-        self, estate_code: str, limit: int, offset: int, scope: RegisterScope | None = None
+        self,
+        estate_code: str,
+        limit: int,
+        offset: int,
+        scope: RegisterScope | None = None,
+        search: str | None = None,
+        grid: str | None = None,
     ) -> list[dict[str, Any]]:
+        # The address search is PostgreSQL's (tests/e2e/test_households.py); the grid filter is kept here.
         scope = scope or RegisterScope.whole_estate()
-        rows = [h for h in HOUSEHOLDS if h.estate_code == estate_code and self._in(h, scope)]
+        rows = [
+            h
+            for h in HOUSEHOLDS
+            if h.estate_code == estate_code and self._in(h, scope) and (grid is None or h.grid_code == grid)
+        ]
         return [
             {
                 "id": h.id,
