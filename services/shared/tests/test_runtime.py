@@ -3,12 +3,16 @@ workers keep their metrics."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import anyio
 import anyio.to_thread
 import pytest
 
+from xinyi_shared import runtime
 from xinyi_shared.db import SYNC_ROUTE_THREADS, app_pool_limits
 from xinyi_shared.runtime import import_path, load
 from xinyi_shared.settings import ServiceSettings
@@ -79,3 +83,39 @@ def test_each_replica_keeps_the_metrics_of_its_workers_apart(monkeypatch: pytest
     second = metrics_dir_of(ServiceSettings(service_name="ledger", http_port=18102, grpc_port=19102))
     assert first == tmp_path / "metrics" / "ledger-8102"
     assert second != first
+
+
+def _gone(pid: int) -> bool:
+    """The process has exited (a zombie not yet reaped by whoever adopted it counts as exited)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except FileNotFoundError:
+        return True
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="prctl(PR_SET_PDEATHSIG) is Linux's")
+def test_a_worker_ends_when_its_master_is_killed() -> None:
+    # A master (this stand-in) spawns a worker, which asks to end with it; kill -9 of the master alone
+    # must not leave the worker holding the port, its relay and its consumers.
+    worker = (
+        "from xinyi_shared.runtime import end_with_master; end_with_master(); "
+        "import time; print('worker ready', flush=True); time.sleep(120)"
+    )
+    master = (
+        "import os, subprocess, sys, time; "
+        f"os.environ['{runtime.MASTER_PID_ENV}'] = str(os.getpid()); "
+        f"child = subprocess.Popen([sys.executable, '-c', {worker!r}]); "
+        "print(child.pid, flush=True); time.sleep(120)"
+    )
+    process = subprocess.Popen([sys.executable, "-c", master], stdout=subprocess.PIPE, text=True)
+    assert process.stdout is not None
+    child = int(process.stdout.readline())
+    assert process.stdout.readline().strip() == "worker ready"
+    assert not _gone(child)
+    process.kill()
+    process.wait(timeout=10)
+    deadline = time.monotonic() + 10
+    while not _gone(child) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _gone(child), "the worker outlived its master"

@@ -11,8 +11,11 @@ for their metrics, ``<state dir>/metrics/<service>-<port>`` (prometheus_client's
 from __future__ import annotations
 
 import argparse
+import ctypes
 import importlib
+import logging
 import os
+import signal
 import socket
 import sys
 from collections.abc import Callable
@@ -31,6 +34,8 @@ from xinyi_shared.logs import configure_logging
 from xinyi_shared.migrations import upgrade_to_head
 from xinyi_shared.settings import ServiceSettings, default_state_dir
 
+log = logging.getLogger(__name__)
+
 SettingsFactory = Callable[[], ServiceSettings]
 AppFactory = Callable[[ServiceSettings], FastAPI]
 
@@ -38,6 +43,8 @@ AppFactory = Callable[[ServiceSettings], FastAPI]
 # set by the master before it starts the workers, which inherit its environment.
 SETTINGS_FACTORY_ENV = "_XINYI_SETTINGS_FACTORY"
 APP_FACTORY_ENV = "_XINYI_APP_FACTORY"
+MASTER_PID_ENV = "_XINYI_MASTER_PID"
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
 
 def service_main(
@@ -85,6 +92,7 @@ def service_main(
     metrics_dir = fresh_multiprocess_dir(metrics_dir_of(settings))
     # Inherited by the workers, spawned after this: each imports prometheus_client with it already set.
     os.environ[MULTIPROC_DIR_ENV] = str(metrics_dir)
+    os.environ[MASTER_PID_ENV] = str(os.getpid())
     Supervisor(config, sockets=[listener], metrics_dir=metrics_dir).run()
 
 
@@ -136,6 +144,7 @@ def tcp_listener(config: uvicorn.Config) -> socket.socket:
 
 def worker_app() -> FastAPI:
     """The service's app in one worker process (uvicorn's factory, called in each worker)."""
+    end_with_master()
     settings_factory = cast(SettingsFactory, load(os.environ[SETTINGS_FACTORY_ENV]))
     app_factory = cast(AppFactory, load(os.environ[APP_FACTORY_ENV]))
     settings = settings_factory()
@@ -143,6 +152,21 @@ def worker_app() -> FastAPI:
     # Each worker exports its own spans (when XINYI_OTLP_ENDPOINT says where) and propagates trace context.
     tracing.configure(settings)
     return app_factory(settings)
+
+
+def end_with_master() -> None:
+    """A worker of a master that dies without stopping it (``kill -9``, the OOM killer) is sent SIGTERM
+    and stops gracefully: left running it would keep the port, its relay and its consumers, and the
+    master started in its place could not bind. Linux only (``prctl``); nothing in a one-process service."""
+    master = os.environ.get(MASTER_PID_ENV)
+    if master is None or not sys.platform.startswith("linux"):
+        return
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0) != 0:
+        log.warning("cannot ask to end with the master", extra={"errno": ctypes.get_errno()})
+        return
+    if os.getppid() != int(master):  # the master died before the request: end now
+        os.kill(os.getpid(), signal.SIGTERM)
 
 
 def import_path(target: object) -> str:
