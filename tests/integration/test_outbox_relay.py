@@ -2,8 +2,8 @@
 Kafka: with a poll interval far longer than the test waits, an event can only arrive through the
 notification, and a rolled-back transaction neither wakes the relay for its event nor relays it.
 
-The relay runs in this process on the ticketing database, whose outbox no running service relays
-(ticketing records no events yet), to a topic of its own.
+The relay runs in this process on the ticketing database, to a topic of its own; the running ticketing
+service's relays take turns with it under the same lock, and hold back events behind a missing seq alike.
 """
 
 from __future__ import annotations
@@ -116,3 +116,36 @@ def test_a_rolled_back_transaction_relays_nothing(database: Database, relay: _Ob
     marker = record(database, code)
     arrives(marker)
     assert recorded[0].id not in relayed_ids()
+
+
+def test_an_estates_events_leave_in_the_order_they_were_recorded(database: Database, relay: _ObservedRelay) -> None:
+    # The first transaction records its event (taking the lower seq) and commits only after a second
+    # transaction of the same estate has recorded and committed its own: the relay holds the second
+    # event back until the first commits, and Kafka gets them in the order they were recorded.
+    code = unique_code("order")
+    first_tx = database.estate_session(code)
+    session = first_tx.__enter__()
+    try:
+        first = publish(session, TOPIC, "xinyi/test", code, events_pb2.EstateResumed(estate_code=code))
+        session.flush()
+        second = record(database, code)  # committed: its notification wakes the relay
+        relay.idle.clear()
+        assert relay.idle.wait(WITHIN), "the relay did not run a round after the second commit"
+        assert second.id not in relayed_ids(), "the second event left before the first was committed"
+    finally:
+        first_tx.__exit__(None, None, None)  # commits the first
+    arrives(second)
+    order = [attributes["id"] for attributes, _ in read_events(TOPIC) if attributes.get("subject") == code]
+    assert order == [first.id, second.id]
+
+
+def test_a_seq_never_committed_holds_the_events_behind_it_only_for_a_while(
+    database: Database, relay: _ObservedRelay
+) -> None:
+    code = unique_code("gap")
+    with pytest.raises(RuntimeError), database.estate_session(code) as session:
+        publish(session, TOPIC, "xinyi/test", code, events_pb2.EstateResumed(estate_code=code))
+        session.flush()
+        raise RuntimeError("rolled back after its event took a seq")
+    behind = record(database, code)
+    arrives(behind)  # within WITHIN, well before the fallback poll: the relay looked again by itself

@@ -22,13 +22,15 @@ import threading
 import time
 import uuid
 import zlib
+from typing import Any
 
 import psycopg
 from google.protobuf.message import Message
 from kafka import KafkaProducer
 from prometheus_client import Counter, Gauge
 from psycopg.rows import TupleRow
-from sqlalchemy import make_url, text
+from sqlalchemy import Row, make_url, text
+from sqlalchemy.orm import Session
 
 from xinyi_shared import tracing
 from xinyi_shared.db import Database, Executor
@@ -46,11 +48,18 @@ OUTBOX_PENDING = Gauge(
     ["service"],
     multiprocess_mode="livemax",  # every worker's relay measures the same outbox
 )
+OUTBOX_GAPS_SKIPPED = Counter(
+    "xinyi_outbox_gaps_skipped_total",
+    "Missing outbox seqs the relay stopped waiting for (rolled back, or committed later than the wait)",
+    ["service"],
+)
 OUTBOX_FAILURES = Counter(
     "xinyi_outbox_relay_failures_total", "Relay rounds that failed and will be retried", ["service"]
 )
 
 BATCH_SIZE = 500
+# While a missing seq is awaited, the relay looks again this often (a rollback sends no notification).
+GAP_RECHECK_SECONDS = 0.05
 # Notified by every transaction that records an event; each service has its own database, so the
 # channel reaches that service's relays only.
 OUTBOX_CHANNEL = "xinyi_outbox"
@@ -122,6 +131,9 @@ class OutboxRelay:
         self._listener_backoff = 0.0
         # One lock id per service: a second replica waits instead of reordering an estate's events.
         self._lock_id = zlib.crc32(f"xinyi-outbox-{settings.service_name}".encode())
+        # Missing seqs seen (first seq of the gap → when first seen): see relay_once.
+        self._gaps: dict[int, float] = {}
+        self.holding_gap = False
 
     def start(self) -> None:
         self._thread.start()
@@ -176,6 +188,9 @@ class OutboxRelay:
                     self._drain_notifications()
                     continue
                 notified = True
+                if self.holding_gap:  # its commit notifies; its rollback does not: look again soon
+                    self._wait(min(poll, GAP_RECHECK_SECONDS), notified)
+                    continue
             except Exception as error:  # noqa: BLE001 - the relay must outlive any broker or database outage
                 OUTBOX_FAILURES.labels(self._settings.service_name).inc()
                 log.warning("outbox relay failed; will retry", extra={"error": repr(error)})
@@ -295,8 +310,54 @@ class OutboxRelay:
             )
         return self._producer
 
+    def _next_in_order(self, session: Session) -> list[Row[Any]]:
+        """The pending rows to publish now, in seq order, stopping at a missing seq.
+
+        A seq is taken when a transaction inserts its event, not when it commits: a later transaction
+        of the same estate may commit first. Its event is held back until the missing seq commits (its
+        notification wakes the relay), so that an estate's events leave in the order they were
+        recorded — or until ``outbox_gap_wait_seconds`` have passed, when the seq is taken for a
+        transaction rolled back (sequences do not roll back) and skipped.
+        """
+        window = session.execute(
+            text(
+                "WITH first AS (SELECT min(seq) AS seq FROM outbox WHERE published_at IS NULL) "
+                "SELECT (SELECT coalesce(max(o.seq), 0) FROM outbox o, first WHERE o.seq < first.seq) AS below, "
+                "w.seq, w.pending, w.id, w.estate_code, w.topic, w.attributes, w.payload FROM first "
+                "LEFT JOIN LATERAL (SELECT seq, published_at IS NULL AS pending, id, estate_code, topic, attributes, "
+                "payload FROM outbox WHERE seq >= first.seq ORDER BY seq LIMIT :limit) w ON true"
+            ),
+            {"limit": BATCH_SIZE},
+        ).all()
+        self.holding_gap = False
+        if not window or window[0].seq is None:
+            self._gaps.clear()
+            return []
+        expected = int(window[0].below) + 1
+        now = time.monotonic()
+        taken: list[Row[Any]] = []
+        for row in window:
+            if row.seq > expected:  # seqs expected … row.seq − 1 are not visible: in flight or rolled back
+                seen = self._gaps.setdefault(expected, now)
+                if now - seen < self._settings.outbox_gap_wait_seconds:
+                    self.holding_gap = True
+                    break
+                del self._gaps[expected]
+                OUTBOX_GAPS_SKIPPED.labels(self._settings.service_name).inc()
+                log.warning(
+                    "outbox seqs never committed; relaying past them",
+                    extra={"from_seq": expected, "to_seq": row.seq - 1},
+                )
+            expected = row.seq + 1
+            if row.pending:
+                taken.append(row)
+        for gap in [gap for gap in self._gaps if gap < expected]:
+            del self._gaps[gap]  # filled, or skipped
+        return taken
+
     def relay_once(self) -> int:
         """Relay one batch; returns how many events Kafka acknowledged."""
+        self.holding_gap = False
         with self._database.system_session() as session:
             # Measured by every replica's relay, the one holding the lock or not, so none reports a
             # backlog it saw rounds ago.
@@ -306,13 +367,9 @@ class OutboxRelay:
             locked = session.execute(text("SELECT pg_try_advisory_xact_lock(:id)"), {"id": self._lock_id}).scalar()
             if not locked or not backlog.pending:
                 return 0
-            rows = session.execute(
-                text(
-                    "SELECT id, estate_code, topic, attributes, payload FROM outbox "
-                    "WHERE published_at IS NULL ORDER BY seq LIMIT :limit"
-                ),
-                {"limit": BATCH_SIZE},
-            ).all()
+            rows = self._next_in_order(session)
+            if not rows:
+                return 0
             producer = self._ensure_producer()
             futures = []
             for row in rows:

@@ -74,6 +74,9 @@ class ServiceSettings(BaseSettings):
     # The relay is woken by a NOTIFY on each commit that recorded events; this poll is the fallback
     # (a lost listener connection, a notification missed during a reconnect).
     outbox_poll_seconds: float = Field(default=0.2, gt=0)
+    # How long the relay holds back events behind a missing outbox seq (a transaction still between its
+    # insert and its commit, or one rolled back) before it takes the seq for rolled back.
+    outbox_gap_wait_seconds: float = Field(default=2.0, ge=0)
 
     # Uploaded files (vouchers, photos; xinyi_shared.blobs): a folder on this machine, or an S3 bucket.
     blob_backend: Literal["filesystem", "s3"] = "filesystem"
