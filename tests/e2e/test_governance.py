@@ -31,6 +31,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
+import openpyxl
 import pytest
 
 from tests.e2e.test_budget_expenses import a_pdf, plans, upload
@@ -473,6 +474,16 @@ def test_a_month_of_two_estates_in_the_committees_figures(
     big_row = rows[("estate", big.code)]
     assert int(big_row["collection_rate_bps"]) == want[("estate", big.code)]["collection_rate_bps"]
     assert rows[("estate", small.code)]["satisfaction_rate_bps"] == "suppressed"
+    # The same figures as an XLSX workbook: the CSV's header and cells, numbers as numbers.
+    as_xlsx = api.get("/figures", params={"period": period, "area": district, "format": "xlsx"})
+    assert as_xlsx.status_code == 200 and as_xlsx.headers["content-type"].startswith("application/vnd.openxmlformats")
+    sheet = openpyxl.load_workbook(io.BytesIO(as_xlsx.content), read_only=True).worksheets[0]
+    header, *cells = [list(line) for line in sheet.iter_rows(values_only=True)]
+    answers.append(repr([header, *cells]))
+    from_xlsx = {(line[header.index("level")], line[header.index("code")]): line for line in cells}
+    assert from_xlsx.keys() == rows.keys()
+    assert from_xlsx[("estate", big.code)][header.index("collection_rate_bps")] == int(big_row["collection_rate_bps"])
+    assert from_xlsx[("estate", small.code)][header.index("satisfaction_rate_bps")] == "suppressed"
 
     ranked = api.get("/ranking", params={"period": period, "metric": "satisfaction_rate_bps", "area": district})
     assert ranked.status_code == 200, ranked.text

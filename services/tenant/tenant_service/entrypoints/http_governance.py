@@ -5,9 +5,11 @@ and the signed monthly district report. Thin: parse, authorise, call service_lay
 from __future__ import annotations
 
 import io
+from collections.abc import Iterable, Sequence
 from dataclasses import fields
 from typing import Annotated, Any, Literal
 
+import openpyxl
 from fastapi import APIRouter, Depends, Path, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, Field, create_model
@@ -25,7 +27,7 @@ from xinyi_shared.auth import Principal, Role
 from xinyi_shared.codes import ESTATE_CODE_PATTERN
 from xinyi_shared.errors import InvalidInput
 from xinyi_shared.http import EstateCode
-from xinyi_shared.spreadsheet import csv_writer
+from xinyi_shared.spreadsheet import append_row, csv_writer
 
 Observer = Annotated[Principal, Depends(role_holder(Role.GOVERNANCE_OBSERVER))]
 PERIOD_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
@@ -123,14 +125,30 @@ class ReportKey(BaseModel):
     verifier_key: str
 
 
+XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def xlsx_workbook(header: Sequence[Any], body: Iterable[Sequence[Any]], title: str) -> bytes:
+    """The rows as a one-sheet workbook, every text cell escaped (no formula ever runs)."""
+    workbook = openpyxl.Workbook(write_only=True)
+    sheet = workbook.create_sheet(title=title[:31])
+    append_row(sheet, header)
+    for line in body:
+        append_row(sheet, line)
+    stream = io.BytesIO()
+    workbook.save(stream)
+    return stream.getvalue()
+
+
 def build_router(committee: Committee) -> APIRouter:
     router = APIRouter(prefix="/v1/governance", tags=["governance"])
 
     @router.get(
         "/figures",
         response_model=FiguresPage,
-        responses={**errors(422), 200: {"content": {"text/csv": {}}}},
-        summary="Every estate's and area's figures for a month or a range of months (JSON, or CSV with format=csv)",
+        responses={**errors(422), 200: {"content": {"text/csv": {}, XLSX_MEDIA_TYPE: {}}}},
+        summary="Every estate's and area's figures for a month or a range of months (JSON, or CSV with "
+        "format=csv, or an XLSX workbook with format=xlsx)",
     )
     def list_figures(
         principal: Observer,
@@ -139,7 +157,7 @@ def build_router(committee: Committee) -> APIRouter:
         last: Annotated[str | None, Query(alias="to", pattern=PERIOD_PATTERN)] = None,
         level: Level | None = None,
         area: AreaFilter = None,
-        format: Literal["json", "csv"] = "json",
+        format: Literal["json", "csv", "xlsx"] = "json",
     ) -> Any:
         if period is not None and (first or last):
             raise InvalidInput("give either period or from/to")
@@ -148,6 +166,13 @@ def build_router(committee: Committee) -> APIRouter:
         if start is None or end is None:
             raise InvalidInput("give period, or from and to")
         rows = committee.figures(start, end, level, area)
+        if format == "xlsx":
+            header, body = csv_rows(rows)
+            return Response(
+                xlsx_workbook(header, body, f"{start} – {end}" if start != end else start),
+                media_type=XLSX_MEDIA_TYPE,
+                headers={"Content-Disposition": f'attachment; filename="governance-{start}-{end}.xlsx"'},
+            )
         if format == "csv":
             header, body = csv_rows(rows)
             stream = io.StringIO()
