@@ -1,0 +1,121 @@
+/** The service section's routes (ledger: budgets, vouchers, expenses, questions; ticketing: the queue). */
+import { path, type ApiClient } from '@/api/client'
+import type {
+  AdoptedBudget,
+  BudgetDraft,
+  BudgetDraftBody,
+  Expense,
+  ExpenseBody,
+  ExpenseDetail,
+  MaterialsBody,
+  MaterialsRecord,
+  MonthExecution,
+  Question,
+  Ticket,
+  TicketDetail,
+  TicketFile,
+  TicketPage,
+  Voucher,
+} from './types'
+
+export interface ExpenseQuery {
+  status?: string
+  limit: number
+  /** The number of the last expense of the previous page. */
+  before?: number
+}
+
+export interface TicketQuery {
+  status?: string
+  open?: boolean
+  assignee?: string
+  limit: number
+  before?: string
+}
+
+export function serviceApi(api: ApiClient) {
+  const estate = (code: string) => path`/v1/estates/${code}`
+  return {
+    // budgets
+    drafts: (code: string) => api.get<BudgetDraft[]>('ledger', `${estate(code)}/budget-drafts`),
+    createDraft: (code: string, body: BudgetDraftBody) =>
+      api.request<BudgetDraft>('ledger', `${estate(code)}/budget-drafts`, { method: 'POST', body }),
+    replaceDraft: (code: string, id: string, body: BudgetDraftBody) =>
+      api.request<BudgetDraft>('ledger', `${estate(code)}${path`/budget-drafts/${id}`}`, { method: 'PUT', body }),
+    budget: (code: string, year: number) => api.get<AdoptedBudget>('ledger', `${estate(code)}${path`/budgets/${year}`}`),
+    execution: (code: string, year: number) =>
+      api.get<MonthExecution[]>('ledger', `${estate(code)}${path`/budgets/${year}/execution`}`),
+
+    // vouchers and expenses
+    uploadVoucher: (code: string, file: File) => {
+      const form = new FormData()
+      form.append('file', file, file.name)
+      return api.request<Voucher>('ledger', `${estate(code)}/vouchers`, { method: 'POST', body: form })
+    },
+    voucher: (code: string, sha256: string) => api.blob('ledger', `${estate(code)}${path`/vouchers/${sha256}`}`),
+    propose: (code: string, body: ExpenseBody) =>
+      api.request<Expense>('ledger', `${estate(code)}/expenses`, { method: 'POST', body }),
+    expenses: (code: string, query: ExpenseQuery) =>
+      api.get<Expense[]>('ledger', `${estate(code)}/expenses`, {
+        query: { status: query.status || undefined, limit: query.limit, before: query.before },
+      }),
+    expense: (code: string, id: string) => api.get<ExpenseDetail>('ledger', `${estate(code)}${path`/expenses/${id}`}`),
+    pay: (code: string, id: string) =>
+      api.request<Expense>('ledger', `${estate(code)}${path`/expenses/${id}/payment`}`, { method: 'POST' }),
+    answer: (code: string, expenseId: string, questionId: string, answer: string) =>
+      api.request<Question>('ledger', `${estate(code)}${path`/expenses/${expenseId}/questions/${questionId}/answer`}`, {
+        method: 'POST',
+        body: { answer },
+      }),
+
+    // tickets
+    tickets: (code: string, query: TicketQuery) =>
+      api.get<TicketPage>('ticketing', `${estate(code)}/tickets`, {
+        query: {
+          status: query.status || undefined,
+          open: query.open || undefined,
+          assignee: query.assignee || undefined,
+          limit: query.limit,
+          before: query.before,
+        },
+      }),
+    ticket: (code: string, id: string) => api.get<TicketDetail>('ticketing', `${estate(code)}${path`/tickets/${id}`}`),
+    step: (code: string, id: string, action: 'acknowledge' | 'start', note: string) =>
+      api.request<Ticket>('ticketing', `${estate(code)}${path`/tickets/${id}/${action}`}`, {
+        method: 'POST',
+        body: { note },
+      }),
+    resolve: (code: string, id: string, note: string) =>
+      api.request<Ticket>('ticketing', `${estate(code)}${path`/tickets/${id}/resolve`}`, {
+        method: 'POST',
+        body: { note, photos: [] },
+      }),
+    assign: (code: string, id: string, assignee: string, note: string) =>
+      api.request<Ticket>('ticketing', `${estate(code)}${path`/tickets/${id}/assign`}`, {
+        method: 'POST',
+        body: { assignee, note },
+      }),
+    note: (code: string, id: string, text: string, internal: boolean) =>
+      api.request<Ticket>('ticketing', `${estate(code)}${path`/tickets/${id}/notes`}`, {
+        method: 'POST',
+        body: { text, internal },
+      }),
+    uploadReceipt: (code: string, file: File) => {
+      const form = new FormData()
+      form.append('file', file, file.name)
+      return api.request<TicketFile>('ticketing', `${estate(code)}/ticket-files`, {
+        method: 'POST',
+        body: form,
+        query: { purpose: 'receipt' },
+      })
+    },
+    materials: (code: string, id: string, body: MaterialsBody) =>
+      api.request<{ ticket: Ticket; materials: MaterialsRecord }>(
+        'ticketing',
+        `${estate(code)}${path`/tickets/${id}/materials`}`,
+        { method: 'POST', body },
+      ),
+  }
+}
+
+export type ServiceApi = ReturnType<typeof serviceApi>
