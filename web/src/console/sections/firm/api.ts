@@ -32,8 +32,9 @@ export function newIdempotencyKey(): string {
 
 export function firmApi(api: ApiClient) {
   return {
-    households(code: string, limit: number, offset: number): Promise<HouseholdPage> {
-      return api.get('tenant', path`/v1/estates/${code}/households`, { query: { limit, offset } })
+    /** A page of the register; `q` finds households by address on the server (3栋2单元1502, 3-2-1502). */
+    households(code: string, limit: number, offset: number, q?: string): Promise<HouseholdPage> {
+      return api.get('tenant', path`/v1/estates/${code}/households`, { query: { limit, offset, q: q || undefined } })
     },
     household(code: string, id: string): Promise<HouseholdPublic> {
       return api.get('tenant', path`/v1/estates/${code}/households/${id}`)
