@@ -10,7 +10,7 @@ from concurrent import futures
 import grpc
 import pytest
 
-from xinyi_shared.grpc_client import channel
+from xinyi_shared.grpc_client import balanced, channel
 
 SERVICE = "xinyi.test.v1.Replica"
 
@@ -48,3 +48,10 @@ def test_calls_are_spread_over_every_replica_and_skip_one_that_went_away(
         replicas[1][0].stop(grace=None)  # one replica is gone (kill -9 in the drill)
         after = Counter(who(b"", timeout=5, wait_for_ready=True).decode() for _ in range(30))
         assert set(after) == {"replica-1", "replica-3"}
+
+
+def test_only_a_target_of_several_replicas_is_balanced() -> None:
+    assert balanced("ipv4:127.0.0.1:9102,127.0.0.1:9112")
+    assert balanced("dns:///xinyi-ledger-grpc:9102")
+    assert not balanced("127.0.0.1:9102")
+    assert not balanced("ipv4:127.0.0.1:9102")

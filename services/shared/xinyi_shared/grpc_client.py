@@ -28,9 +28,15 @@ def call_metadata(tokens: ServiceTokenProvider) -> list[tuple[str, str]]:
 BALANCED: tuple[tuple[str, Any], ...] = (("grpc.lb_policy_name", "round_robin"),)
 
 
+def balanced(target: str) -> bool:
+    """Whether ``target`` names several replicas (an ``ipv4:`` list, or a DNS name resolved to many);
+    a single ``host:port`` keeps gRPC's default (pick_first: reconnects at the next call after a drop)."""
+    return ("," in target and target.startswith(("ipv4:", "ipv6:"))) or target.startswith("dns:")
+
+
 def channel(target: str, options: Sequence[tuple[str, Any]] | None = None) -> grpc.Channel:
-    """An insecure channel to ``target`` whose calls are traced and balanced over its addresses."""
-    merged = dict(BALANCED) | dict(options or ())
+    """An insecure channel to ``target`` whose calls are traced, balanced over its replicas when it names several."""
+    merged = (dict(BALANCED) if balanced(target) else {}) | dict(options or ())
     return grpc.intercept_channel(
         grpc.insecure_channel(target, options=list(merged.items())), TracingClientInterceptor()
     )
