@@ -234,7 +234,8 @@ def test_the_arrears_export_is_spreadsheet_safe(
     with page.expect_download() as workbook_download:
         page.get_by_test_id("arrears-export-xlsx").click()
     assert workbook_download.value.suggested_filename.endswith(".xlsx")
-    sheet = openpyxl.load_workbook(workbook_download.value.path(), read_only=True).worksheets[0]
+    workbook_bytes = Path(workbook_download.value.path()).read_bytes()  # no extension: open the bytes
+    sheet = openpyxl.load_workbook(io.BytesIO(workbook_bytes), read_only=True).worksheets[0]
     cells = [list(row) for row in sheet.iter_rows(values_only=True)]
     by_household = {row[3]: row for row in cells[1:] if len(row) >= 5 and row[3]}
     for household in arrears["households"]:
