@@ -4,6 +4,7 @@
  * a text cell starting with = + - @ tab or CR gets a leading ', every text field quoted; numbers
  * stay bare numbers) with a UTF-8 BOM so Excel and WPS read the Chinese, and saving a Blob as a file.
  */
+import { safeCell } from '@/console/spreadsheet'
 
 /** Yuan as typed ("1,280.5", "¥ 90", "3.05") → fen; null when it is not an amount of at most 2 decimals. */
 export function yuanToFen(typed: string): number | null {
@@ -24,19 +25,15 @@ export function fenToYuanText(fen: number): string {
 /** The household file's columns, as the import reads them (tenant_service/domain/household_import.py). */
 export const HOUSEHOLD_TEMPLATE_HEADER = ['楼栋', '单元', '楼层', '房号', '面积', '业主姓名', '电话', '网格', '入住日期'] as const
 
-const FORMULA_TRIGGERS = ['=', '+', '-', '@', '\t', '\r']
-
 export type Cell = string | number | null | undefined
 
-/** A text cell a spreadsheet shows as text, never runs as a formula. */
-export function safeCell(value: string): string {
-  return FORMULA_TRIGGERS.some((trigger) => value.startsWith(trigger)) ? `'${value}` : value
-}
+// The console's one spreadsheet-safe rule and download helper (@/console/spreadsheet).
+export { safeCell, saveBlob } from '@/console/spreadsheet'
 
 function csvField(value: Cell): string {
   if (value === null || value === undefined) return ''
   if (typeof value === 'number') return Number.isFinite(value) ? String(value) : ''
-  return `"${safeCell(value).replace(/"/g, '""')}"`
+  return `"${String(safeCell(value)).replace(/"/g, '""')}"`
 }
 
 /** CSV text of rows (CRLF line ends, every text field quoted and made safe), with a UTF-8 BOM. */
@@ -46,20 +43,6 @@ export function csvText(rows: readonly (readonly Cell[])[]): string {
 
 export function csvBlob(rows: readonly (readonly Cell[])[]): Blob {
   return new Blob([csvText(rows)], { type: 'text/csv;charset=utf-8' })
-}
-
-/** Saves a Blob as a download named `filename` (an object URL on a temporary link). */
-export function saveBlob(blob: Blob, filename: string): void {
-  const url = URL.createObjectURL(blob)
-  const link = document.createElement('a')
-  link.href = url
-  link.download = filename
-  link.rel = 'noopener'
-  link.style.display = 'none'
-  document.body.appendChild(link)
-  link.click()
-  link.remove()
-  setTimeout(() => URL.revokeObjectURL(url), 10_000)
 }
 
 /** Today in Asia/Shanghai, YYYY-MM-DD (the estates' calendar). */
