@@ -114,9 +114,11 @@ proto: $(VENV_STAMP) ## Regenerate the gRPC/protobuf stubs from proto/
 proto-check: $(VENV_STAMP)
 	PYTHON=$(abspath $(PYTHON)) proto/generate.sh --check
 
-lint: $(VENV_STAMP) proto-check ## ruff, mypy (strict, every package), current stubs, shell syntax
+lint: $(VENV_STAMP) proto-check ## ruff, mypy (strict, every package), current stubs, shell syntax, the chart's nginx copy
 	$(VENV)/bin/ruff check services tests deploy
 	$(VENV)/bin/ruff format --check services tests deploy
 	MYPYPATH=services/shared:services/tenant:services/ledger:services/ticketing:services/microfund:services/cli \
 	  $(VENV)/bin/mypy -p xinyi_shared -p tenant_service -p ledger_service -p ticketing_service -p microfund_service -p xinyi_cli
 	for script in deploy/*.sh deploy/k8s/*.sh deploy/postgres/*.sh proto/*.sh .ci/run; do bash -n "$$script" || exit 1; done
+	@cmp -s deploy/nginx/xinyi.conf charts/xinyi/files/nginx-xinyi.conf.template || \
+	  { echo "the chart's front door differs: cp deploy/nginx/xinyi.conf charts/xinyi/files/nginx-xinyi.conf.template"; exit 1; }
