@@ -25,7 +25,9 @@ from tests.harness import (
 pytestmark = pytest.mark.e2e
 
 
-@pytest.fixture(scope="session")
+# Module-scoped, not session-scoped: an access token lives 15 minutes (the realm's
+# accessTokenLifespan) and the whole run takes longer, so each module signs in afresh.
+@pytest.fixture(scope="module")
 def admin_token() -> str:
     return user_token("platform-admin")
 
@@ -38,9 +40,9 @@ def keycloak() -> Iterator[KeycloakAdmin]:
 
 
 @pytest.fixture(scope="session")
-def tenant_api(admin_token: str) -> Iterator[httpx.Client]:
+def tenant_api() -> Iterator[httpx.Client]:
     with httpx.Client(base_url=http_url("tenant"), timeout=60) as client:
-        register_hierarchy(client, admin_token)
+        register_hierarchy(client, user_token("platform-admin"))
         yield client
 
 
@@ -67,7 +69,7 @@ def onboard(tenant_api: httpx.Client, admin_token: str, code: str, **overrides: 
     return tenant_api.post("/v1/estates", json=estate_body(code, **overrides), headers=bearer(admin_token))
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def make_estate(tenant_api: httpx.Client, admin_token: str, keycloak: KeycloakAdmin) -> Iterator[object]:
     """Onboards an estate and gives it a firm manager of its own (a fresh Keycloak user)."""
     created_users: list[str] = []
@@ -87,7 +89,7 @@ def make_estate(tenant_api: httpx.Client, admin_token: str, keycloak: KeycloakAd
         keycloak.delete_user(user_id)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def make_member(tenant_api: httpx.Client, admin_token: str, keycloak: KeycloakAdmin) -> Iterator[object]:
     """A fresh account with ``role``, member of ``estate_code``; returns (username, token)."""
     created_users: list[str] = []
