@@ -12,8 +12,13 @@ from xinyi.ledger.v1 import ledger_pb2, ledger_pb2_grpc
 from xinyi.tenant.v1 import tenant_pb2, tenant_pb2_grpc
 
 
-def listed_codes(tenant_api: httpx.Client, admin_token: str) -> set[str]:
-    return {estate["code"] for estate in tenant_api.get("/v1/estates", headers=bearer(admin_token)).json()}
+def listed_codes(tenant_api: httpx.Client, admin_token: str, code: str) -> set[str]:
+    """The codes of the listed estates whose code or name contains ``code`` (the list is paged: filtered,
+    the one page holds them all)."""
+    listed = tenant_api.get("/v1/estates", params={"q": code, "limit": 500}, headers=bearer(admin_token))
+    assert listed.status_code == 200, listed.text
+    assert int(listed.headers["x-total-count"]) == len(listed.json())
+    return {estate["code"] for estate in listed.json()}
 
 
 @pytest.mark.parametrize(
@@ -31,7 +36,7 @@ def test_unauthenticated_http_requests_get_401_with_a_reason(tenant_api, admin_t
     assert response.json()["error"] == "unauthenticated"
     assert reason in response.json()["reason"]
     assert response.headers["www-authenticate"] == "Bearer"
-    assert code not in listed_codes(tenant_api, admin_token)
+    assert code not in listed_codes(tenant_api, admin_token, code)
 
 
 def test_a_caller_without_the_role_gets_403_and_creates_nothing(tenant_api, admin_token) -> None:
@@ -39,7 +44,7 @@ def test_a_caller_without_the_role_gets_403_and_creates_nothing(tenant_api, admi
     response = tenant_api.post("/v1/estates", json=estate_body(code), headers=bearer(user_token("resident")))
     assert response.status_code == 403
     assert "platform_admin" in response.json()["reason"]
-    assert code not in listed_codes(tenant_api, admin_token)
+    assert code not in listed_codes(tenant_api, admin_token, code)
 
 
 @pytest.mark.parametrize(
@@ -59,7 +64,7 @@ def test_malformed_estates_get_422_naming_the_problem(tenant_api, admin_token, o
     assert response.status_code == 422, response.text
     assert response.json()["error"] == "invalid_input"
     assert field in response.json()["reason"]
-    assert body["code"] not in listed_codes(tenant_api, admin_token)
+    assert body["code"] not in listed_codes(tenant_api, admin_token, body["code"])
 
 
 def test_a_malformed_json_body_gets_422(tenant_api, admin_token) -> None:

@@ -41,6 +41,7 @@ faked; anything else fails loudly (the fakes hold no database session).
 from __future__ import annotations
 
 import copy
+import itertools
 import json
 import re
 import secrets
@@ -224,6 +225,9 @@ class DraftRow:
     created_by: str
     created_at: datetime
     decided_at: datetime | None
+    # Which unit of work wrote it (:attr:`_Connection.serial`): with ``created_at``, the fake's now(),
+    # which differs between transactions even on one ``books.today`` and is the same within one.
+    written_in: int = 0
 
 
 @dataclass(frozen=True)
@@ -644,12 +648,17 @@ class FakeBooks:
 # The unit of work ---------------------------------------------------------------------------------
 
 
+_TRANSACTIONS = itertools.count(1)
+
+
 class _Connection:
-    """One unit of work's hold on the books: repositories refuse to work once it is closed."""
+    """One unit of work's hold on the books: repositories refuse to work once it is closed. ``serial``
+    orders the units of work as their transactions' now() would (a later one, a later instant)."""
 
     def __init__(self, books: FakeBooks) -> None:
         self.books = books
         self.open = True
+        self.serial = next(_TRANSACTIONS)
 
     @property
     def tables(self) -> Tables:
@@ -1130,6 +1139,7 @@ class FakeGovernance(GovernanceRepository):
             created_by=created_by,
             created_at=self._now(),
             decided_at=None,
+            written_in=self._fake_connection.serial,
         )
         return draft_id
 
@@ -1165,10 +1175,15 @@ class FakeGovernance(GovernanceRepository):
         row = self._draft_row(draft_id)
         return self._stored_draft(row) if row is not None else None
 
-    def drafts(self) -> list[StoredDraft]:
-        mine = [row for row in reversed(self._t.budget_drafts.values()) if row.estate_code == self.estate]
-        # Newest first; among drafts of one transaction (the same now()), the last written first.
-        return [self._stored_draft(row) for row in sorted(mine, key=lambda row: row.created_at, reverse=True)][:100]
+    def drafts(self, limit: int = 100, offset: int = 0) -> list[StoredDraft]:
+        mine = [row for row in self._t.budget_drafts.values() if row.estate_code == self.estate]
+        # ORDER BY created_at DESC, id DESC: newest first (a later transaction is a later now()); among
+        # drafts of one transaction (the same now()), the greater id first (a uuid's text orders as it does).
+        newest = sorted(mine, key=lambda row: (row.created_at, row.written_in, row.id), reverse=True)
+        return [self._stored_draft(row) for row in newest[offset : offset + limit]]
+
+    def count_drafts(self) -> int:
+        return sum(1 for row in self._t.budget_drafts.values() if row.estate_code == self.estate)
 
     def mark_balloting(self, draft_id: str, ballot_id: str) -> None:
         self._update_draft(draft_id, status=DraftStatus.BALLOTING, ballot_id=ballot_id)
@@ -1559,8 +1574,12 @@ class FakeTransparencyLog(TransparencyLog):
             raise refused(f"checkpoints_pkey: a checkpoint of size {tree_size} exists")
         self._t.checkpoints[key] = StoredCheckpoint(tree_size, period, note, bytes(root_hash), self._now())
 
-    def checkpoints(self) -> list[StoredCheckpoint]:
-        return [stored for (estate, _), stored in sorted(self._t.checkpoints.items()) if estate == self.estate]
+    def checkpoints(self, limit: int | None = None, offset: int = 0) -> list[StoredCheckpoint]:
+        mine = [stored for (estate, _), stored in sorted(self._t.checkpoints.items()) if estate == self.estate]
+        return mine[offset:] if limit is None else mine[offset : offset + limit]
+
+    def count_checkpoints(self) -> int:
+        return sum(1 for estate, _ in self._t.checkpoints if estate == self.estate)
 
     def checkpoint(self, tree_size: int | None = None) -> StoredCheckpoint | None:
         if tree_size is not None:

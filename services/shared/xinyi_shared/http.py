@@ -591,6 +591,17 @@ CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 MAX_PAGE_OFFSET = 1_000_000
 PageOffset = Annotated[int, Query(ge=0, le=MAX_PAGE_OFFSET, description=f"Rows to skip (at most {MAX_PAGE_OFFSET})")]
 
+# A listing's page (the platform's contract): ?limit=1..500 (default 100) & offset; the body is the
+# page, and X-Total-Count how many items the caller may list in all (the same filters and visibility).
+MAX_PAGE_LIMIT = 500
+PageLimit = Annotated[int, Query(ge=1, le=MAX_PAGE_LIMIT, description=f"Page size, 1 to {MAX_PAGE_LIMIT}")]
+TOTAL_COUNT = "X-Total-Count"
+TOTAL_COUNT_DOC: dict[str, Any] = {
+    "description": "How many items there are in all pages (the same filters and visibility)",
+    "schema": {"type": "integer", "minimum": 0},
+}
+PAGED: dict[int | str, dict[str, Any]] = {200: {"description": "The page", "headers": {TOTAL_COUNT: TOTAL_COUNT_DOC}}}
+
 # The estate code (tenant key) and the codes of the hierarchy's areas as they appear in every service's
 # paths, from their one definition in xinyi_shared.codes.
 EstateCode = Annotated[str, Path(description="The estate's code (tenant key)", pattern=ESTATE_CODE_PATTERN)]

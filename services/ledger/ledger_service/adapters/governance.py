@@ -248,12 +248,25 @@ class GovernanceRepository:
             decided_at=row.decided_at,
         )
 
-    def drafts(self) -> list[StoredDraft]:
+    def drafts(self, limit: int = 100, offset: int = 0) -> list[StoredDraft]:
+        """A page of the estate's drafts, newest first (the id breaks ties: drafts of one transaction
+        share its now()), so that pages neither overlap nor skip."""
         ids = self.session.execute(
-            sql("SELECT id FROM budget_drafts WHERE estate_code = :estate ORDER BY created_at DESC LIMIT 100"),
-            {"estate": self.estate},
+            sql(
+                "SELECT id FROM budget_drafts WHERE estate_code = :estate "
+                "ORDER BY created_at DESC, id DESC LIMIT :limit OFFSET :offset"
+            ),
+            {"estate": self.estate, "limit": limit, "offset": offset},
         ).scalars()
         return [draft for draft in (self.draft(str(i)) for i in list(ids)) if draft is not None]
+
+    def count_drafts(self) -> int:
+        """How many drafts :meth:`drafts` pages through (the same rows)."""
+        return int(
+            self.session.execute(
+                sql("SELECT count(*) FROM budget_drafts WHERE estate_code = :estate"), {"estate": self.estate}
+            ).scalar_one()
+        )
 
     def mark_balloting(self, draft_id: str, ballot_id: str) -> None:
         self.session.execute(

@@ -233,9 +233,24 @@ class TransparencyLog:
             {"estate": self.estate, "size": tree_size, "period": period, "note": note, "root": root_hash},
         )
 
-    def checkpoints(self) -> list[StoredCheckpoint]:
-        rows = self.session.execute(sql(self._CHECKPOINT + " ORDER BY tree_size"), {"estate": self.estate}).all()
+    def checkpoints(self, limit: int | None = None, offset: int = 0) -> list[StoredCheckpoint]:
+        """The checkpoints oldest first (a tree size is the estate's key: the order is total); every one,
+        or a page of ``limit`` after ``offset``."""
+        statement = self._CHECKPOINT + " ORDER BY tree_size"
+        params: dict[str, Any] = {"estate": self.estate}
+        if limit is not None:
+            statement += " LIMIT :limit OFFSET :offset"
+            params |= {"limit": limit, "offset": offset}
+        rows = self.session.execute(sql(statement), params).all()
         return [self._checkpoint(r) for r in rows]
+
+    def count_checkpoints(self) -> int:
+        """How many checkpoints :meth:`checkpoints` pages through (the same rows)."""
+        return int(
+            self.session.execute(
+                sql("SELECT count(*) FROM checkpoints WHERE estate_code = :estate"), {"estate": self.estate}
+            ).scalar_one()
+        )
 
     def checkpoint(self, tree_size: int | None = None) -> StoredCheckpoint | None:
         """The checkpoint of ``tree_size``, or the latest."""

@@ -39,7 +39,7 @@ from xinyi_shared.api import errors
 from xinyi_shared.auth import Principal
 from xinyi_shared.blobs import BlobStore, BlobTampered
 from xinyi_shared.errors import Conflict, InvalidInput
-from xinyi_shared.http import EstateCode
+from xinyi_shared.http import PAGED, TOTAL_COUNT, EstateCode, PageLimit, PageOffset
 
 Fen = Annotated[StrictInt, Field(gt=0, le=MAX_ENTRY_FEN, description=f"Integer fen, 1 to {MAX_ENTRY_FEN}")]
 BudgetAccount = Annotated[str, Field(pattern=r"^5[1-9][0-9]{2}$", description="An expense budget line, 5100-5999")]
@@ -410,11 +410,22 @@ def build_governance_router(registry: Registry) -> APIRouter:
         "/budget-drafts",
         tags=["budget"],
         response_model=list[BudgetDraftPublic],
-        responses=errors(404, 422),
+        responses={**errors(404, 422), **PAGED},
         summary="The estate's budget drafts, newest first (anyone of the estate)",
+        description="A page of the drafts, newest first (ties by id): `limit` 1 to 500 (default 100) after "
+        "`offset` (0 to 1,000,000). The `X-Total-Count` header gives how many drafts there are in all.",
     )
-    def list_drafts(code: EstateCode, principal: AnyMember, uow: EstateUnitOfWork) -> list[BudgetDraftPublic]:
-        return [BudgetDraftPublic.of(stored) for stored in governance.list_drafts(uow)]
+    def list_drafts(
+        code: EstateCode,
+        principal: AnyMember,
+        uow: EstateUnitOfWork,
+        response: Response,
+        limit: PageLimit = 100,
+        offset: PageOffset = 0,
+    ) -> list[BudgetDraftPublic]:
+        total, drafts = governance.page_of_drafts(uow, limit, offset)
+        response.headers[TOTAL_COUNT] = str(total)
+        return [BudgetDraftPublic.of(stored) for stored in drafts]
 
     @router.get(
         "/budget-drafts/{draft_id}",

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Path, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from ledger_service.entrypoints.deps import OVERSIGHT, AnyMember, EstateUnitOfWork, Supervisor
@@ -17,7 +17,7 @@ from ledger_service.service_layer.transparency import PublishedCheckpoint
 from xinyi_shared.api import errors, estate_member
 from xinyi_shared.auth import Principal, Role
 from xinyi_shared.errors import NotFound
-from xinyi_shared.http import EstateCode
+from xinyi_shared.http import PAGED, TOTAL_COUNT, EstateCode, PageLimit, PageOffset
 
 Publisher = Annotated[Principal, Depends(estate_member(Role.FIRM_MANAGER, Role.SUPERVISOR))]
 TreeSize = Annotated[int, Query(ge=1, le=2**62)]
@@ -105,11 +105,22 @@ def build_log_router(membership: Any) -> APIRouter:
     @router.get(
         "/log/checkpoints",
         response_model=list[CheckpointPublic],
-        responses=errors(404, 422),
-        summary="Every checkpoint, oldest first (anyone of the estate)",
+        responses={**errors(404, 422), **PAGED},
+        summary="The checkpoints, oldest first, a page at a time (anyone of the estate)",
+        description="A page of the checkpoints by tree size, oldest first: `limit` 1 to 500 (default 100) after "
+        "`offset` (0 to 1,000,000). The `X-Total-Count` header gives how many checkpoints there are in all.",
     )
-    def list_checkpoints(code: EstateCode, principal: AnyMember, uow: EstateUnitOfWork) -> list[CheckpointPublic]:
-        return [CheckpointPublic.of(c) for c in transparency.checkpoints(uow)]
+    def list_checkpoints(
+        code: EstateCode,
+        principal: AnyMember,
+        uow: EstateUnitOfWork,
+        response: Response,
+        limit: PageLimit = 100,
+        offset: PageOffset = 0,
+    ) -> list[CheckpointPublic]:
+        total, checkpoints = transparency.page_of_checkpoints(uow, limit, offset)
+        response.headers[TOTAL_COUNT] = str(total)
+        return [CheckpointPublic.of(c) for c in checkpoints]
 
     @router.post(
         "/log/checkpoints",

@@ -124,10 +124,17 @@ def get_draft(uow: LedgerUnitOfWork, draft_id: str) -> StoredDraft:
         return _draft(uow.governance, draft_id)
 
 
-def list_drafts(uow: LedgerUnitOfWork) -> list[StoredDraft]:
+def list_drafts(uow: LedgerUnitOfWork, limit: int = 100, offset: int = 0) -> list[StoredDraft]:
+    """A page of the estate's drafts, newest first (see :func:`page_of_drafts`)."""
+    return page_of_drafts(uow, limit, offset)[1]
+
+
+def page_of_drafts(uow: LedgerUnitOfWork, limit: int = 100, offset: int = 0) -> tuple[int, list[StoredDraft]]:
+    """How many drafts the estate has, and ``limit`` of them after ``offset``, newest first (the id
+    breaks ties, so pages neither overlap nor skip); both read in one transaction."""
     with uow:
         books_of(uow.journal.context(), uow.estate_code)
-        return uow.governance.drafts()
+        return uow.governance.count_drafts(), uow.governance.drafts(limit, offset)
 
 
 def adopted_budget(uow: LedgerUnitOfWork, year: int) -> AdoptedBudget:

@@ -182,9 +182,19 @@ def checkpoint(uow: LedgerUnitOfWork, tree_size: int | None = None) -> Published
 
 
 def checkpoints(uow: LedgerUnitOfWork) -> list[PublishedCheckpoint]:
+    """Every checkpoint, oldest first."""
     with uow:
         books_of(uow.journal.context(), uow.estate_code)
         return [with_cosignatures(uow, stored) for stored in uow.log.checkpoints()]
+
+
+def page_of_checkpoints(uow: LedgerUnitOfWork, limit: int, offset: int = 0) -> tuple[int, list[PublishedCheckpoint]]:
+    """How many checkpoints the estate's log has, and ``limit`` of them after ``offset``, oldest first
+    (by tree size, the log's key: a total order); both read in one transaction."""
+    with uow:
+        books_of(uow.journal.context(), uow.estate_code)
+        total = uow.log.count_checkpoints()
+        return total, [with_cosignatures(uow, stored) for stored in uow.log.checkpoints(limit, offset)]
 
 
 @dataclass(frozen=True)

@@ -277,9 +277,20 @@ class FundRepository:
         if getattr(updated, "rowcount", 1) != 1:
             raise Conflict("the grant changed meanwhile")
 
-    def grants(self) -> list[tuple[Grant, int]]:
-        rows = self.session.execute(sql("SELECT state, number FROM grants ORDER BY number")).all()
+    def grants(self, limit: int | None = None, offset: int = 0) -> list[tuple[Grant, int]]:
+        """The fund's grants by number (the id breaks ties: a total order); every one, or a page of
+        ``limit`` after ``offset``. The fund's rows only, by row-level security (the session's scope)."""
+        statement = "SELECT state, number FROM grants ORDER BY number, id"
+        params: dict[str, Any] = {}
+        if limit is not None:
+            statement += " LIMIT :limit OFFSET :offset"
+            params = {"limit": limit, "offset": offset}
+        rows = self.session.execute(sql(statement), params).all()
         return [(grant_from_json(row.state), int(row.number)) for row in rows]
+
+    def count_grants(self) -> int:
+        """How many grants :meth:`grants` pages through (the same rows: row-level security's)."""
+        return int(self.session.execute(sql("SELECT count(*) FROM grants")).scalar_one())
 
     def record(self, grant_id: str, action: str, actor: str, detail: dict[str, Any]) -> None:
         self.session.execute(

@@ -32,6 +32,7 @@ from microfund_service.service_layer.funds import Microfund
 from xinyi_shared.api import errors, role_holder
 from xinyi_shared.auth import ESTATE_ROLES, Principal, Role
 from xinyi_shared.errors import InvalidInput
+from xinyi_shared.http import PAGED, TOTAL_COUNT, PageLimit, PageOffset
 
 UPLOAD_LIMIT = 10 * 1024 * 1024 + 64 * 1024
 _KEY = re.compile(r"^[A-Za-z0-9_.:\-]{8,128}$")
@@ -264,7 +265,7 @@ def build_funds_router() -> APIRouter:
     )
     def get_statement(community: str, principal: Member, app: App) -> StatementPublic:
         s = cases.statement(app, _community(community), principal)
-        grants = cases.grants_of(app, community, principal)
+        _, grants = cases.grants_of(app, community, principal)
         b = s.balances
         return StatementPublic(
             community_code=community,
@@ -369,11 +370,23 @@ def build_funds_router() -> APIRouter:
     @router.get(
         "/grants",
         response_model=list[GrantPublic],
-        responses=errors(404, 422, 503),
+        responses={**errors(404, 422, 503), **PAGED},
         summary="The fund's grants (the applicant shown only to itself and the officer)",
+        description="A page of the grants by number: `limit` 1 to 500 (default 100) after `offset` "
+        "(0 to 1,000,000). The `X-Total-Count` header gives how many grants there are in all (every "
+        "grant is listed to everyone of the community; only the applicant is masked).",
     )
-    def list_grants(community: str, principal: Member, app: App) -> list[GrantPublic]:
-        return [GrantPublic.of(g, n, full) for g, n, full in cases.grants_of(app, _community(community), principal)]
+    def list_grants(
+        community: str,
+        principal: Member,
+        app: App,
+        response: Response,
+        limit: PageLimit = 100,
+        offset: PageOffset = 0,
+    ) -> list[GrantPublic]:
+        total, grants = cases.grants_of(app, _community(community), principal, limit, offset)
+        response.headers[TOTAL_COUNT] = str(total)
+        return [GrantPublic.of(g, n, full) for g, n, full in grants]
 
     @router.get(
         "/grants/{grant_id}",

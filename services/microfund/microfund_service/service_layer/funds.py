@@ -521,13 +521,19 @@ def statement(app: Microfund, community: str, principal: Principal) -> Statement
     return Statement(fund, estates, app.books.balances(community), firms, donations, grants)
 
 
-def grants_of(app: Microfund, community: str, principal: Principal) -> list[tuple[Grant, int, bool]]:
-    """Every grant of the fund; True where the caller may see the application in full (its
-    applicant, or the community officer); others see it without the applicant."""
+def grants_of(
+    app: Microfund, community: str, principal: Principal, limit: int | None = None, offset: int = 0
+) -> tuple[int, list[tuple[Grant, int, bool]]]:
+    """How many grants the fund has, and every one of them by number (or ``limit`` of them after
+    ``offset``); True where the caller may see the application in full (its applicant, or the
+    community officer); others see it without the applicant. Everyone of the community lists every
+    grant (visibility masks a field, it hides no grant), so the count is of all the fund's grants."""
     with FundWork(app.database, community) as work:
         member_estates(work, principal)
         officer = principal.has_role(Role.COMMUNITY_OFFICER)
-        return [(g, n, officer or g.applicant == principal.subject) for g, n in work.funds.grants()]
+        grants = work.funds.grants(limit, offset)
+        total = len(grants) if limit is None else work.funds.count_grants()
+        return total, [(g, n, officer or g.applicant == principal.subject) for g, n in grants]
 
 
 def grant_detail(

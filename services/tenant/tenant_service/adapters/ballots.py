@@ -132,13 +132,22 @@ class BallotRepository:
             },
         )
 
-    def list(self, estate_code: str) -> list[dict[str, object]]:
+    def count(self, estate_code: str) -> int:
+        """How many ballots the estate has (the total of :meth:`list`'s pages)."""
+        return int(
+            self.session.execute(
+                text("SELECT count(*) FROM ballots WHERE estate_code = :estate"), {"estate": estate_code}
+            ).scalar_one()
+        )
+
+    def list(self, estate_code: str, limit: int, offset: int) -> list[dict[str, object]]:
+        """A page of the estate's ballots, the latest opening first (the id breaks ties: a total order)."""
         rows = self.session.execute(
             text(
                 "SELECT id, kind, subject, question, opens_at, closes_at, closed_at FROM ballots "
-                "WHERE estate_code = :estate ORDER BY opens_at DESC"
+                "WHERE estate_code = :estate ORDER BY opens_at DESC, id LIMIT :limit OFFSET :offset"
             ),
-            {"estate": estate_code},
+            {"estate": estate_code, "limit": limit, "offset": offset},
         ).mappings()
         return [dict(row) for row in rows]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import text
@@ -16,6 +17,38 @@ ESTATE_COLUMNS = (
     "remuneration_share_bps, donation_share_bps, remuneration_basis, billing_day, time_zone, status, "
     "directory_id, first_accounts, suspended_reason, firm_name, books_from"
 )
+
+
+def like_literal(value: str) -> str:
+    """``value`` as a LIKE pattern matching it anywhere, its %, _ and \\ taken literally."""
+    return "%" + value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+@dataclass(frozen=True)
+class EstateFilter:
+    """Which estates a listing shows: ``search`` a case-insensitive part of the code or the name;
+    ``district``, ``sub_district``, ``community`` the areas' codes (each when given)."""
+
+    search: str | None = None
+    district: str | None = None
+    sub_district: str | None = None
+    community: str | None = None
+
+    def sql(self) -> tuple[str, dict[str, Any]]:
+        """The WHERE condition and its parameters (the same for the count and the page)."""
+        conditions, params = ["true"], {}
+        if self.search:
+            conditions.append("(estate_code ILIKE :search OR name ILIKE :search)")
+            params["search"] = like_literal(self.search)
+        for column, value in (
+            ("district_code", self.district),
+            ("sub_district_code", self.sub_district),
+            ("community_code", self.community),
+        ):
+            if value:
+                conditions.append(f"{column} = :{column}")
+                params[column] = value
+        return " AND ".join(conditions), params
 
 
 def _to_estate(row: RowMapping) -> Estate:
@@ -103,8 +136,21 @@ class EstateRepository:
             },
         )
 
-    def list_all(self) -> list[Estate]:
-        rows = self.session.execute(text(f"SELECT {ESTATE_COLUMNS} FROM estates ORDER BY estate_code")).mappings()
+    def count(self, where: EstateFilter) -> int:
+        """How many estates match ``where`` (the total of :meth:`page`'s pages)."""
+        condition, params = where.sql()
+        return int(self.session.execute(text(f"SELECT count(*) FROM estates WHERE {condition}"), params).scalar_one())
+
+    def page(self, where: EstateFilter, limit: int, offset: int) -> list[Estate]:
+        """A page of the estates matching ``where``, by code (unique: a stable, total order)."""
+        condition, params = where.sql()
+        rows = self.session.execute(
+            text(
+                f"SELECT {ESTATE_COLUMNS} FROM estates WHERE {condition} "
+                "ORDER BY estate_code LIMIT :limit OFFSET :offset"
+            ),
+            {**params, "limit": limit, "offset": offset},
+        ).mappings()
         return [_to_estate(row) for row in rows]
 
     # Rules history ----------------------------------------------------------------------------

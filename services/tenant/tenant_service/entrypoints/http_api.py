@@ -7,12 +7,13 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, Query, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
+from tenant_service.adapters.estates import EstateFilter
 from tenant_service.domain.estate import (
     BOOKS_FROM_PATTERN,
     DEFAULT_DONATION_SHARE_BPS,
@@ -33,10 +34,14 @@ from tenant_service.service_layer.estates import Directory, FirstAccount
 from xinyi_shared.api import errors
 from xinyi_shared.codes import AREA_CODE_PATTERN, ESTATE_CODE_PATTERN
 from xinyi_shared.db import Database
-from xinyi_shared.http import AreaCode, EstateCode
+from xinyi_shared.http import TOTAL_COUNT, TOTAL_COUNT_DOC, AreaCode, EstateCode, PageLimit, PageOffset
 
 # The domain checks a code in a body and names the problem in its reason; the schema documents the pattern.
 SHA256_PATTERN = r"^[0-9a-f]{64}$"
+
+AreaQuery = Annotated[
+    str | None, Query(pattern=AREA_CODE_PATTERN, description="Only the estates of this area (its code)")
+]
 
 
 class AreaCreate(BaseModel):
@@ -341,11 +346,33 @@ def build_router(database: Database, directory: Directory) -> APIRouter:
         "/estates",
         tags=["estates"],
         response_model=list[EstatePublic],
-        responses=errors(),
-        summary="Every estate of the district (platform_admin)",
+        responses={
+            200: {"headers": {TOTAL_COUNT: TOTAL_COUNT_DOC}},
+            **errors(422, described={422: "limit outside 1..500, offset outside 0..1000000, or a malformed filter"}),
+        },
+        summary="The district's estates, a page at a time (platform_admin)",
+        description="A page of the estates (every status), ordered by code, optionally only those whose code or "
+        "name contains `q` (case-insensitive) and those of a district, sub-district or community. "
+        f"`{TOTAL_COUNT}` answers how many estates match across all pages: page with `offset` "
+        "until it is reached.",
     )
-    def list_estates(principal: PlatformAdmin) -> list[EstatePublic]:
-        return [EstatePublic.of(estate) for estate in estate_cases.list_estates(database)]
+    def list_estates(
+        principal: PlatformAdmin,
+        response: Response,
+        limit: PageLimit = 100,
+        offset: PageOffset = 0,
+        q: Annotated[
+            str | None,
+            Query(min_length=1, max_length=100, description="Only estates whose code or name contains it (any case)"),
+        ] = None,
+        district: AreaQuery = None,
+        sub_district: AreaQuery = None,
+        community: AreaQuery = None,
+    ) -> list[EstatePublic]:
+        where = EstateFilter(search=q, district=district, sub_district=sub_district, community=community)
+        total, estates = estate_cases.list_estates(database, limit, offset, where)
+        response.headers[TOTAL_COUNT] = str(total)
+        return [EstatePublic.of(estate) for estate in estates]
 
     @router.get(
         "/estates/{code}",

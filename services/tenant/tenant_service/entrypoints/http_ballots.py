@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Path, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from tenant_service.domain.ballots import BallotResult, BallotTerms, ThresholdBase, ThresholdKind
@@ -15,7 +15,7 @@ from tenant_service.entrypoints.deps import AnyMember, BallotOpener, Supervisor
 from tenant_service.service_layer import ballots as cases
 from xinyi_shared.api import errors
 from xinyi_shared.db import Database
-from xinyi_shared.http import EstateCode
+from xinyi_shared.http import TOTAL_COUNT, TOTAL_COUNT_DOC, EstateCode, PageLimit, PageOffset
 
 ReceiptCode = Annotated[str, Path(description="The receipt code the voter was given")]
 
@@ -128,9 +128,25 @@ def build_router(database: Database) -> APIRouter:
         ballot = cases.open_ballot(database, code, principal, body.kind, terms)
         return BallotOpened(id=UUID(ballot.ballot_id), electorate_size=ballot.electorate_size)
 
-    @router.get("", response_model=list[BallotSummary], responses=errors(422), summary="The estate's ballots")
-    def list_ballots(code: EstateCode, principal: AnyMember) -> list[BallotSummary]:
-        return [BallotSummary.model_validate(b) for b in cases.list_ballots(database, code)]
+    @router.get(
+        "",
+        response_model=list[BallotSummary],
+        responses={200: {"headers": {TOTAL_COUNT: TOTAL_COUNT_DOC}}, **errors(422)},
+        summary="The estate's ballots, a page at a time",
+        description="A page of the estate's ballots, the latest opening first (ties by id). "
+        f"`{TOTAL_COUNT}` answers how many ballots the estate has across all pages: page with "
+        "`offset` until it is reached.",
+    )
+    def list_ballots(
+        code: EstateCode,
+        principal: AnyMember,
+        response: Response,
+        limit: PageLimit = 100,
+        offset: PageOffset = 0,
+    ) -> list[BallotSummary]:
+        total, ballots = cases.list_ballots(database, code, limit, offset)
+        response.headers[TOTAL_COUNT] = str(total)
+        return [BallotSummary.model_validate(b) for b in ballots]
 
     @router.get(
         "/{ballot_id}",

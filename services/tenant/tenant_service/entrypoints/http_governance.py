@@ -26,7 +26,7 @@ from xinyi_shared.api import errors, role_holder
 from xinyi_shared.auth import Principal, Role
 from xinyi_shared.codes import ESTATE_CODE_PATTERN
 from xinyi_shared.errors import InvalidInput
-from xinyi_shared.http import EstateCode
+from xinyi_shared.http import TOTAL_COUNT, TOTAL_COUNT_DOC, EstateCode, PageOffset
 from xinyi_shared.spreadsheet import append_row, csv_writer
 
 Observer = Annotated[Principal, Depends(role_holder(Role.GOVERNANCE_OBSERVER))]
@@ -74,7 +74,10 @@ class AreaOut(BaseModel):
 class FiguresPage(BaseModel):
     min_households: int
     min_ratings: int
-    rows: list[AreaOut]
+    total: int = Field(description="Rows across all pages (as X-Total-Count)")
+    limit: int
+    offset: int
+    rows: list[AreaOut] = Field(description="This page's rows: by month, then level (estate first), then code")
 
 
 class Ranked(BaseModel):
@@ -146,18 +149,31 @@ def build_router(committee: Committee) -> APIRouter:
     @router.get(
         "/figures",
         response_model=FiguresPage,
-        responses={**errors(422), 200: {"content": {"text/csv": {}, XLSX_MEDIA_TYPE: {}}}},
-        summary="Every estate's and area's figures for a month or a range of months (JSON, or CSV with "
-        "format=csv, or an XLSX workbook with format=xlsx)",
+        responses={
+            **errors(422),
+            200: {
+                "content": {"text/csv": {}, XLSX_MEDIA_TYPE: {}},
+                "headers": {TOTAL_COUNT: TOTAL_COUNT_DOC},
+            },
+        },
+        summary="Every estate's and area's figures for a month or a range of months (JSON, a page at a time, or "
+        "CSV with format=csv, or an XLSX workbook with format=xlsx)",
+        description="As JSON (the default): a page of the rows, ordered by month, then level (estate, community, "
+        "sub-district, district), then code; `total`, like the `X-Total-Count` header, counts the rows across "
+        "all pages: page with `offset` until it is reached. The CSV and XLSX exports are never paged: a "
+        "download is the whole table of the filters given (`limit` and `offset` do not apply to them).",
     )
     def list_figures(
         principal: Observer,
+        response: Response,
         period: OptionalPeriod = None,
         first: Annotated[str | None, Query(alias="from", pattern=PERIOD_PATTERN)] = None,
         last: Annotated[str | None, Query(alias="to", pattern=PERIOD_PATTERN)] = None,
         level: Level | None = None,
         area: AreaFilter = None,
         format: Literal["json", "csv", "xlsx"] = "json",
+        limit: Annotated[int, Query(ge=1, le=500, description="Page size, 1 to 500 (JSON only)")] = 100,
+        offset: PageOffset = 0,
     ) -> Any:
         if period is not None and (first or last):
             raise InvalidInput("give either period or from/to")
@@ -171,7 +187,10 @@ def build_router(committee: Committee) -> APIRouter:
             return Response(
                 xlsx_workbook(header, body, f"{start} – {end}" if start != end else start),
                 media_type=XLSX_MEDIA_TYPE,
-                headers={"Content-Disposition": f'attachment; filename="governance-{start}-{end}.xlsx"'},
+                headers={
+                    "Content-Disposition": f'attachment; filename="governance-{start}-{end}.xlsx"',
+                    TOTAL_COUNT: str(len(rows)),
+                },
             )
         if format == "csv":
             header, body = csv_rows(rows)
@@ -183,12 +202,21 @@ def build_router(committee: Committee) -> APIRouter:
             return Response(
                 "\ufeff" + stream.getvalue(),
                 media_type="text/csv; charset=utf-8",
-                headers={"Content-Disposition": f'attachment; filename="governance-{start}-{end}.csv"'},
+                headers={
+                    "Content-Disposition": f'attachment; filename="governance-{start}-{end}.csv"',
+                    TOTAL_COUNT: str(len(rows)),
+                },
             )
+        # The rows are computed in Python from the read model (every area's month rolled up from its
+        # estates), so the page is a slice of the computed, filtered, ordered list.
+        response.headers[TOTAL_COUNT] = str(len(rows))
         return FiguresPage(
             min_households=committee.thresholds.min_households,
             min_ratings=committee.thresholds.min_ratings,
-            rows=[AreaOut.model_validate(area_json(row)) for row in rows],
+            total=len(rows),
+            limit=limit,
+            offset=offset,
+            rows=[AreaOut.model_validate(area_json(row)) for row in rows[offset : offset + limit]],
         )
 
     @router.get(

@@ -123,9 +123,11 @@ def ballot_view(database: Database, code: str, ballot_id: uuid.UUID, principal: 
     }
 
 
-def list_ballots(database: Database, code: str) -> list[dict[str, object]]:
+def list_ballots(database: Database, code: str, limit: int, offset: int) -> tuple[int, list[dict[str, object]]]:
+    """A page of the estate's ballots, the latest opening first, and how many it has in all."""
     with database.estate_session(code) as session:
-        return BallotRepository(session).list(code)
+        repository = BallotRepository(session)
+        return repository.count(code), repository.list(code, limit, offset)
 
 
 def check_receipt(database: Database, code: str, ballot_id: uuid.UUID, receipt_code: str) -> str | None:

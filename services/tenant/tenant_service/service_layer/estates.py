@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from tenant_service.adapters import events
 from tenant_service.adapters.estate_archive import pack_archive
 from tenant_service.adapters.estate_data import Archive, EstateDataRepository
-from tenant_service.adapters.estates import EstateRepository
+from tenant_service.adapters.estates import EstateFilter, EstateRepository
 from tenant_service.adapters.hierarchy import HierarchyRepository
 from tenant_service.domain.estate import (
     Estate,
@@ -208,10 +208,15 @@ def get_estate_with_rules(database: Database, code: str, on: date | None = None)
     return estate, in_force.rules, in_force.effective_from
 
 
-def list_estates(database: Database) -> list[Estate]:
-    """Every estate of the district: for the platform team only (crosses estates)."""
+def list_estates(
+    database: Database, limit: int, offset: int, where: EstateFilter | None = None
+) -> tuple[int, list[Estate]]:
+    """A page of the district's estates matching ``where``, by code, and how many match in all (the
+    count and the page in one transaction): for the platform team only (crosses estates)."""
+    where = where or EstateFilter()
     with database.system_session() as session:
-        return EstateRepository(session).list_all()
+        repository = EstateRepository(session)
+        return repository.count(where), repository.page(where, limit, offset)
 
 
 def add_member(database: Database, directory: Directory, code: str, username: str) -> None:
