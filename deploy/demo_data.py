@@ -660,7 +660,7 @@ class Demo:
         ]
         draft = self.ledger("POST", "/budget-drafts", "firm-manager", key=self.key("budget", year),
                             json={"year": year, "plans": plans, "large_expense_threshold_fen": 2_000_000})  # fmt: skip
-        ballots = self.tenant("GET", "/ballots", "supervisor")
+        ballots = self.tenant("GET", "/ballots?limit=500", "supervisor")
         ballot = next((b for b in ballots if b["subject"] == draft["ballot_subject"]), None)
         if ballot is None:
             now = datetime.now(UTC)
@@ -707,7 +707,7 @@ class Demo:
     def open_ballot(self) -> None:
         """A question still open: the supervisor asks the owners about e-bike chargers."""
         subject = "proposal:ebike-charging"
-        ballots = self.tenant("GET", "/ballots", "supervisor")
+        ballots = self.tenant("GET", "/ballots?limit=500", "supervisor")
         if any(b["subject"] == subject and b["closed_at"] is None for b in ballots):
             return
         now = datetime.now(UTC)
@@ -866,7 +866,7 @@ class Demo:
                           json={**donation, "received_on": self.today.isoformat()})  # fmt: skip
         if statement["threshold_fen"] < FUND_THRESHOLD_FEN:
             self.fund("PUT", "/rule", officer, json={"threshold_fen": FUND_THRESHOLD_FEN})
-        grant = next((g for g in self.fund("GET", "/grants", officer) if g["title"] == GRANT["title"]), None)
+        grant = next((g for g in self.fund("GET", "/grants?limit=500", officer) if g["title"] == GRANT["title"]), None)
         if grant is None:
             sketch = self.fund("POST", "/files", "resident",
                                files={"file": ("遮阳棚示意图.png", png(200, 120, 99), "image/png")})  # fmt: skip
@@ -963,9 +963,9 @@ def summary(
     billed = sum(s["fees_billed_fen"] for s in statements)
     collected = sum(s["fees_collected_fen"] for s in statements)
     arrears = demo.ledger("GET", "/arrears?limit=1000", "firm-manager")
-    checkpoints = demo.ledger("GET", "/log/checkpoints", "firm-manager")
+    checkpoints = demo.ledger("GET", "/log/checkpoints?limit=500", "firm-manager")
     expenses = demo.ledger("GET", "/expenses?limit=200", "resident")
-    ballots = demo.tenant("GET", "/ballots", "resident")
+    ballots = demo.tenant("GET", "/ballots?limit=500", "resident")
     grant = next(g for g in fund["grants"] if g["title"] == GRANT["title"])
     print(
         f"demo estate {demo.code} ({name}): books {demo.periods[0]} to {demo.current} ({len(demo.periods)} month{'s' if len(demo.periods) > 1 else ''}), "

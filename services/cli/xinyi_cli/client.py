@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import httpx
 
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
 REQUEST_ID_HEADER = "X-Request-Id"
+# The platform's paging contract: a list answers one page (``limit``, ``offset``) and counts the items
+# of every page in this header.
+TOTAL_COUNT_HEADER = "X-Total-Count"
+PAGE_SIZE = 500  # the largest page the services give
+MAX_PAGE_OFFSET = 1_000_000  # beyond it the services refuse the offset (422)
 
 
 def make_http_client() -> httpx.Client:
@@ -178,3 +183,29 @@ class ApiClient:
 
     def post(self, path: str, json_body: Any = None) -> ApiResponse:
         return self.request("POST", path, json_body=json_body)
+
+    def get_every_page(
+        self, path: str, items: Callable[[Any], Sequence[Any]], params: Mapping[str, str] | None = None
+    ) -> list[ApiResponse]:
+        """Every page of a paged list: the first as the service pages it by default, then, while its
+        ``X-Total-Count`` says there are more items than received (``items`` of each body), the next
+        ones (``offset`` the items received, ``limit`` PAGE_SIZE). An answer without the header is the
+        whole list."""
+        query = dict(params or {})
+        pages = [self.get(f"{path}?{urlencode(query)}" if query else path)]
+        received = len(items(pages[0].data))
+        total = total_count(pages[-1])
+        while total is not None and 0 < received < total and received <= MAX_PAGE_OFFSET:
+            query.update(limit=str(PAGE_SIZE), offset=str(received))
+            pages.append(self.get(f"{path}?{urlencode(query)}"))
+            got = len(items(pages[-1].data))
+            if got == 0:
+                break  # the list shrank meanwhile
+            received += got
+        return pages
+
+
+def total_count(response: ApiResponse) -> int | None:
+    """The ``X-Total-Count`` of a paged answer; None when it has none (or not a count)."""
+    value = response.headers.get(TOTAL_COUNT_HEADER)
+    return int(value) if value is not None and value.isdigit() else None

@@ -110,6 +110,12 @@ def _metric_kind(metric: str) -> str:
     return "count"
 
 
+def _rows(data: Any) -> list[Any]:
+    """The rows of a page of figures (nothing when the body is not one)."""
+    rows = data.get("rows") if isinstance(data, dict) else None
+    return rows if isinstance(rows, list) else []
+
+
 @governance_app.command("figures")
 def figures(
     ctx: typer.Context,
@@ -122,9 +128,15 @@ def figures(
         Path | None,
         typer.Option("--csv", help="Save every figure as CSV (spreadsheet-safe) to this file; - for stdout."),
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the service's JSON as it came.")] = False,
+    as_json: Annotated[
+        bool,
+        typer.Option(
+            "--json", help="Print the service's JSON as it came (when it took several pages: one body with every row)."
+        ),
+    ] = False,
 ) -> None:
-    """The month's figures of every estate and area (suppressed ones shown as such, never as 0)."""
+    """The month's figures of every estate and area (suppressed ones shown as such, never as 0; all the
+    pages of the list)."""
     params = {"period": period, **({"level": level} if level else {}), **({"area": area} if area else {})}
     with _tenant_api(ctx) as api:
         if csv_file is not None:
@@ -135,12 +147,14 @@ def figures(
                 csv_file.write_bytes(response.text.encode("utf-8"))
                 Console().print(Text(f"saved {csv_file}"))
             return
-        response = api.get(with_query("/v1/governance/figures", params))
-    if as_json:
-        typer.echo(response.text)
-        return
+        pages = api.get_every_page("/v1/governance/figures", _rows, params)
+    response = pages[0]
     data = response.data if isinstance(response.data, dict) else {}
-    rows = data.get("rows") or []
+    rows = [row for page in pages for row in _rows(page.data)]
+    if as_json:
+        joined = {**data, "offset": 0, "limit": len(rows), "rows": rows}
+        typer.echo(response.text if len(pages) == 1 else json.dumps(joined, ensure_ascii=False))
+        return
     table = Table("level", "area", *(name for name, _, _ in COLUMNS), title=f"治理指标 {period}")
     for row in rows:
         f = row.get("figures") or {}

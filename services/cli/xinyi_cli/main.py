@@ -351,24 +351,35 @@ ESTATE_COLUMNS = (
 )
 
 
+def _listed(data: Any) -> list[Any]:
+    """The items of a page of a list (nothing when the body is not a list)."""
+    return data if isinstance(data, list) else []
+
+
 @estates_app.command("list")
 def estates_list(
     ctx: typer.Context,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the service's JSON as it came.")] = False,
+    as_json: Annotated[
+        bool,
+        typer.Option("--json", help="Print the service's JSON as it came (its pages joined into one list)."),
+    ] = False,
 ) -> None:
-    """Every estate of the district."""
+    """Every estate of the district (all the pages of the list)."""
     with _tenant(ctx) as api:
-        response = api.get("/v1/estates")
+        pages = api.get_every_page("/v1/estates", _listed)
+    response = pages[0]
+    for page in pages:
+        if not isinstance(page.data, list):
+            _fail("the service answered with something other than a list of estates", request_id=page.request_id)
+    estates = [estate for page in pages for estate in page.data]
     if as_json:
-        typer.echo(response.text)
+        typer.echo(response.text if len(pages) == 1 else json.dumps(estates, ensure_ascii=False))
         return
-    if not isinstance(response.data, list):
-        _fail("the service answered with something other than a list of estates", request_id=response.request_id)
-    if not response.data:
+    if not estates:
         _stdout().print("no estates yet")
         return
     table = Table(*ESTATE_COLUMNS)
-    for estate in response.data:
+    for estate in estates:
         row = estate if isinstance(estate, dict) else {}
         table.add_row(*(_cell(row.get(column)) for column in ESTATE_COLUMNS))
     _stdout().print(table)
@@ -1126,19 +1137,30 @@ def fund_donation(
 
 
 @fund_app.command("grants")
-def fund_grants(ctx: typer.Context, community: CommunityOption, as_json: JsonOption = False) -> None:
-    """The fund's grants, from application to closing."""
+def fund_grants(
+    ctx: typer.Context,
+    community: CommunityOption,
+    as_json: Annotated[
+        bool,
+        typer.Option("--json", help="Print the service's JSON as it came (its pages joined into one list)."),
+    ] = False,
+) -> None:
+    """The fund's grants, from application to closing (all the pages of the list)."""
     with _microfund(ctx) as api:
-        response = api.get(_fund_path(community, "grants"))
+        pages = api.get_every_page(_fund_path(community, "grants"), _listed)
+    response = pages[0]
+    for page in pages:
+        if not isinstance(page.data, list):
+            _fail("the service answered with something other than a list of grants", request_id=page.request_id)
+    grants = [grant for page in pages for grant in page.data]
     if as_json:
-        typer.echo(response.text)
+        # One page: the answer as it came; several: their grants joined into one list.
+        typer.echo(response.text if len(pages) == 1 else json.dumps(grants, ensure_ascii=False))
         return
-    if not isinstance(response.data, list):
-        _fail("the service answered with something other than a list of grants", request_id=response.request_id)
-    if not response.data:
+    if not grants:
         _stdout().print("no grants yet")
         return
-    _stdout().print(_grants_table(_rows(response.data)))
+    _stdout().print(_grants_table(_rows(grants)))
 
 
 GRANT_SHOWN_APART = frozenset({"budget", "instalments"})
