@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest'
-import { createApiClient, path } from './client'
+import { allPages, createApiClient, createPagedApiClient, path } from './client'
 import { endpoints } from './endpoints'
 import { ApiError } from './errors'
 
@@ -112,6 +112,83 @@ describe('the API client', () => {
       '/api/tenant/v1/estates/jinhe-lvzhou/my-households',
       '/api/ledger/v1/estates/jinhe-lvzhou/households/h-1/account',
       '/api/ledger/v1/estates/jinhe-lvzhou/budgets/2026',
+    ])
+  })
+})
+
+describe('pages of a list', () => {
+  function pagedClient(answer: (url: URL) => Response) {
+    const fetchFn = vi.fn(async (url: string, _init?: RequestInit) => answer(new URL(url)))
+    const api = createPagedApiClient({ getToken: async () => 'tok', onUnauthorized: vi.fn(), fetch: fetchFn as unknown as typeof fetch })
+    return { api, fetchFn }
+  }
+
+  it('asks for limit and offset beside the query and reads the total from X-Total-Count', async () => {
+    const { api, fetchFn } = pagedClient(() => json([{ code: 'a' }, { code: 'b' }], 200, { 'X-Total-Count': '42' }))
+    const page = await api.getPage<{ code: string }>('tenant', '/v1/estates', { limit: 20, offset: 40, query: { q: 'lv', district: undefined } })
+    expect(page).toEqual({ items: [{ code: 'a' }, { code: 'b' }], total: 42 })
+    const url = new URL(fetchFn.mock.calls[0]![0])
+    expect(url.pathname).toBe('/api/tenant/v1/estates')
+    expect(Object.fromEntries(url.searchParams)).toEqual({ q: 'lv', limit: '20', offset: '40' })
+    expect(fetchFn.mock.calls[0]![1]!.method).toBe('GET')
+  })
+
+  it('keeps limit within 1..500 and offset at 0 or more', async () => {
+    const { api, fetchFn } = pagedClient(() => json([], 200, { 'X-Total-Count': '0' }))
+    await api.getPage('ledger', '/v1/x', { limit: 9999, offset: -5 })
+    await api.getPage('ledger', '/v1/x', { limit: 0, offset: 3.7 })
+    const queries = fetchFn.mock.calls.map(([url]) => Object.fromEntries(new URL(url).searchParams))
+    expect(queries).toEqual([{ limit: '500', offset: '0' }, { limit: '1', offset: '3' }])
+  })
+
+  it("falls back to the list's length without the header (an older server), paging a whole list here", async () => {
+    const { api } = pagedClient(() => json([1, 2, 3]))
+    await expect(api.getPage('tenant', '/v1/x', { limit: 20, offset: 0 })).resolves.toEqual({ items: [1, 2, 3], total: 3 })
+    const whole = Array.from({ length: 45 }, (_, i) => i)
+    const old = pagedClient(() => json(whole))
+    await expect(old.api.getPage('tenant', '/v1/x', { limit: 20, offset: 40 })).resolves.toEqual({ items: [40, 41, 42, 43, 44], total: 45 })
+  })
+
+  it('ignores a header that is not a count', async () => {
+    const { api } = pagedClient(() => json([1], 200, { 'X-Total-Count': 'many' }))
+    await expect(api.getPage('tenant', '/v1/x', { limit: 20, offset: 0 })).resolves.toEqual({ items: [1], total: 1 })
+  })
+
+  it('keeps a JSON object with its total (figures: rows in the body, the total in the header)', async () => {
+    const { api } = pagedClient(() => json({ rows: [1], total: 7 }, 200, { 'X-Total-Count': '7' }))
+    await expect(api.getCounted('tenant', '/v1/governance/figures', { query: { limit: 1, offset: 0 } })).resolves.toEqual({
+      body: { rows: [1], total: 7 },
+      total: 7,
+    })
+    const bare = pagedClient(() => json({ rows: [] }))
+    await expect(bare.api.getCounted('tenant', '/v1/governance/figures')).resolves.toEqual({ body: { rows: [] }, total: null })
+  })
+
+  it('keeps the plain client (the H5 pages\') without paging, and the paged one with every plain call', async () => {
+    expect('getPage' in createApiClient({ getToken: async () => null, onUnauthorized: vi.fn() })).toBe(false)
+    const { api, fetchFn } = pagedClient(() => json({ ok: true }))
+    await expect(api.get('tenant', '/v1/x')).resolves.toEqual({ ok: true })
+    await api.request('tenant', '/v1/x', { method: 'POST', body: {} })
+    expect(fetchFn.mock.calls.map(([, init]) => init!.method)).toEqual(['GET', 'POST'])
+  })
+
+  it('fails a page as any other call does', async () => {
+    const { api } = pagedClient(() => json({ error: 'invalid', reason: 'limit must be at most 500' }, 422))
+    await expect(api.getPage('tenant', '/v1/x', { limit: 20, offset: 0 })).rejects.toMatchObject({ status: 422, reason: 'limit must be at most 500' })
+  })
+
+  it('gathers every page of a list when the whole of it is needed', async () => {
+    const whole = Array.from({ length: 1203 }, (_, i) => i)
+    const { api, fetchFn } = pagedClient((url) => {
+      const limit = Number(url.searchParams.get('limit'))
+      const offset = Number(url.searchParams.get('offset'))
+      return json(whole.slice(offset, offset + limit), 200, { 'X-Total-Count': String(whole.length) })
+    })
+    await expect(allPages(api, 'ledger', '/v1/x', { query: { status: 'draft' } })).resolves.toEqual(whole)
+    expect(fetchFn.mock.calls.map(([url]) => new URL(url).search)).toEqual([
+      '?status=draft&limit=500&offset=0',
+      '?status=draft&limit=500&offset=500',
+      '?status=draft&limit=500&offset=1000',
     ])
   })
 })

@@ -8,7 +8,7 @@ import { createPinia } from 'pinia'
 import ElementPlus from 'element-plus'
 import 'element-plus/dist/index.css'
 import './console.css'
-import { createApiClient } from '@/api/client'
+import { createPagedApiClient } from '@/api/client'
 import { createAuthService } from '@/auth/auth'
 import { loadRuntimeConfig } from '@/auth/runtimeConfig'
 import { savedLocale } from '@/i18n'
@@ -40,7 +40,7 @@ async function start(): Promise<void> {
     onUser: (user) => session.setUser(user),
     onExpired: () => onExpired(),
   })
-  const api = createApiClient({
+  const api = createPagedApiClient({
     getToken: () => auth.accessToken(),
     onUnauthorized: () => void auth.expire(),
   })

@@ -1,6 +1,6 @@
 /** What the console's pages get from the shell (fakes in the tests): `useConsole()`. */
 import { inject, type InjectionKey, type Ref } from 'vue'
-import type { ApiClient } from '@/api/client'
+import type { PagedApiClient } from '@/api/client'
 import type { AuthService, SessionUser } from '@/auth/auth'
 import type { Role } from './section'
 
@@ -17,7 +17,7 @@ export interface ConsoleSession {
 
 export interface ConsoleServices {
   /** The raw client: sections type their routes in `sections/<name>/api.ts`. */
-  api: ApiClient
+  api: PagedApiClient
   auth: AuthActions
   session: ConsoleSession
 }

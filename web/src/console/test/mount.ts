@@ -16,7 +16,7 @@ import ElementPlus from 'element-plus'
 import { createPinia, setActivePinia } from 'pinia'
 import { vi } from 'vitest'
 import type { ComponentPublicInstance } from 'vue'
-import type { ApiClient, RequestOptions, Service } from '@/api/client'
+import { pageQuery, type PagedApiClient as ApiClient, type RequestOptions, type Service } from '@/api/client'
 import { ApiError } from '@/api/errors'
 import type { SessionUser } from '@/auth/auth'
 import type { Locale } from '@/i18n/format'
@@ -81,22 +81,49 @@ export function fakeApi(routes: Partial<Record<RouteKey, FakeAnswer>> = {}): Fak
     return result
   }
 
-  const request = vi.fn((service: Service, path: string, options?: RequestOptions) =>
-    answer(service, path, options)) as unknown as ApiClient['request']
-  const get = vi.fn((service: Service, path: string, options?: RequestOptions) =>
-    answer(service, path, { ...options, method: 'GET' })) as unknown as ApiClient['get']
+  const plain = (value: unknown) => (value instanceof FakeCounted ? value.body : value)
+  const request = vi.fn(async (service: Service, path: string, options?: RequestOptions) =>
+    plain(await answer(service, path, options))) as unknown as ApiClient['request']
+  const get = vi.fn(async (service: Service, path: string, options?: RequestOptions) =>
+    plain(await answer(service, path, { ...options, method: 'GET' }))) as unknown as ApiClient['get']
   const blob = vi.fn(async (service: Service, path: string) => {
     const value = await answer(service, path, { method: 'GET' })
     return value instanceof Blob ? value : new Blob([String(value ?? '')])
   }) as ApiClient['blob']
 
+  // A list answered as an array is paged as the server pages it (limit/offset, the header its length).
+  const getPage = vi.fn(async (service: Service, path: string, page: Parameters<ApiClient['getPage']>[2]) => {
+    const { limit, offset } = pageQuery(page)
+    const value = await answer(service, path, { method: 'GET', query: { ...page.query, limit, offset }, signal: page.signal })
+    if (value instanceof FakeCounted) return { items: value.body, total: value.total }
+    const list = Array.isArray(value) ? value : []
+    return { items: list.slice(offset, offset + limit), total: list.length }
+  }) as unknown as ApiClient['getPage']
+  const getCounted = vi.fn(async (service: Service, path: string, options?: RequestOptions) => {
+    const value = await answer(service, path, { ...options, method: 'GET' })
+    return value instanceof FakeCounted ? { body: value.body, total: value.total } : { body: value, total: null }
+  }) as unknown as ApiClient['getCounted']
+
   return {
     request,
     get,
+    getPage,
+    getCounted,
     blob,
     log,
     calls: (key) => made.filter((entry) => entry.key === key).map((entry) => entry.options),
   }
+}
+
+/** A list route's answer with its `X-Total-Count`: `withTotal(items, 57)` (`items` being the page asked for). */
+export class FakeCounted {
+  constructor(
+    readonly body: unknown,
+    readonly total: number,
+  ) {}
+}
+export function withTotal(body: unknown, total: number): FakeCounted {
+  return new FakeCounted(body, total)
 }
 
 /** An API refusal as the services send it (status, error code, reason). */

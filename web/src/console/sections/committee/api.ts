@@ -2,7 +2,7 @@
  * The committee's calls: the tenant service's governance API only (aggregates; no person, household
  * or unit is in any answer), and the service's own OpenAPI document to learn whether it offers XLSX.
  */
-import { path, type ApiClient } from '@/api/client'
+import { MAX_PAGE_LIMIT, path, type PagedApiClient } from '@/api/client'
 import type { Comparison, FiguresPage, FiguresQuery, Ranking, SignedReport } from './types'
 
 function query(values: Record<string, string | undefined>): Record<string, string | undefined> {
@@ -20,10 +20,37 @@ function withQuery(route: string, values: Record<string, string | undefined>): s
 
 export type ExportFormat = 'csv' | 'xlsx'
 
-export function committeeApi(api: ApiClient) {
+/** A page of figures: its rows and the total across pages (always set). */
+export type FiguresOnePage = FiguresPage & { total: number }
+
+export function committeeApi(api: PagedApiClient) {
+  /**
+   * `limit` rows of the figures from `offset` (format=json), the total from the body (`total`) or
+   * X-Total-Count; an older server, giving every row without a total, is paged here.
+   */
+  async function figuresPage(q: FiguresQuery, limit: number, offset: number, signal?: AbortSignal): Promise<FiguresOnePage> {
+    const { body, total } = await api.getCounted<FiguresPage>('tenant', '/v1/governance/figures', {
+      query: { ...query({ ...q }), limit, offset },
+      signal,
+    })
+    const counted = body.total ?? total
+    if (counted !== undefined && counted !== null) return { ...body, total: counted }
+    const rows = body.rows.length > limit ? body.rows.slice(offset, offset + limit) : body.rows
+    return { ...body, rows, total: body.rows.length }
+  }
   return {
-    figures: (q: FiguresQuery, signal?: AbortSignal) =>
-      api.get<FiguresPage>('tenant', '/v1/governance/figures', { query: query({ ...q }), signal }),
+    figuresPage,
+    /** Every row of the figures (pages of 500): an area filter's choices, the trend, a report's districts. */
+    figures: async (q: FiguresQuery, signal?: AbortSignal): Promise<FiguresOnePage> => {
+      const first = await figuresPage(q, MAX_PAGE_LIMIT, 0, signal)
+      const rows = [...first.rows]
+      while (rows.length < first.total) {
+        const next = await figuresPage(q, MAX_PAGE_LIMIT, rows.length, signal)
+        if (!next.rows.length) break
+        rows.push(...next.rows)
+      }
+      return { ...first, rows, total: rows.length, limit: undefined, offset: undefined }
+    },
     /** The API's own export (CSV, or XLSX where offered), fetched with the token as a file. */
     figuresFile: (q: FiguresQuery, format: ExportFormat) =>
       api.blob('tenant', withQuery('/v1/governance/figures', { ...q, format })),

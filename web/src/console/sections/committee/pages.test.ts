@@ -8,7 +8,7 @@ import type { Locale } from '@/i18n/format'
 import { concat, sha256, toBase64, toHex, utf8 } from '@/verify/bytes'
 import { canonicalJson } from '@/verify/entries'
 import { keyId } from '@/verify/note'
-import { fakeApi, mountConsole, settle, users, type MountedConsole } from '../../test/mount'
+import { fakeApi, mountConsole, settle, users, withTotal, type MountedConsole } from '../../test/mount'
 import { section } from './index'
 import { comparison, communityRow, districtRow, estateRow, page, PERIOD, ranking, smallEstateRow } from './testdata'
 import type { FiguresQuery } from './types'
@@ -63,7 +63,7 @@ describe('the dashboard', () => {
     it(`shows the month's figures; suppressed as such, null as — (${locale})`, async () => {
       const mounted = await open(`/committee?period=${PERIOD}&level=estate`, locale)
       expect(mounted.api.calls('GET tenant /v1/governance/figures')).toContainEqual(
-        expect.objectContaining({ query: { period: PERIOD, level: 'estate' } }),
+        expect.objectContaining({ query: { period: PERIOD, level: 'estate', limit: 20, offset: 0 } }),
       )
       expect(cell(mounted, 'fig-jinhe-lvzhou-collection_rate_bps').text()).toBe('92.50%')
       expect(cell(mounted, 'fig-jinhe-lvzhou-resolution_median_seconds').text()).toBe(duration)
@@ -83,10 +83,10 @@ describe('the dashboard', () => {
   it('asks the API again for another level and area, and the trend for the months', async () => {
     const mounted = await open(`/committee?period=${PERIOD}&level=community&area=shuangliu&from=2026-01&to=2026-10`)
     expect(mounted.api.calls('GET tenant /v1/governance/figures')).toContainEqual(
-      expect.objectContaining({ query: { period: PERIOD, level: 'community', area: 'shuangliu' } }),
+      expect.objectContaining({ query: { period: PERIOD, level: 'community', area: 'shuangliu', limit: 20, offset: 0 } }),
     )
     expect(mounted.api.calls('GET tenant /v1/governance/figures')).toContainEqual(
-      expect.objectContaining({ query: { from: '2026-01', to: '2026-10', level: 'community', area: 'shuangliu' } }),
+      expect.objectContaining({ query: { from: '2026-01', to: '2026-10', level: 'community', area: 'shuangliu', limit: 500, offset: 0 } }),
     )
     expect(mounted.api.calls('GET tenant /v1/governance/ranking')).toContainEqual(
       expect.objectContaining({ query: { period: PERIOD, metric: 'collection_rate_bps', level: 'community', area: 'shuangliu' } }),
@@ -126,9 +126,42 @@ describe('the dashboard', () => {
   it('asks no API but the governance API; the trend of every estate is the districts\'', async () => {
     const mounted = await open(`/committee?period=${PERIOD}&from=2026-09&to=2026-10`)
     expect(mounted.api.calls('GET tenant /v1/governance/figures')).toContainEqual(
-      expect.objectContaining({ query: { from: '2026-09', to: '2026-10', level: 'district' } }),
+      expect.objectContaining({ query: { from: '2026-09', to: '2026-10', level: 'district', limit: 500, offset: 0 } }),
     )
     expect(mounted.api.log.every((call) => /^GET tenant (\/v1\/governance\/|\/openapi\.json$)/.test(call))).toBe(true)
+  })
+
+  it('pages the figures on the server, the total from the answer; the search looks through every row', async () => {
+    // 45 estates; the route pages them (total in the body and in X-Total-Count) and has no search.
+    const estates = Array.from({ length: 45 }, (_, i) => ({ ...estateRow, code: `estate-${String(i + 1).padStart(2, '0')}`, name: `小区 ${i + 1}` }))
+    const api = governanceApi({
+      'GET tenant /v1/governance/figures': ({ query }: { query?: FiguresQuery & { limit?: number; offset?: number } }) => {
+        const rows = query?.level === 'estate' ? estates : [districtRow]
+        const offset = Number(query?.offset ?? 0)
+        const limit = Number(query?.limit ?? 100)
+        return withTotal({ ...page(rows.slice(offset, offset + limit)), total: rows.length, limit, offset }, rows.length)
+      },
+    })
+    const mounted = await open(`/committee?period=${PERIOD}&level=estate`, 'en', api)
+    const figureCalls = () =>
+      mounted.api.calls('GET tenant /v1/governance/figures').filter((c) => (c.query as FiguresQuery).level === 'estate' && (c.query as FiguresQuery).period)
+    expect(figureCalls().map((c) => c.query)).toEqual([{ period: PERIOD, level: 'estate', limit: 20, offset: 0 }])
+    expect(cell(mounted, 'committee-figures-pages').text()).toContain('45')
+    expect(cell(mounted, 'area-estate-01').exists()).toBe(true)
+    expect(cell(mounted, 'area-estate-21').exists()).toBe(false)
+    await mounted.wrapper.find('[data-testid="committee-figures-pages"] .btn-next').trigger('click')
+    await settle()
+    expect(figureCalls().map((c) => c.query)[1]).toEqual({ period: PERIOD, level: 'estate', limit: 20, offset: 20 })
+    expect(cell(mounted, 'area-estate-21').exists()).toBe(true)
+    // The search asks for every row once (pages of 500), then finds and pages them here.
+    await mounted.wrapper.find('input[data-testid="committee-search"], [data-testid="committee-search"] input').setValue('estate-4')
+    await settle()
+    expect(figureCalls().map((c) => c.query)[2]).toEqual({ period: PERIOD, level: 'estate', limit: 500, offset: 0 })
+    expect(mounted.wrapper.findAll('[data-testid="committee-figures"] tbody tr')).toHaveLength(6) // 40..45
+    await mounted.wrapper.find('input[data-testid="committee-search"], [data-testid="committee-search"] input').setValue('estate-45')
+    await settle()
+    expect(figureCalls()).toHaveLength(3)
+    expect(mounted.wrapper.findAll('[data-testid="committee-figures"] tbody tr')).toHaveLength(1)
   })
 })
 

@@ -52,6 +52,10 @@ export interface FiguresPage {
   min_households: number
   min_ratings: number
   rows: AreaRow[]
+  /** Rows across pages (format=json pages: `limit`, `offset`); absent from an older server. */
+  total?: number
+  limit?: number
+  offset?: number
 }
 
 /** Ranked */

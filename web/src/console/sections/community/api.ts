@@ -4,7 +4,7 @@
  * instalments carry an Idempotency-Key (the API requires one): the form keeps its key until the
  * API has answered, so a retry after a lost answer records nothing twice.
  */
-import { path, type ApiClient, type RequestOptions } from '@/api/client'
+import { path, type PagedApiClient, type Page, type RequestOptions } from '@/api/client'
 import type { DonationBody, FundDonation, FundFile, FundMembership, FundStatement, GrantDetail, OfficerGrant } from './types'
 
 export function newIdempotencyKey(prefix = 'console'): string {
@@ -15,7 +15,7 @@ export function newIdempotencyKey(prefix = 'console'): string {
   return `${prefix}-${random}`
 }
 
-export function communityApi(api: ApiClient) {
+export function communityApi(api: PagedApiClient) {
   const fund = (community: string) => path`/v1/communities/${community}/fund`
   const post = <T>(route: string, body: unknown, key?: string) => {
     const options: RequestOptions = { method: 'POST', body, ...(key ? { headers: { 'Idempotency-Key': key } } : {}) }
@@ -32,7 +32,9 @@ export function communityApi(api: ApiClient) {
       return api.request<FundFile>('microfund', `${fund(community)}/files`, { method: 'POST', body: form })
     },
     file: (community: string, sha256: string) => api.blob('microfund', `${fund(community)}/files/${encodeURIComponent(sha256)}`),
-    grants: (community: string) => api.get<OfficerGrant[]>('microfund', `${fund(community)}/grants`),
+    /** A page of the fund's grants, in the server's order (by number, oldest first). */
+    grants: (community: string, limit: number, offset: number): Promise<Page<OfficerGrant>> =>
+      api.getPage<OfficerGrant>('microfund', `${fund(community)}/grants`, { limit, offset }),
     grant: (community: string, id: string) => api.get<GrantDetail>('microfund', `${fund(community)}/grants/${encodeURIComponent(id)}`),
     review: (community: string, id: string, approve: boolean, note: string) =>
       post<OfficerGrant>(`${fund(community)}/grants/${encodeURIComponent(id)}/review`, { approve, note }),

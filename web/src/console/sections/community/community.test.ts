@@ -6,7 +6,7 @@
  */
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import type { Locale } from '@/i18n/format'
-import { fakeApi, mountConsole, refusal, settle, users, type FakeApi, type MountedConsole } from '../../test/mount'
+import { fakeApi, mountConsole, refusal, settle, users, withTotal, type FakeApi, type MountedConsole } from '../../test/mount'
 import { section } from './index'
 import type { FundStatement } from './types'
 import type { OfficerGrant } from './types'
@@ -182,6 +182,9 @@ describe('grants', () => {
     it(`lists the grants and opens one (${locale})`, async () => {
       const mounted = await open(`/estates/${ESTATE}/community/grants`, locale)
       expect(find('grants-table')?.textContent).toContain('楼道读书角')
+      expect(mounted.api.calls(`GET microfund ${FUND}/grants`).map((c) => c.query)).toEqual([
+        { limit: 1, offset: 0 }, // one grant: the page is the whole of it
+      ])
       await click('open-grant-g-1')
       expect(mounted.router.currentRoute.value.query.grant).toBe('g-1')
       expect(find('grant-status')?.getAttribute('data-status')).toBe('applied')
@@ -226,5 +229,47 @@ describe('grants', () => {
     await type('close-report', 'Done, 40 books bought')
     await click('close-submit')
     expect(api.calls(`POST microfund ${FUND}/grants/g-1/close`)[0]?.body).toEqual({ report: 'Done, 40 books bought', photos: [] })
+  })
+})
+
+describe('the grants, paged on the server', () => {
+  const numbered = (n: number, status = 'applied'): OfficerGrant => ({ ...grant, id: `g-${n}`, number: n, title: `项目 ${n}`, status })
+  // 40 grants; the route lists them by number (oldest first), a page at a time, the total in X-Total-Count.
+  const all = Array.from({ length: 40 }, (_, i) => numbered(i + 1, i % 10 === 0 ? 'rejected' : 'applied'))
+  function pagedApi(): FakeApi {
+    return fundApi({
+      [`GET microfund ${FUND}`]: { ...statement, grants: all },
+      [`GET microfund ${FUND}/grants`]: ({ query }: { query?: Record<string, unknown> }) => {
+        const offset = Number(query?.offset)
+        return withTotal(all.slice(offset, offset + Number(query?.limit)), all.length)
+      },
+    })
+  }
+
+  it('asks for the newest page first and the next one on paging, the total from the header', async () => {
+    const mounted = await open(`/estates/${ESTATE}/community/grants`, 'en', pagedApi())
+    const numbers = () => [...document.querySelectorAll('[data-testid="grants-table"] tbody tr')].map((r) => Number(r.querySelector('td')!.textContent))
+    expect(numbers()).toEqual(Array.from({ length: 15 }, (_, i) => 40 - i))
+    expect(find('grants-pages')?.textContent).toContain('40')
+    ;(document.querySelector('[data-testid="grants-pages"] .btn-next') as HTMLButtonElement).click()
+    await settle()
+    expect(numbers()).toEqual(Array.from({ length: 15 }, (_, i) => 25 - i))
+    expect(mounted.api.calls(`GET microfund ${FUND}/grants`).map((c) => c.query)).toEqual([
+      { limit: 1, offset: 0 }, // learns the total
+      { limit: 15, offset: 25 },
+      { limit: 15, offset: 10 },
+    ])
+  })
+
+  it("counts by status over the whole fund and lists a status's grants from the statement", async () => {
+    const mounted = await open(`/estates/${ESTATE}/community/grants`, 'zh-CN', pagedApi())
+    const filter = find('grant-filter')!
+    expect(filter.textContent).toContain('(40)')
+    expect(filter.textContent).toContain('(4)')
+    ;([...filter.querySelectorAll('input')].find((i) => i.value === 'rejected') as HTMLInputElement).click()
+    await settle()
+    const rows = [...document.querySelectorAll('[data-testid="grants-table"] tbody tr')].map((r) => Number(r.querySelector('td')!.textContent))
+    expect(rows).toEqual([31, 21, 11, 1])
+    expect(mounted.api.calls(`GET microfund ${FUND}/grants`)).toHaveLength(2)
   })
 })

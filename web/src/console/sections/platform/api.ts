@@ -1,5 +1,5 @@
 /** The platform team's routes of the registry (tenant service). */
-import { path, type ApiClient } from '@/api/client'
+import { path, type PagedApiClient, type Page } from '@/api/client'
 import type {
   AreaPublic,
   ArchivePublic,
@@ -11,7 +11,17 @@ import type {
   RulesView,
 } from './types'
 
-export function platformApi(api: ApiClient) {
+/** A page of GET /v1/estates: `limit`/`offset`, a search `q`, and optionally an area. */
+export interface EstatesQuery {
+  limit: number
+  offset: number
+  q?: string
+  district?: string
+  subDistrict?: string
+  community?: string
+}
+
+export function platformApi(api: PagedApiClient) {
   return {
     hierarchy: () => api.get<DistrictNode[]>('tenant', '/v1/hierarchy'),
     createDistrict: (body: AreaPublic) => api.request<AreaPublic>('tenant', '/v1/districts', { method: 'POST', body }),
@@ -19,8 +29,18 @@ export function platformApi(api: ApiClient) {
       api.request<AreaPublic>('tenant', path`/v1/districts/${district}/sub-districts`, { method: 'POST', body }),
     createCommunity: (subDistrict: string, body: AreaPublic) =>
       api.request<AreaPublic>('tenant', path`/v1/sub-districts/${subDistrict}/communities`, { method: 'POST', body }),
-    /** Every estate of the district (the route has no paging: the page pages the list). */
-    estates: () => api.get<EstatePublic[]>('tenant', '/v1/estates'),
+    /** A page of the estates; `q` finds a code or name (any case, a part of it) on the server. */
+    estates: (page: EstatesQuery): Promise<Page<EstatePublic>> =>
+      api.getPage<EstatePublic>('tenant', '/v1/estates', {
+        limit: page.limit,
+        offset: page.offset,
+        query: {
+          q: page.q?.trim().slice(0, 100) || undefined, // the route takes 1..100 characters
+          district: page.district || undefined,
+          sub_district: page.subDistrict || undefined,
+          community: page.community || undefined,
+        },
+      }),
     estate: (code: string) => api.get<EstatePublic>('tenant', path`/v1/estates/${code}`),
     onboard: (body: EstateCreate) => api.request<EstateOnboarded>('tenant', '/v1/estates', { method: 'POST', body }),
     rules: (code: string) => api.get<RulesView>('tenant', path`/v1/estates/${code}/rules`),

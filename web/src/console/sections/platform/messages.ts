@@ -8,6 +8,7 @@ const zhCN = {
     onboard: '接入新小区',
     search: '按编码或名称搜索',
     allStatuses: '全部状态',
+    statusOnPage: '状态筛选只作用于当前这一页',
     empty: '没有符合条件的小区',
   },
   estate: {
@@ -114,6 +115,7 @@ const en: typeof zhCN = {
     onboard: 'Onboard an estate',
     search: 'Search by code or name',
     allStatuses: 'All statuses',
+    statusOnPage: 'The status filter narrows this page only',
     empty: 'No estate matches',
   },
   estate: {

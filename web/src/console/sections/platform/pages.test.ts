@@ -1,7 +1,7 @@
 /** The platform team's pages with a fake registry API, in both languages (strict i18n). */
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { DOMWrapper, type VueWrapper } from '@vue/test-utils'
-import { fakeApi, mountConsole, refusal, settle, users, type MountedConsole } from '../../test/mount'
+import { fakeApi, mountConsole, refusal, settle, users, withTotal, type MountedConsole } from '../../test/mount'
 import type { DistrictNode, EstatePublic, RulesView } from './types'
 import { fenRateAsYuan } from './api'
 
@@ -83,21 +83,49 @@ describe('the platform pages', () => {
     app = undefined
   })
 
-  it('list the estates a page of 20 at a time, with search', async () => {
+  it('list the estates a page of 20 at a time from the server, with the search on the server', async () => {
     const estates = Array.from({ length: 25 }, (_, i) => estate(`estate-${String(i + 1).padStart(2, '0')}`))
-    app = await mountConsole('/platform', { ...admin, api: fakeApi({ 'GET tenant /v1/estates': estates }) })
+    // The registry pages and searches (q: a part of the code or name, any case); the total in X-Total-Count.
+    const api = fakeApi({
+      'GET tenant /v1/estates': ({ query }) => {
+        const q = String(query?.q ?? '').toLowerCase()
+        const found = estates.filter((e) => !q || e.code.includes(q) || e.name.toLowerCase().includes(q))
+        const offset = Number(query?.offset)
+        return withTotal(found.slice(offset, offset + Number(query?.limit)), found.length + 1000)
+      },
+    })
+    app = await mountConsole('/platform', { ...admin, api })
     expect(app.router.currentRoute.value.name).toBe('platform-estates')
     const table = () => app!.wrapper.find('[data-testid=platform-estates-table]')
+    const calls = () => api.calls('GET tenant /v1/estates').map((c) => c.query)
+    expect(calls()).toEqual([{ q: undefined, district: undefined, sub_district: undefined, community: undefined, limit: 20, offset: 0 }])
     expect(table().text()).toContain('estate-01')
     expect(table().text()).not.toContain('estate-21')
+    // The total is the header's, not the page's length.
+    expect(app.wrapper.find('[data-testid=platform-estates-pages]').text()).toContain('1025')
     await app.wrapper.find('.el-pagination .btn-next').trigger('click')
     await settle()
+    expect(calls()[1]).toMatchObject({ limit: 20, offset: 20 })
     expect(table().text()).toContain('estate-25')
     expect(table().text()).not.toContain('estate-01')
-    await input(app.wrapper, 'platform-estates-search').setValue('estate-07')
+    await input(app.wrapper, 'platform-estates-search').setValue('ESTATE-07 ')
+    await new Promise((resolve) => setTimeout(resolve, 350)) // typing pauses
     await settle()
+    expect(calls()).toHaveLength(3)
+    expect(calls()[2]).toMatchObject({ q: 'ESTATE-07', limit: 20, offset: 0 }) // from the first page
     expect(table().findAll('tbody tr')).toHaveLength(1)
     expect(table().text()).toContain('运行中')
+  })
+
+  it('search once typing pauses, not at every key', async () => {
+    const api = fakeApi({ 'GET tenant /v1/estates': withTotal([estate('a')], 1) })
+    app = await mountConsole('/platform', { ...admin, api, locale: 'en' })
+    for (const typed of ['l', 'lv', 'lvz']) await input(app.wrapper, 'platform-estates-search').setValue(typed)
+    await settle()
+    expect(api.calls('GET tenant /v1/estates')).toHaveLength(1)
+    await new Promise((resolve) => setTimeout(resolve, 350))
+    await settle()
+    expect(api.calls('GET tenant /v1/estates').map((c) => c.query?.q)).toEqual([undefined, 'lvz'])
   })
 
   it('say why the list did not load', async () => {

@@ -1,5 +1,5 @@
 /** The service section's routes (ledger: budgets, vouchers, expenses, questions; ticketing: the queue). */
-import { path, type ApiClient } from '@/api/client'
+import { allPages, path, type PagedApiClient, type Page } from '@/api/client'
 import type {
   AdoptedBudget,
   BudgetDraft,
@@ -33,11 +33,15 @@ export interface TicketQuery {
   before?: string
 }
 
-export function serviceApi(api: ApiClient) {
+export function serviceApi(api: PagedApiClient) {
   const estate = (code: string) => path`/v1/estates/${code}`
   return {
     // budgets
-    drafts: (code: string) => api.get<BudgetDraft[]>('ledger', `${estate(code)}/budget-drafts`),
+    /** A page of the estate's budget drafts, newest first (the server's order). */
+    drafts: (code: string, limit: number, offset: number): Promise<Page<BudgetDraft>> =>
+      api.getPage<BudgetDraft>('ledger', `${estate(code)}/budget-drafts`, { limit, offset }),
+    /** Every budget draft of the estate (a page of 500 at a time): to choose one for a ballot. */
+    allDrafts: (code: string) => allPages<BudgetDraft>(api, 'ledger', `${estate(code)}/budget-drafts`),
     createDraft: (code: string, body: BudgetDraftBody) =>
       api.request<BudgetDraft>('ledger', `${estate(code)}/budget-drafts`, { method: 'POST', body }),
     replaceDraft: (code: string, id: string, body: BudgetDraftBody) =>

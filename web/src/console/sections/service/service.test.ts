@@ -4,7 +4,7 @@
  */
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import type { Locale } from '@/i18n/format'
-import { ESTATE, fakeApi, mountConsole, refusal, settle, users, type MountedConsole } from '../../test/mount'
+import { ESTATE, fakeApi, mountConsole, refusal, settle, users, withTotal, type MountedConsole } from '../../test/mount'
 import { countdown, parseYuan, yuanText } from './common'
 import { en, zhCN } from './messages'
 import type { Expense, Ticket } from './types'
@@ -201,6 +201,29 @@ describe.each<Locale>(['zh-CN', 'en'])('the other service pages (%s)', (locale) 
     await vi.waitFor(() => expect(byTestId('budget-chart')).not.toBeNull(), { timeout: 10_000 })
     expect(chart.options.length).toBeGreaterThan(0)
     expect(byTestId('budget-drafts')?.textContent).toContain('提升方案')
+    expect(api.calls(`GET ledger ${base}/budget-drafts`).map((c) => c.query)).toEqual([{ limit: 10, offset: 0 }])
+  })
+
+  it('pages the drafts on the server, the total from its header', async () => {
+    const draft = (i: number) => ({
+      id: `d${i}`, year: 2000 + i, status: 'adopted', ballot_subject: `budget:d${i}`, ballot_id: null, adopted_plan: null,
+      large_expense_threshold_fen: 0, large_expense_rule: 'ballot', plans: [], created_at: '2026-11-01T00:00:00Z', decided_at: null,
+    })
+    const api = fakeApi({
+      [`GET ledger ${base}/budgets/${YEAR}`]: refusal(404, 'no budget adopted'),
+      [`GET ledger ${base}/budgets/${YEAR}/execution`]: [],
+      [`GET ledger ${base}/budget-drafts`]: ({ query }) =>
+        withTotal(Array.from({ length: 10 }, (_, i) => draft(Number(query?.offset) + i + 1)), 27),
+    })
+    app = await mountConsole(`/estates/${ESTATE}/service/budgets`, { api, locale })
+    expect(app.wrapper.find('[data-testid="budget-drafts-pages"]').text()).toContain('27')
+    await app.wrapper.find('[data-testid="budget-drafts-pages"] .btn-next').trigger('click')
+    await settle()
+    expect(api.calls(`GET ledger ${base}/budget-drafts`).map((c) => c.query)).toEqual([
+      { limit: 10, offset: 0 },
+      { limit: 10, offset: 10 },
+    ])
+    expect(byTestId('budget-drafts')?.textContent).toContain('2011')
   })
 
   it('drafts a budget in the editor, keeping what was typed when the ledger refuses', async () => {

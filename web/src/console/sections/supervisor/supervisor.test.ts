@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 import type { Locale } from '@/i18n/format'
 import fixture from '@/verify/fixture.json'
 import { toHex, sha256 } from '@/verify/bytes'
-import { ESTATE, fakeApi, mountConsole, refusal, settle, users, type MountedConsole } from '../../test/mount'
+import { ESTATE, fakeApi, mountConsole, refusal, settle, users, withTotal, type MountedConsole } from '../../test/mount'
 import type { Expense, ExpenseDetail } from '../service/types'
 import { checkCheckpoint, checkConsistency, keysOf } from './audit'
 import { en, zhCN } from './messages'
@@ -140,6 +140,7 @@ describe.each<Locale>(['zh-CN', 'en'])('ballots and audit (%s)', (locale) => {
     })
     app = await mountConsole(`/estates/${ESTATE}/supervisor/ballots`, { api, locale, user: users.supervisor })
     expect(byTestId('turnout-b1')?.textContent).toContain('2 / 3 (66.66%)')
+    expect(api.calls(`GET tenant ${base}/ballots`)[0]!.query).toEqual({ limit: 10, offset: 0 })
     await app.wrapper.find('[data-testid="ballots-table"] .el-button--warning').trigger('click')
     await settle()
     expect(api.calls(`POST tenant ${base}/ballots/b1/close`)[0]!.body).toEqual({ early: true })
@@ -167,5 +168,66 @@ describe.each<Locale>(['zh-CN', 'en'])('ballots and audit (%s)', (locale) => {
     await settle()
     expect(api.calls(`GET ledger ${base}/log/consistency`)[0]!.query).toEqual({ from: 12, to: 30 })
     await vi.waitFor(() => expect(byTestId('consistency-result')?.dataset.ok).toBe('true'), WAIT)
+  })
+
+  it('asks the server for a page of ballots at a time, the total from its header', async () => {
+    const summary = (i: number) => ({
+      id: `b${i}`, kind: 'general', subject: '', question: `问题 ${i}`, opens_at: '2026-11-01T00:00:00Z',
+      closes_at: '2026-11-02T00:00:00Z', closed_at: '2026-11-02T00:00:00Z',
+    })
+    const detail = ({ path }: { path: string }) => ({
+      ...summary(Number(path.split('/b').pop())), options: ['甲'], quorum_bps: 0, threshold: 'simple_majority', threshold_base: 'votes_cast',
+      status: 'closed', electorate_size: 0, votes_cast: 0, own_votes: {}, result: null,
+    })
+    const routes: Parameters<typeof fakeApi>[0] = {
+      [`GET tenant ${base}/ballots`]: ({ query }) => {
+        const offset = Number(query?.offset)
+        return withTotal(Array.from({ length: 10 }, (_, i) => summary(offset + i + 1)), 33)
+      },
+    }
+    for (let i = 1; i <= 20; i++) routes[`GET tenant ${base}/ballots/b${i}`] = detail
+    const api = fakeApi(routes)
+    app = await mountConsole(`/estates/${ESTATE}/supervisor/ballots`, { api, locale, user: users.supervisor })
+    expect(app.wrapper.find('[data-testid="ballots-pages"]').text()).toContain('33')
+    expect(app.wrapper.find('[data-testid="ballots-table"]').text()).toContain('问题 1')
+    await app.wrapper.find('[data-testid="ballots-pages"] .btn-next').trigger('click')
+    await settle()
+    expect(api.calls(`GET tenant ${base}/ballots`).map((c) => c.query)).toEqual([
+      { limit: 10, offset: 0 },
+      { limit: 10, offset: 10 },
+    ])
+    expect(app.wrapper.find('[data-testid="ballots-table"]').text()).toContain('问题 11')
+    expect(byTestId('turnout-b11')).toBeTruthy()
+  })
+
+  it('shows the newest checkpoints first, asking the server only for the window of the page', async () => {
+    const checkpoint = (size: number) => ({
+      tree_size: size, period: '2026-01', note: withConsistency.checkpoint, published_at: '2026-02-01T00:00:00Z', cosigned: false, cosignatures: [],
+    })
+    // 23 checkpoints, oldest first on the server (tree sizes 1..23).
+    const api = fakeApi({
+      [`GET ledger ${base}/log/key`]: logKey,
+      [`GET ledger ${base}/log/checkpoints`]: ({ query }) => {
+        const offset = Number(query?.offset)
+        const limit = Number(query?.limit)
+        return withTotal(Array.from({ length: Math.max(0, Math.min(limit, 23 - offset)) }, (_, i) => checkpoint(offset + i + 1)), 23)
+      },
+    })
+    app = await mountConsole(`/estates/${ESTATE}/supervisor/audit`, { api, locale, user: users.supervisor })
+    const rows = () => app!.wrapper.findAll('[data-testid="checkpoints-table"] tbody tr').map((r) => Number(r.find('td').text()))
+    expect(rows()).toEqual([23, 22, 21, 20, 19, 18, 17, 16, 15, 14])
+    expect(app.wrapper.find('[data-testid="checkpoints-pages"]').text()).toContain('23')
+    const pages = app.wrapper.find('[data-testid="checkpoints-pages"]')
+    await pages.find('.btn-next').trigger('click')
+    await settle()
+    await pages.find('.btn-next').trigger('click')
+    await settle()
+    expect(rows()).toEqual([3, 2, 1])
+    expect(api.calls(`GET ledger ${base}/log/checkpoints`).map((c) => c.query)).toEqual([
+      { limit: 1, offset: 0 }, // learns the total
+      { limit: 10, offset: 13 },
+      { limit: 10, offset: 3 },
+      { limit: 3, offset: 0 },
+    ])
   })
 })
