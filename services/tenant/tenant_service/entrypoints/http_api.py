@@ -13,7 +13,6 @@ from uuid import UUID
 from fastapi import APIRouter, Query, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
-from tenant_service.adapters.estates import EstateFilter
 from tenant_service.domain.estate import (
     BOOKS_FROM_PATTERN,
     DEFAULT_DONATION_SHARE_BPS,
@@ -30,7 +29,7 @@ from tenant_service.domain.hierarchy import Area
 from tenant_service.entrypoints.deps import EstateAdmin, EstateReader, HierarchyReader, PlatformAdmin
 from tenant_service.service_layer import estates as estate_cases
 from tenant_service.service_layer import hierarchy as hierarchy_cases
-from tenant_service.service_layer.estates import Directory, FirstAccount
+from tenant_service.service_layer.estates import Directory, EstateFilter, FirstAccount
 from xinyi_shared.api import errors
 from xinyi_shared.codes import AREA_CODE_PATTERN, ESTATE_CODE_PATTERN
 from xinyi_shared.db import Database

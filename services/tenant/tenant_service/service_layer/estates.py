@@ -12,7 +12,10 @@ from zoneinfo import ZoneInfo
 from tenant_service.adapters import events
 from tenant_service.adapters.estate_archive import pack_archive
 from tenant_service.adapters.estate_data import Archive, EstateDataRepository
-from tenant_service.adapters.estates import EstateFilter, EstateRepository
+
+# Re-exported: the HTTP layer builds the listing filter without reaching into the adapters.
+from tenant_service.adapters.estates import EstateFilter as EstateFilter
+from tenant_service.adapters.estates import EstateRepository
 from tenant_service.adapters.hierarchy import HierarchyRepository
 from tenant_service.domain.estate import (
     Estate,
