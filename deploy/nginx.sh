@@ -138,8 +138,17 @@ running() { pid_alive "$PIDFILE" "$CONFIG"; }
 
 # Inside wait_until (whose output goes to /dev/null): a master that exited is reported on fd 3 at once.
 ready_or_dead() {
-  if ! running; then
-    { log "ERROR: nginx exited during start-up; last lines of $STATE/error.log:"; tail -n 20 "$STATE/error.log"; } >&3
+  # Dead only when the pid is gone: right after the start its command line may still read as the
+  # forked shell or `setsid nohup …` (exec not done yet), which is no reason to give up.
+  local pid; pid="$(cat "$PIDFILE" 2>/dev/null || true)"
+  if [[ -z "$pid" ]] || ! kill -0 "$pid" 2>/dev/null; then
+    {
+      log "ERROR: nginx exited during start-up; the end of its output ($STATE/nginx.out):"
+      tail -n 20 "$STATE/nginx.out"
+      log "and of $STATE/error.log:"
+      tail -n 20 "$STATE/error.log"
+    } >&3 2>&3 || true
+    rm -f "$PIDFILE"
     exit 1
   fi
   ready
