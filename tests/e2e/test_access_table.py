@@ -173,6 +173,7 @@ _MONEY_OUT: dict[tuple[str, str], Callable[[str], Request]] = {
         f"{base}/expenses/{uuid.uuid4()}/questions/{uuid.uuid4()}/answer",
         {"answer": "x"},
     ),
+    ("GET", "/questions"): lambda base: (f"{base}/questions", None),
 }
 # The estate's log: unknown sizes, entries and households are fine (a 404 is not a refusal); a write by
 # an allowed role is not made, so the witness key and the cosignature line need only be well formed.
@@ -222,6 +223,7 @@ _FUND_REQUESTS: dict[tuple[str, str], Callable[[str], Request]] = {
         f"{base}/donations",
         {"source": "resident", "amount_fen": 1, "received_on": "2031-04-01"},
     ),
+    ("GET", "/donations"): lambda base: (f"{base}/donations", None),
     ("POST", "/files"): lambda base: (f"{base}/files", None),
     ("GET", "/files/{sha256}"): lambda base: (f"{base}/files/{'ab' * 32}", None),
     ("POST", "/grants"): lambda base: (f"{base}/grants", {"title": "x"}),

@@ -1444,6 +1444,22 @@ class FakeGovernance(GovernanceRepository):
         ]
         return [self._question(row) for row in sorted(rows, key=lambda row: row.asked_at)][:500]
 
+    def _estate_questions(self, open_only: bool) -> list[Any]:
+        # FROM expense_questions q … WHERE q.estate_code = :estate AND (NOT :open_only OR q.answer IS NULL)
+        return [
+            row
+            for row in self._t.expense_questions.values()
+            if row.estate_code == self.estate and not (open_only and row.answer is not None)
+        ]
+
+    def questions_page(self, open_only: bool, limit: int, offset: int) -> list[Question]:
+        # ORDER BY q.asked_at, q.id: among questions of one transaction (one now()), the smaller id first.
+        oldest = sorted(self._estate_questions(open_only), key=lambda row: (row.asked_at, row.id))
+        return [self._question(row) for row in oldest[offset : offset + limit]]
+
+    def count_questions(self, open_only: bool) -> int:
+        return len(self._estate_questions(open_only))
+
     def answer(self, question_id: str, answer: str, answered_by: str) -> None:
         key = self._key(question_id)
         row = self._t.expense_questions.get(key) if key is not None else None

@@ -404,6 +404,7 @@ REQUESTS: dict[tuple[str, str], Callable[[Ledger], tuple[str, Body]]] = {
         f"{EXPENSES}/{ledger.targets['to_approve']}/questions/{ledger.targets['question']}/answer",
         {"answer": "一季度的用量，附三家比价"},
     ),
+    ("GET", "/v1/estates/{code}/questions"): lambda _: (f"/v1/estates/{ESTATE}/questions", None),
     ("GET", "/v1/estates/{code}/log/key"): lambda _: (f"{LOG}/key", None),
     ("GET", "/v1/estates/{code}/log/checkpoints"): lambda _: (f"{LOG}/checkpoints", None),
     ("POST", "/v1/estates/{code}/log/checkpoints"): lambda _: (f"{LOG}/checkpoints", None),

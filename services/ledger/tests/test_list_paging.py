@@ -1,29 +1,37 @@
-"""Paged listings of the ledger (the platform's contract): ``GET /v1/estates/{code}/budget-drafts`` and
-``GET /v1/estates/{code}/log/checkpoints`` take ``limit`` (1-500, default 100) and ``offset`` (0 to
-1,000,000), answer the page as the same JSON list as before, and ``X-Total-Count`` the number of items
-in all pages. The use cases and the fake repositories (which keep the adapters' ORDER BY: newest draft
-first, the id breaking ties of one transaction; checkpoints by tree size) and the routes in-process, on
-the fakes, as ``test_http_roles.py`` builds them."""
+"""Paged listings of the ledger (the platform's contract): ``GET /v1/estates/{code}/budget-drafts``,
+``GET /v1/estates/{code}/log/checkpoints`` and ``GET /v1/estates/{code}/questions`` take ``limit``
+(1-500, default 100) and ``offset`` (0 to 1,000,000), answer the page as a JSON list, and
+``X-Total-Count`` the number of items in all pages. The use cases and the fake repositories (which keep
+the adapters' ORDER BY: newest draft first, the id breaking ties of one transaction; checkpoints by tree
+size; questions oldest asked first, the id breaking ties) and the routes in-process, on the fakes, as
+``test_http_roles.py`` builds them; the questions' SQL as the adapter sends it."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any, cast
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from httpx import Response
 
+from ledger_service.adapters.governance import GovernanceRepository
+from ledger_service.domain.expenses import Proposal
 from ledger_service.entrypoints import http_governance, http_log
 from ledger_service.entrypoints.deps import estate_unit_of_work
 from ledger_service.service_layer import governance, transparency
+from ledger_service.service_layer.governance import Actor
 from ledger_service.service_layer.postings import record_payment
 from ledger_service.service_layer.unit_of_work import LedgerUnitOfWork
 from services.ledger.tests.fakes import FakeBooks, FakeRegistry, estate_rules
-from services.ledger.tests.test_governance import MANAGER, budget_draft
+from services.ledger.tests.test_governance import MANAGER, budget_draft, png
 from xinyi_shared.auth import Principal, TokenVerifier
+from xinyi_shared.blobs import FilesystemBlobStore
+from xinyi_shared.db import Executor
 from xinyi_shared.http import EstateCode, create_app, current_principal
 
 ESTATE = "jinhe-lvzhou"
@@ -38,6 +46,9 @@ BAD_PAGES = [
     ("offset", "-1"),
     ("offset", "1000001"),
 ]
+
+
+RESIDENT = Actor("resident-subject", "resident")
 
 
 @pytest.fixture
@@ -77,6 +88,31 @@ def checkpoint(books: FakeBooks, registry: FakeRegistry, n: int) -> int:
     return transparency.publish_now(books.uow(ESTATE)).tree_size
 
 
+def an_expense(books: FakeBooks, store: FilesystemBlobStore, amount: int = 1_000, estate: str = ESTATE) -> str:
+    voucher = governance.upload_voucher(books.uow(estate), store, png(amount), f"invoice-{amount}.png", MANAGER)
+    proposal = Proposal("成都洁净服务有限公司", amount, "5100", f"保洁耗材 {amount}", (voucher.sha256,))
+    return governance.propose_expense(books.uow(estate), proposal, MANAGER)[0].id
+
+
+def ask(books: FakeBooks, expense_id: str, text: str, estate: str = ESTATE) -> str:
+    return governance.ask_question(books.uow(estate), expense_id, text, RESIDENT).id
+
+
+def questions_asked(books: FakeBooks, store: FilesystemBlobStore) -> list[str]:
+    """Five questions on two expenses, oldest first: two asked a day apart, three in one transaction
+    the day after (one now(): only the id orders them); another estate's besides."""
+    first, second = an_expense(books, store, 1_000), an_expense(books, store, 2_000)
+    asked = [ask(books, first, "为什么买这么多？")]
+    books.today += timedelta(days=1)
+    asked.append(ask(books, second, "付给谁了？"))
+    books.today += timedelta(days=1)
+    with books.uow(ESTATE) as uow:
+        together = [uow.governance.add_question(first, f"第{n}个问题", RESIDENT.subject) for n in range(3)]
+        uow.commit()
+    ask(books, an_expense(books, store, 3_000, OTHER), "别的小区的问题", OTHER)  # neither listed nor counted
+    return [*asked, *sorted(together)]
+
+
 # The use cases on the fakes ------------------------------------------------------------------------
 
 
@@ -114,6 +150,47 @@ def test_no_drafts_is_an_empty_page_of_none(books: FakeBooks) -> None:
     assert governance.page_of_drafts(books.uow(ESTATE), 100, 0) == (0, [])
 
 
+def test_questions_page_oldest_first_with_the_total(books: FakeBooks, tmp_path: Path) -> None:
+    expected = questions_asked(books, FilesystemBlobStore(tmp_path))
+
+    total, everything = governance.page_of_questions(books.uow(ESTATE), True, 500, 0)
+    assert total == 5
+    assert [q.id for q in everything] == expected
+    assert [q.id for q in governance.page_of_questions(books.uow(ESTATE))[1]] == expected  # open, 100 from 0
+    pages = []
+    for offset in (0, 2, 4):
+        page_total, page = governance.page_of_questions(books.uow(ESTATE), True, 2, offset)
+        assert page_total == 5, offset
+        pages.append([q.id for q in page])
+    assert pages == [expected[0:2], expected[2:4], expected[4:5]]
+    assert governance.page_of_questions(books.uow(ESTATE), True, 2, 6) == (5, [])  # past the end: still counted
+    assert governance.page_of_questions(books.uow(OTHER), False, 100, 0)[0] == 1
+
+
+def test_answered_questions_leave_the_open_pages_but_not_the_whole_list(books: FakeBooks, tmp_path: Path) -> None:
+    expected = questions_asked(books, FilesystemBlobStore(tmp_path))
+    answered = governance.page_of_questions(books.uow(ESTATE), True, 1, 1)[1][0]
+    governance.answer_question(books.uow(ESTATE), answered.expense_id, answered.id, "一季度的用量", MANAGER)
+
+    total, still_open = governance.page_of_questions(books.uow(ESTATE), True, 500, 0)
+    assert (total, [q.id for q in still_open]) == (4, [q for q in expected if q != answered.id])
+    assert all(q.answer is None and q.answered_at is None for q in still_open)
+    first_total, first = governance.page_of_questions(books.uow(ESTATE), True, 2, 0)
+    second_total, second = governance.page_of_questions(books.uow(ESTATE), True, 2, 2)
+    assert (first_total, second_total) == (4, 4)
+    assert [q.id for q in first + second] == [q.id for q in still_open]  # the pages close up: no skip
+
+    every_total, every = governance.page_of_questions(books.uow(ESTATE), False, 500, 0)
+    assert (every_total, [q.id for q in every]) == (5, expected)  # answered ones keep their place
+    (shown,) = [q for q in every if q.id == answered.id]
+    assert shown.answer == "一季度的用量" and shown.answered_at is not None
+
+
+def test_no_questions_is_an_empty_page_of_none(books: FakeBooks) -> None:
+    assert governance.page_of_questions(books.uow(ESTATE), True, 100, 0) == (0, [])
+    assert governance.page_of_questions(books.uow(ESTATE), False, 100, 0) == (0, [])
+
+
 def test_checkpoints_page_oldest_first_with_the_total(books: FakeBooks, registry: FakeRegistry) -> None:
     sizes = [checkpoint(books, registry, n) for n in range(3)]
     assert sizes == sorted(sizes) and len(set(sizes)) == 3
@@ -138,6 +215,46 @@ def test_the_fake_log_pages_as_the_adapter_does(books: FakeBooks, registry: Fake
         assert [c.tree_size for c in uow.log.checkpoints(1, 1)] == sizes[1:2]
         assert [c.tree_size for c in uow.log.checkpoints(None, 1)] == sizes[1:]
         assert uow.log.count_checkpoints() == 3
+
+
+# The adapter's SQL ----------------------------------------------------------------------------------
+
+
+class Recorded:
+    def __init__(self, rows: list[Any]) -> None:
+        self.rows = rows
+
+    def all(self) -> list[Any]:
+        return self.rows
+
+    def scalar_one(self) -> Any:
+        return self.rows[0]
+
+
+class RecordingSession:
+    def __init__(self, answers: list[list[Any]]) -> None:
+        self.answers = answers
+        self.sent: list[tuple[str, dict[str, Any]]] = []
+
+    def execute(self, statement: Any, params: Any = None) -> Recorded:
+        self.sent.append((str(statement), dict(params or {})))
+        return Recorded(self.answers.pop(0))
+
+
+def test_the_repository_pages_and_counts_the_questions_in_sql() -> None:
+    session = RecordingSession([[], [7]])
+    repository = GovernanceRepository(cast(Executor, session), ESTATE)
+    assert repository.questions_page(True, 2, 4) == []
+    assert repository.count_questions(False) == 7
+    (paged, params), (counted, count_params) = session.sent
+    where = (
+        " FROM expense_questions q JOIN expenses e ON e.id = q.expense_id AND e.estate_code = q.estate_code"
+        " WHERE q.estate_code = :estate AND (NOT :open_only OR q.answer IS NULL)"
+    )
+    assert paged.endswith(where + " ORDER BY q.asked_at, q.id LIMIT :limit OFFSET :offset")
+    assert params == {"estate": ESTATE, "open_only": True, "limit": 2, "offset": 4}
+    assert counted == "SELECT count(*)" + where  # the same rows as the pages
+    assert count_params == {"estate": ESTATE, "open_only": False}
 
 
 # The routes, in-process -------------------------------------------------------------------------------
@@ -174,6 +291,7 @@ def ledger(books: FakeBooks, registry: FakeRegistry) -> Iterator[Ledger]:
 
 DRAFTS = f"/v1/estates/{ESTATE}/budget-drafts"
 CHECKPOINTS = f"/v1/estates/{ESTATE}/log/checkpoints"
+QUESTIONS = f"/v1/estates/{ESTATE}/questions"
 
 
 def ids(response: Response, key: str) -> list[str]:
@@ -207,14 +325,58 @@ def test_the_checkpoints_route_pages_and_counts(ledger: Ledger) -> None:
     assert (ids(first, "tree_size"), ids(second, "tree_size")) == (sizes[:2], sizes[2:])
 
 
+def test_the_questions_route_pages_and_counts_the_open_ones(ledger: Ledger, tmp_path: Path) -> None:
+    expected = questions_asked(ledger.books, FilesystemBlobStore(tmp_path))
+    unpaged = ledger.client.get(QUESTIONS)
+    assert (ids(unpaged, "question_id"), unpaged.headers["X-Total-Count"]) == (expected, "5")
+    assert ledger.client.get(QUESTIONS, params={"open": "true"}).json() == unpaged.json()  # the default
+    item = unpaged.json()[0]
+    assert set(item) == {
+        "question_id",
+        "expense_id",
+        "expense_number",
+        "question",
+        "asked_at",
+        "answer",
+        "answered_at",
+    }, "the execution's open_questions item and the answer; never who asked"
+    assert (item["question"], item["answer"], item["answered_at"]) == ("为什么买这么多？", None, None)
+
+    # The firm answers the second: gone from the open pages, which close up; still in the whole list.
+    (second_page,) = ledger.client.get(QUESTIONS, params={"limit": 1, "offset": 1}).json()
+    answered = second_page["question_id"]
+    assert answered == expected[1]
+    governance.answer_question(
+        ledger.books.uow(ESTATE), second_page["expense_id"], answered, "付给了保洁公司，发票见附件", MANAGER
+    )
+    pages = [ledger.client.get(QUESTIONS, params={"limit": 1, "offset": n}) for n in range(5)]
+    assert [page.headers["X-Total-Count"] for page in pages] == ["4"] * 5
+    assert [ids(page, "question_id") for page in pages] == [[q] for q in expected if q != answered] + [[]]
+
+    every = ledger.client.get(QUESTIONS, params={"open": "false"})
+    assert (ids(every, "question_id"), every.headers["X-Total-Count"]) == (expected, "5")
+    first = ledger.client.get(QUESTIONS, params={"open": "false", "limit": 3})
+    second = ledger.client.get(QUESTIONS, params={"open": "false", "limit": 3, "offset": 3})
+    assert (first.headers["X-Total-Count"], second.headers["X-Total-Count"]) == ("5", "5")
+    assert not set(ids(first, "question_id")) & set(ids(second, "question_id"))
+    assert ids(first, "question_id") + ids(second, "question_id") == expected
+    (shown,) = [q for q in every.json() if q["question_id"] == answered]
+    assert shown["answer"] == "付给了保洁公司，发票见附件" and shown["answered_at"]
+
+
+def test_the_questions_route_refuses_an_open_that_is_no_boolean(ledger: Ledger) -> None:
+    answer = ledger.client.get(QUESTIONS, params={"open": "maybe"})
+    assert (answer.status_code, answer.json()["error"]) == (422, "invalid_input")
+
+
 def test_an_empty_listing_counts_none(ledger: Ledger) -> None:
-    for path in (DRAFTS, CHECKPOINTS):
+    for path in (DRAFTS, CHECKPOINTS, QUESTIONS, f"{QUESTIONS}?open=false"):
         answer = ledger.client.get(path)
         assert (answer.status_code, answer.json(), answer.headers["X-Total-Count"]) == (200, [], "0"), path
 
 
 @pytest.mark.parametrize(("name", "value"), BAD_PAGES)
-@pytest.mark.parametrize("path", [DRAFTS, CHECKPOINTS])
+@pytest.mark.parametrize("path", [DRAFTS, CHECKPOINTS, QUESTIONS])
 def test_a_page_out_of_range_is_refused(ledger: Ledger, path: str, name: str, value: str) -> None:
     answer = ledger.client.get(path, params={name: value})
     assert answer.status_code == 422, answer.text
@@ -223,11 +385,13 @@ def test_a_page_out_of_range_is_refused(ledger: Ledger, path: str, name: str, va
 
 @pytest.mark.parametrize(("name", "value"), [("limit", "1"), ("limit", "500"), ("offset", "1000000")])
 def test_the_bounds_themselves_are_allowed(ledger: Ledger, name: str, value: str) -> None:
-    for path in (DRAFTS, CHECKPOINTS):
+    for path in (DRAFTS, CHECKPOINTS, QUESTIONS):
         assert ledger.client.get(path, params={name: value}).status_code == 200, (path, name, value)
 
 
-@pytest.mark.parametrize("path", ["/v1/estates/{code}/budget-drafts", "/v1/estates/{code}/log/checkpoints"])
+@pytest.mark.parametrize(
+    "path", ["/v1/estates/{code}/budget-drafts", "/v1/estates/{code}/log/checkpoints", "/v1/estates/{code}/questions"]
+)
 def test_the_routes_declare_the_page_and_its_count(ledger: Ledger, path: str) -> None:
     app = ledger.client.app
     assert isinstance(app, FastAPI)
@@ -241,3 +405,11 @@ def test_the_routes_declare_the_page_and_its_count(ledger: Ledger, path: str) ->
     assert ok["headers"]["X-Total-Count"]["schema"] == {"type": "integer", "minimum": 0}
     assert "$ref" in ok["content"]["application/json"]["schema"]["items"]
     assert "X-Total-Count" in operation["description"]
+
+
+def test_the_questions_route_declares_its_filter(ledger: Ledger) -> None:
+    app = ledger.client.app
+    assert isinstance(app, FastAPI)
+    operation = app.openapi()["paths"]["/v1/estates/{code}/questions"]["get"]
+    parameters = {p["name"]: p["schema"] for p in operation["parameters"] if p["in"] == "query"}
+    assert (parameters["open"]["type"], parameters["open"]["default"]) == ("boolean", True)

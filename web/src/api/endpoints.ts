@@ -35,7 +35,9 @@ export function endpoints(api: ApiClient) {
     tenant: {
       estate: (code: string) => api.get<Estate>('tenant', path`/v1/estates/${code}`),
       myHouseholds: (code: string) => api.get<Household[]>('tenant', path`/v1/estates/${code}/my-households`),
-      ballots: (code: string) => api.get<BallotSummary[]>('tenant', path`/v1/estates/${code}/ballots`),
+      /** The estate's ballots, newest first: `limit` (1..500; the server's default 100) after `offset`. */
+      ballots: (code: string, page?: { limit: number; offset: number }) =>
+        api.get<BallotSummary[]>('tenant', path`/v1/estates/${code}/ballots`, { query: page }),
       ballot: (code: string, id: string) => api.get<Ballot>('tenant', path`/v1/estates/${code}/ballots/${id}`),
       vote: (code: string, id: string, option: string) =>
         api.request<VoteReceipt>('tenant', path`/v1/estates/${code}/ballots/${id}/votes`, { method: 'POST', body: { option } }),

@@ -163,6 +163,7 @@ const en: Messages = {
     none: 'No ballots yet.',
     closes: 'closes {date}',
     back: 'All ballots',
+    more: 'Load more',
     status: {
       scheduled: 'Not yet open',
       open: 'Open',

@@ -165,6 +165,7 @@ const zhCN = {
     none: '暂时没有投票。',
     closes: '截止 {date}',
     back: '全部投票',
+    more: '加载更多',
     status: {
       scheduled: '未开始',
       open: '进行中',

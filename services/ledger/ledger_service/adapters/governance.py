@@ -559,11 +559,15 @@ class GovernanceRepository:
         )
         return str(question_id)
 
-    _QUESTION = (
-        "SELECT q.id, q.expense_id, e.number AS expense_number, q.question, q.asked_at, q.answer, q.answered_at, "
-        "q.asked_by FROM expense_questions q JOIN expenses e ON e.id = q.expense_id AND e.estate_code = q.estate_code "
+    _QUESTIONS_OF_ESTATE = (
+        "FROM expense_questions q JOIN expenses e ON e.id = q.expense_id AND e.estate_code = q.estate_code "
         "WHERE q.estate_code = :estate"
     )
+    _QUESTION = (
+        "SELECT q.id, q.expense_id, e.number AS expense_number, q.question, q.asked_at, q.answer, q.answered_at, "
+        "q.asked_by " + _QUESTIONS_OF_ESTATE
+    )
+    _OPEN_ONLY = " AND (NOT :open_only OR q.answer IS NULL)"
 
     def question(self, question_id: str, *, for_update: bool = False) -> Question | None:
         try:
@@ -585,6 +589,25 @@ class GovernanceRepository:
             {"estate": self.estate, "expense": expense_id, "open_only": open_only},
         ).all()
         return [_question(r) for r in rows]
+
+    def questions_page(self, open_only: bool, limit: int, offset: int) -> list[Question]:
+        """A page of the estate's questions (only the unanswered ones with ``open_only``), oldest asked
+        first; the id breaks ties (questions of one transaction share its now()), so that pages neither
+        overlap nor skip."""
+        rows = self.session.execute(
+            sql(self._QUESTION + self._OPEN_ONLY + " ORDER BY q.asked_at, q.id LIMIT :limit OFFSET :offset"),
+            {"estate": self.estate, "open_only": open_only, "limit": limit, "offset": offset},
+        ).all()
+        return [_question(r) for r in rows]
+
+    def count_questions(self, open_only: bool) -> int:
+        """How many questions :meth:`questions_page` pages through (the same rows)."""
+        return int(
+            self.session.execute(
+                sql("SELECT count(*) " + self._QUESTIONS_OF_ESTATE + self._OPEN_ONLY),
+                {"estate": self.estate, "open_only": open_only},
+            ).scalar_one()
+        )
 
     def answer(self, question_id: str, answer: str, answered_by: str) -> None:
         self.session.execute(

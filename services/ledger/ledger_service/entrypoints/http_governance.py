@@ -230,6 +230,26 @@ class OpenQuestionPublic(BaseModel):
     asked_at: datetime
 
 
+class EstateQuestionPublic(OpenQuestionPublic):
+    """An item of the estate's questions: an open question as the budget's execution lists it, with the
+    firm's answer once given (null while open); never who asked."""
+
+    answer: str | None
+    answered_at: datetime | None
+
+    @classmethod
+    def of(cls, question: Question) -> EstateQuestionPublic:
+        return cls(
+            question_id=question.id,
+            expense_id=question.expense_id,
+            expense_number=question.expense_number,
+            question=question.question,
+            asked_at=question.asked_at,
+            answer=question.answer,
+            answered_at=question.answered_at,
+        )
+
+
 class BudgetExecutionPublic(BaseModel):
     period: str
     year: int
@@ -646,5 +666,32 @@ def build_governance_router(registry: Registry) -> APIRouter:
         return QuestionPublic.of(
             governance.answer_question(uow, str(expense_id), str(question_id), body.answer, actor(principal))
         )
+
+    @router.get(
+        "/questions",
+        tags=["expenses"],
+        response_model=list[EstateQuestionPublic],
+        responses={**errors(404, 422), **PAGED},
+        summary="Residents' questions on the estate's expenses, oldest first (anyone of the estate)",
+        description="A page of the questions, oldest asked first (ties by id): only the unanswered ones "
+        "(`open=true`, the default: what the firm still has to answer) or every one, answered too "
+        "(`open=false`, with the answer); never who asked. `limit` 1 to 500 (default 100) after `offset` "
+        "(0 to 1,000,000). The `X-Total-Count` header gives how many questions there are in all (the same "
+        "`open`).",
+    )
+    def list_questions(
+        code: EstateCode,
+        principal: AnyMember,
+        uow: EstateUnitOfWork,
+        response: Response,
+        open_only: Annotated[
+            bool, Query(alias="open", description="Only the questions not answered yet (false: every one)")
+        ] = True,
+        limit: PageLimit = 100,
+        offset: PageOffset = 0,
+    ) -> list[EstateQuestionPublic]:
+        total, questions = governance.page_of_questions(uow, open_only, limit, offset)
+        response.headers[TOTAL_COUNT] = str(total)
+        return [EstateQuestionPublic.of(q) for q in questions]
 
     return router

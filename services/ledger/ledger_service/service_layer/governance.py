@@ -520,6 +520,17 @@ def answer_question(uow: LedgerUnitOfWork, expense_id: str, question_id: str, an
     return answered
 
 
+def page_of_questions(
+    uow: LedgerUnitOfWork, open_only: bool = True, limit: int = 100, offset: int = 0
+) -> tuple[int, list[Question]]:
+    """How many questions the estate has (only the unanswered ones with ``open_only``: what the firm
+    still owes an answer), and ``limit`` of them after ``offset``, oldest asked first (the id breaks
+    ties, so pages neither overlap nor skip); both read in one transaction."""
+    with uow:
+        books_of(uow.journal.context(), uow.estate_code)
+        return uow.governance.count_questions(open_only), uow.governance.questions_page(open_only, limit, offset)
+
+
 # Budget vs actual ----------------------------------------------------------------------------------
 
 

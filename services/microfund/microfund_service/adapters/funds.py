@@ -211,29 +211,41 @@ class FundRepository:
             },
         )
 
+    _DONATION_COLUMNS = (
+        "SELECT id, source, estate_code, amount_fen, received_on, donor_name, anonymous, note, "
+        "ledger_transaction FROM donations"
+    )
+
+    @staticmethod
+    def _stored_donation(r: Any) -> StoredDonation:
+        return StoredDonation(
+            r.id,
+            Donation(
+                DonorKind(r.source), r.amount_fen, r.received_on, r.estate_code, r.donor_name, r.anonymous, r.note
+            ),
+            r.ledger_transaction,
+        )
+
     def donations(self) -> list[StoredDonation]:
+        rows = self.session.execute(sql(self._DONATION_COLUMNS + " ORDER BY received_on, recorded_at")).all()
+        return [self._stored_donation(r) for r in rows]
+
+    def donations_page(self, limit: int, offset: int) -> list[StoredDonation]:
+        """A page of the fund's donations, newest first: by the day received, then the latest recorded,
+        the id breaking ties (a total order), ``limit`` after ``offset``. The fund's rows only, by
+        row-level security (the session's scope)."""
         rows = self.session.execute(
             sql(
-                "SELECT id, source, estate_code, amount_fen, received_on, donor_name, anonymous, note, "
-                "ledger_transaction FROM donations ORDER BY received_on, recorded_at"
-            )
+                self._DONATION_COLUMNS
+                + " ORDER BY received_on DESC, recorded_at DESC, id DESC LIMIT :limit OFFSET :offset"
+            ),
+            {"limit": limit, "offset": offset},
         ).all()
-        return [
-            StoredDonation(
-                r.id,
-                Donation(
-                    DonorKind(r.source),
-                    r.amount_fen,
-                    r.received_on,
-                    r.estate_code,
-                    r.donor_name,
-                    r.anonymous,
-                    r.note,
-                ),
-                r.ledger_transaction,
-            )
-            for r in rows
-        ]
+        return [self._stored_donation(r) for r in rows]
+
+    def count_donations(self) -> int:
+        """How many donations :meth:`donations_page` pages through (the same rows: row-level security's)."""
+        return int(self.session.execute(sql("SELECT count(*) FROM donations")).scalar_one())
 
     # Grants -------------------------------------------------------------------------------------
 

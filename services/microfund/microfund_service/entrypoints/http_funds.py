@@ -318,6 +318,27 @@ def build_funds_router() -> APIRouter:
         _replayed(response, replayed)
         return DonationPublic.of(stored)
 
+    @router.get(
+        "/donations",
+        response_model=list[DonationPublic],
+        responses={**errors(404, 422, 503), **PAGED},
+        summary="The money the fund received, newest first (everyone of the community's estates)",
+        description="A page of the statement's donations, newest first (by the day received, then the "
+        "latest recorded): `limit` 1 to 500 (default 100) after `offset` (0 to 1,000,000). The "
+        "`X-Total-Count` header gives how many donations there are in all.",
+    )
+    def list_donations(
+        community: str,
+        principal: Member,
+        app: App,
+        response: Response,
+        limit: PageLimit = 100,
+        offset: PageOffset = 0,
+    ) -> list[DonationPublic]:
+        total, donations = cases.donations_of(app, _community(community), principal, limit, offset)
+        response.headers[TOTAL_COUNT] = str(total)
+        return [DonationPublic.of(d) for d in donations]
+
     @router.post(
         "/files",
         status_code=201,

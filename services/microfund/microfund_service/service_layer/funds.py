@@ -521,6 +521,18 @@ def statement(app: Microfund, community: str, principal: Principal) -> Statement
     return Statement(fund, estates, app.books.balances(community), firms, donations, grants)
 
 
+def donations_of(
+    app: Microfund, community: str, principal: Principal, limit: int, offset: int
+) -> tuple[int, list[StoredDonation]]:
+    """How many donations the fund has received, and ``limit`` of them after ``offset``, newest first
+    (the day received, then the latest recorded): the statement's donations, a page at a time, for
+    everyone of the community's estates."""
+    with FundWork(app.database, community) as work:
+        member_estates(work, principal)
+        donations = work.funds.donations_page(limit, offset)
+        return work.funds.count_donations(), donations
+
+
 def grants_of(
     app: Microfund, community: str, principal: Principal, limit: int | None = None, offset: int = 0
 ) -> tuple[int, list[tuple[Grant, int, bool]]]:

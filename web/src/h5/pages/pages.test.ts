@@ -373,6 +373,68 @@ describe('ballots', () => {
     expect((mounted.wrapper.find('[data-testid=option-2] input').element as HTMLInputElement).checked).toBe(true)
   })
 
+  it('asks for the first 20 ballots and offers no more when they are all', async () => {
+    const mounted = await open(`/estates/${ESTATE}/ballots`)
+    expect(mounted.api.tenant.ballots).toHaveBeenCalledWith(ESTATE, { limit: 20, offset: 0 })
+    expect(mounted.wrapper.findAll('[data-testid^=ballot-]')).toHaveLength(2)
+    expect(mounted.wrapper.find('[data-testid=ballots-more]').exists()).toBe(false)
+  })
+
+  it('loads 20 more ballots on request, newest first, until a page comes back short', async () => {
+    // 45 ballots, newest first as the server lists them, a page of `limit` after `offset`.
+    const all = Array.from({ length: 45 }, (_, i) => ({
+      ...openBallotSummary,
+      id: `ballot-${String(45 - i).padStart(2, '0')}`,
+      question: `议题 ${45 - i}`,
+    }))
+    const ballots = vi.fn(async (_code: string, page?: { limit: number; offset: number }) =>
+      all.slice(page?.offset ?? 0, (page?.offset ?? 0) + (page?.limit ?? 100)),
+    )
+    const mounted = await open(`/estates/${ESTATE}/ballots`, { api: fakeApi({ tenant: { ballots } }) })
+    const shown = () => mounted.wrapper.findAll('[data-testid^=ballot-ballot-]').map((w) => w.attributes('data-testid'))
+    expect(shown()).toEqual(all.slice(0, 20).map((b) => `ballot-${b.id}`))
+    await mounted.wrapper.find('[data-testid=ballots-more]').trigger('click')
+    await settle()
+    expect(shown()).toEqual(all.slice(0, 40).map((b) => `ballot-${b.id}`))
+    await mounted.wrapper.find('[data-testid=ballots-more]').trigger('click')
+    await settle()
+    expect(shown()).toEqual(all.map((b) => `ballot-${b.id}`))
+    expect(mounted.wrapper.find('[data-testid=ballots-more]').exists()).toBe(false)
+    expect(ballots.mock.calls.map((call) => call[1])).toEqual([
+      { limit: 20, offset: 0 },
+      { limit: 20, offset: 20 },
+      { limit: 20, offset: 40 },
+    ])
+  })
+
+  it("keeps what was shown when more cannot be loaded, with the API's reason and a retry", async () => {
+    const page = (from: number) =>
+      Array.from({ length: 20 }, (_, i) => ({ ...openBallotSummary, id: `ballot-${from + i}`, question: `议题 ${from + i}` }))
+    const ballots = vi
+      .fn()
+      .mockResolvedValueOnce(page(0))
+      .mockRejectedValueOnce(new ApiError(503, 'unavailable', 'the register is busy', 'req-3'))
+      // A ballot opened meanwhile: the list moved down by one, the one already shown is not shown twice.
+      .mockResolvedValueOnce([page(0)[19]!, ...page(20).slice(0, 5)])
+    const mounted = await open(`/estates/${ESTATE}/ballots`, { api: fakeApi({ tenant: { ballots } }), locale: 'en' })
+    await mounted.wrapper.find('[data-testid=ballots-more]').trigger('click')
+    await settle()
+    expect(mounted.wrapper.text()).toContain('the register is busy')
+    expect(mounted.wrapper.findAll('[data-testid^=ballot-ballot-]')).toHaveLength(20)
+    await mounted.wrapper.find('[role=alert] button').trigger('click')
+    await settle()
+    expect(mounted.wrapper.text()).not.toContain('the register is busy')
+    const ids = mounted.wrapper.findAll('[data-testid^=ballot-ballot-]').map((w) => w.attributes('data-testid'))
+    expect(ids).toHaveLength(25)
+    expect(new Set(ids).size).toBe(25)
+    expect(mounted.wrapper.find('[data-testid=ballots-more]').exists()).toBe(false)
+    expect(ballots.mock.calls.map((call) => call[1])).toEqual([
+      { limit: 20, offset: 0 },
+      { limit: 20, offset: 20 },
+      { limit: 20, offset: 20 },
+    ])
+  })
+
   it('shows the result of a closed ballot and checks a receipt in the audit list', async () => {
     const mounted = await open(`/estates/${ESTATE}/ballots?ballot=${closedBallot.id}`)
     expect(mounted.wrapper.find('[data-testid=ballot-result]').text()).toContain('84 户')

@@ -1,8 +1,9 @@
 /**
  * The community officer's calls to the micro-fund: which community's fund the estate donates to,
- * its statement, money received, files, and grants from review to closing. Money received and
- * instalments carry an Idempotency-Key (the API requires one): the form keeps its key until the
- * API has answered, so a retry after a lost answer records nothing twice.
+ * its statement, money received (recorded, and listed a page at a time), files, and grants from
+ * review to closing. Money received and instalments carry an Idempotency-Key (the API requires one):
+ * the form keeps its key until the API has answered, so a retry after a lost answer records nothing
+ * twice.
  */
 import { path, type PagedApiClient, type Page, type RequestOptions } from '@/api/client'
 import type { DonationBody, FundDonation, FundFile, FundMembership, FundStatement, GrantDetail, OfficerGrant } from './types'
@@ -24,6 +25,9 @@ export function communityApi(api: PagedApiClient) {
   return {
     membership: (estate: string) => api.get<FundMembership>('microfund', path`/v1/estates/${estate}/fund`),
     statement: (community: string) => api.get<FundStatement>('microfund', fund(community)),
+    /** A page of the money the fund received, newest first (by the day received), its total from X-Total-Count. */
+    donations: (community: string, limit: number, offset: number): Promise<Page<FundDonation>> =>
+      api.getPage<FundDonation>('microfund', `${fund(community)}/donations`, { limit, offset }),
     recordDonation: (community: string, body: DonationBody, key: string) =>
       post<FundDonation>(`${fund(community)}/donations`, body, key),
     uploadFile: (community: string, file: File) => {

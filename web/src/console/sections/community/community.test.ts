@@ -1,14 +1,15 @@
 /**
  * The community officer's pages mounted as in the console with a fake micro-fund API, in both
- * languages: firms' pledges against what they paid, a firm's transfer recorded (yuan → fen, with an
- * Idempotency-Key kept for a retry), the form kept with the API's reason when refused, and a grant
- * reviewed, paid with its receipt and closed.
+ * languages: firms' pledges against what they paid, the money received a page at a time from the
+ * server (newest first), a firm's transfer recorded (yuan → fen, with an Idempotency-Key kept for a
+ * retry), the form kept with the API's reason when refused, and a grant reviewed, paid with its
+ * receipt and closed.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import type { Locale } from '@/i18n/format'
 import { fakeApi, mountConsole, refusal, settle, users, withTotal, type FakeApi, type MountedConsole } from '../../test/mount'
 import { section } from './index'
-import type { FundStatement } from './types'
+import type { FundDonation, FundStatement } from './types'
 import type { OfficerGrant } from './types'
 import { yuanToFen } from './useCommunity'
 
@@ -67,6 +68,7 @@ function fundApi(extra: Record<string, unknown> = {}): FakeApi {
   return fakeApi({
     [`GET microfund /v1/estates/${ESTATE}/fund`]: { estate_code: ESTATE, community_code: 'jinhe' },
     [`GET microfund ${FUND}`]: statement,
+    [`GET microfund ${FUND}/donations`]: [...statement.donations].reverse(), // newest first
     [`GET microfund ${FUND}/grants`]: [grant],
     [`GET microfund ${FUND}/grants/g-1`]: { grant, history: [{ action: 'applied', at: '2026-11-20T02:00:00Z', detail: {} }] },
     ...extra,
@@ -138,8 +140,12 @@ describe('the fund', () => {
     expect((call?.body as { received_on: string }).received_on).toMatch(/^\d{4}-\d{2}-\d{2}$/)
     const key = call?.headers?.['Idempotency-Key']
     expect(key).toMatch(/^[A-Za-z0-9_.:-]{8,128}$/)
-    // The statement is read again.
+    // The statement and the first page of the money received are read again.
     expect(api.calls(`GET microfund ${FUND}`).length).toBeGreaterThan(1)
+    expect(api.calls(`GET microfund ${FUND}/donations`).map((c) => c.query)).toEqual([
+      { limit: 10, offset: 0 },
+      { limit: 10, offset: 0 },
+    ])
   })
 
   it("keeps what was typed and shows the API's reason when it refuses; a retry after no answer keeps the key", async () => {
@@ -271,5 +277,83 @@ describe('the grants, paged on the server', () => {
     const rows = [...document.querySelectorAll('[data-testid="grants-table"] tbody tr')].map((r) => Number(r.querySelector('td')!.textContent))
     expect(rows).toEqual([31, 21, 11, 1])
     expect(mounted.api.calls(`GET microfund ${FUND}/grants`)).toHaveLength(2)
+  })
+})
+
+describe('the money received, paged on the server', () => {
+  // 23 donations; the route lists them newest first, a page at a time, the total in X-Total-Count.
+  const donated = (n: number): FundDonation => ({
+    id: `d-${n}`,
+    source: 'resident',
+    estate_code: null,
+    amount_fen: 100 * n,
+    received_on: `2026-10-${String(n).padStart(2, '0')}`,
+    donor: `捐赠人${n}`,
+    note: '',
+  })
+  const newestFirst = Array.from({ length: 23 }, (_, i) => donated(23 - i))
+  function pagedApi(extra: Record<string, unknown> = {}): FakeApi {
+    return fundApi({
+      [`GET microfund ${FUND}/donations`]: ({ query }: { query?: Record<string, unknown> }) => {
+        const offset = Number(query?.offset)
+        return withTotal(newestFirst.slice(offset, offset + Number(query?.limit)), newestFirst.length)
+      },
+      ...extra,
+    })
+  }
+  const donors = () =>
+    [...document.querySelectorAll('[data-testid="fund-donations"] tbody tr')].map((r) => r.querySelectorAll('td')[2]!.textContent!.trim())
+
+  it('shows the newest page first and the next one on paging, the total from the header', async () => {
+    const mounted = await open(`/estates/${ESTATE}/community`, 'en', pagedApi())
+    expect(donors()).toEqual(Array.from({ length: 10 }, (_, i) => `捐赠人${23 - i}`))
+    expect(find('fund-donations-pages')?.textContent).toContain('23')
+    ;(document.querySelector('[data-testid="fund-donations-pages"] .btn-next') as HTMLButtonElement).click()
+    await settle()
+    expect(donors()).toEqual(Array.from({ length: 10 }, (_, i) => `捐赠人${13 - i}`))
+    expect(mounted.api.calls(`GET microfund ${FUND}/donations`).map((c) => c.query)).toEqual([
+      { limit: 10, offset: 0 },
+      { limit: 10, offset: 10 },
+    ])
+  })
+
+  it('goes back to the first page after a donation is recorded', async () => {
+    const api = pagedApi({ [`POST microfund ${FUND}/donations`]: { ...statement.donations[0], id: 'd-new', estate_code: 'qingshan', amount_fen: 332 } })
+    await open(`/estates/${ESTATE}/community`, 'zh-CN', api)
+    ;(document.querySelector('[data-testid="fund-donations-pages"] .btn-next') as HTMLButtonElement).click()
+    await settle()
+    await click('record-qingshan')
+    await click('donation-submit')
+    expect(api.calls(`GET microfund ${FUND}/donations`).map((c) => c.query)).toEqual([
+      { limit: 10, offset: 0 },
+      { limit: 10, offset: 10 },
+      { limit: 10, offset: 0 },
+    ])
+    expect(donors()[0]).toBe('捐赠人23')
+  })
+
+  it("shows the API's reason when the page cannot be read, and reads it again on retry", async () => {
+    let attempt = 0
+    const api = fundApi({
+      [`GET microfund ${FUND}/donations`]: () => {
+        attempt += 1
+        if (attempt === 1) throw refusal(503, 'the fund is not reachable', 'unavailable')
+        return withTotal([...statement.donations].reverse(), 2)
+      },
+    })
+    await open(`/estates/${ESTATE}/community`, 'en', api)
+    expect(find('fund-donations-error')?.textContent).toContain('the fund is not reachable')
+    expect(find('fund-firms')).not.toBeNull() // the rest of the statement is shown
+    find('fund-donations-error')!.querySelector('button')!.click()
+    await settle()
+    expect(find('fund-donations-error')).toBeNull()
+    expect(find('fund-donations')?.textContent).toContain('便民超市')
+    expect(find('fund-donations-pages')).toBeNull() // one page
+  })
+
+  it('says so when nothing was received yet', async () => {
+    await open(`/estates/${ESTATE}/community`, 'en', pagedApi({ [`GET microfund ${FUND}/donations`]: withTotal([], 0) }))
+    expect(find('fund-donations')).toBeNull()
+    expect(document.querySelector('.community-fund .el-empty')).not.toBeNull()
   })
 })

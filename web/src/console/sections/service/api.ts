@@ -10,6 +10,7 @@ import type {
   MaterialsBody,
   MaterialsRecord,
   MonthExecution,
+  OpenQuestion,
   Question,
   Ticket,
   TicketDetail,
@@ -31,6 +32,13 @@ export interface TicketQuery {
   assignee?: string
   limit: number
   before?: string
+}
+
+/** ledger: EstateQuestionPublic — an item of GET /questions: an open question as the budget's execution
+ * lists it, with the firm's answer once given (null while open); never who asked. */
+export interface EstateQuestion extends OpenQuestion {
+  answer: string | null
+  answered_at: string | null
 }
 
 export function serviceApi(api: PagedApiClient) {
@@ -66,6 +74,12 @@ export function serviceApi(api: PagedApiClient) {
     expense: (code: string, id: string) => api.get<ExpenseDetail>('ledger', `${estate(code)}${path`/expenses/${id}`}`),
     pay: (code: string, id: string) =>
       api.request<Expense>('ledger', `${estate(code)}${path`/expenses/${id}/payment`}`, { method: 'POST' }),
+    /**
+     * A page of the estate's questions, oldest asked first (the server's order): only the unanswered
+     * ones (`open`), or every one with its answer.
+     */
+    questions: (code: string, limit: number, offset: number, open = true): Promise<Page<EstateQuestion>> =>
+      api.getPage<EstateQuestion>('ledger', `${estate(code)}/questions`, { limit, offset, query: { open } }),
     answer: (code: string, expenseId: string, questionId: string, answer: string) =>
       api.request<Question>('ledger', `${estate(code)}${path`/expenses/${expenseId}/questions/${questionId}/answer`}`, {
         method: 'POST',

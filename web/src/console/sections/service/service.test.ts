@@ -258,20 +258,64 @@ describe.each<Locale>(['zh-CN', 'en'])('the other service pages (%s)', (locale) 
 
   it('answers an open question, and shows the ledger’s reason when it refuses', async () => {
     const api = fakeApi({
-      [`GET ledger ${base}/budgets/${YEAR}/execution`]: [
-        { period: `${YEAR}-11`, year: YEAR, plan_name: null, lines: [], open_questions: [
-          { question_id: 'q1', expense_id: 'e1', expense_number: 7, question: '为什么这么贵？', asked_at: '2026-11-03T00:00:00Z' },
-        ] },
-      ],
+      [`GET ledger ${base}/questions`]: withTotal([
+        {
+          question_id: 'q1', expense_id: 'e1', expense_number: 7, question: '为什么这么贵？', asked_at: '2026-11-03T00:00:00Z',
+          answer: null, answered_at: null,
+        },
+      ], 1),
       [`POST ledger ${base}/expenses/e1/questions/q1/answer`]: refusal(409, 'the question is already answered'),
     })
     app = await mountConsole(`/estates/${ESTATE}/service/questions`, { api, locale })
     expect(byTestId('question-q1')?.textContent).toContain('为什么这么贵？')
+    expect(api.calls(`GET ledger ${base}/questions`).map((c) => c.query)).toEqual([{ open: true, limit: 10, offset: 0 }])
+    expect(api.log).not.toContain(`GET ledger ${base}/budgets/${YEAR}/execution`)
+    expect(byTestId('questions-pages')).toBeNull() // one page: no pager
     await app.wrapper.find('[data-testid="question-q1"] textarea').setValue('两家报价取低者')
     await app.wrapper.find('[data-testid="question-q1"] button.send').trigger('click')
     await settle()
     expect(byTestId('question-q1')?.textContent).toContain('the question is already answered')
     expect(api.calls(`POST ledger ${base}/expenses/e1/questions/q1/answer`)[0]!.body).toEqual({ answer: '两家报价取低者' })
+    expect(api.calls(`GET ledger ${base}/questions`)).toHaveLength(1) // refused: the page is not asked for again
+    expect((app.wrapper.find('[data-testid="question-q1"] textarea').element as HTMLTextAreaElement).value).toBe('两家报价取低者')
+  })
+
+  it('pages the open questions on the server, and asks for the page shown again after an answer', async () => {
+    const answered = new Set<string>()
+    const open = () =>
+      Array.from({ length: 23 }, (_, i) => ({
+        question_id: `q${i + 1}`, expense_id: 'e1', expense_number: 7, question: `问题${i + 1}`,
+        asked_at: '2026-11-03T00:00:00Z', answer: null, answered_at: null,
+      })).filter((q) => !answered.has(q.question_id))
+    const api = fakeApi({
+      [`GET ledger ${base}/questions`]: ({ query }) => {
+        const all = open()
+        const offset = Number(query?.offset)
+        return withTotal(all.slice(offset, offset + Number(query?.limit)), all.length)
+      },
+      [`POST ledger ${base}/expenses/e1/questions/q12/answer`]: () => {
+        answered.add('q12')
+        return { id: 'q12', expense_id: 'e1', question: '问题12', asked_at: '2026-11-03T00:00:00Z', answer: '已处理', answered_at: '2026-11-04T00:00:00Z' }
+      },
+    })
+    app = await mountConsole(`/estates/${ESTATE}/service/questions`, { api, locale })
+    expect(app.wrapper.find('[data-testid="questions-pages"]').text()).toContain('23')
+    expect(byTestId('question-q1')).not.toBeNull()
+    await app.wrapper.find('[data-testid="questions-pages"] .btn-next').trigger('click')
+    await settle()
+    expect(byTestId('question-q1')).toBeNull()
+    expect(byTestId('question-q11')).not.toBeNull()
+    await app.wrapper.find('[data-testid="question-q12"] textarea').setValue('已处理')
+    await app.wrapper.find('[data-testid="question-q12"] button.send').trigger('click')
+    await settle()
+    expect(api.calls(`GET ledger ${base}/questions`).map((c) => c.query)).toEqual([
+      { open: true, limit: 10, offset: 0 },
+      { open: true, limit: 10, offset: 10 },
+      { open: true, limit: 10, offset: 10 }, // the page shown, again
+    ])
+    expect(byTestId('question-q12')).toBeNull()
+    expect(byTestId('question-q21')).not.toBeNull() // moved up from the third page
+    expect(app.wrapper.find('[data-testid="questions-pages"]').text()).toContain('22')
   })
 
   it('shows the ticket queue with its countdowns, overdue ones marked', async () => {
