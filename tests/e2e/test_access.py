@@ -50,6 +50,7 @@ ROUTES = [
         {"platform_admin"},
     ),
     ("POST", "/v1/estates/{code}/members", {"username": "nobody-at-all"}, {"platform_admin"}),
+    ("GET", "/v1/estates/{code}/staff", None, {"platform_admin", "firm_manager", "firm_staff", "supervisor"}),
     ("POST", "/v1/estates/{code}/suspend", {"reason": "t"}, {"platform_admin"}),
     ("POST", "/v1/estates/{code}/resume", None, {"platform_admin"}),
     ("POST", "/v1/estates/{code}/export", None, {"platform_admin"}),
@@ -202,6 +203,7 @@ GRPC_METHODS = [
     ("GetHousehold", lambda code, hh: tenant_pb2.GetHouseholdRequest(estate_code=code, household_id=hh)),
     ("ResolveGrid", lambda code, hh: tenant_pb2.ResolveGridRequest(estate_code=code, household_id=hh)),
     ("CheckMembership", lambda code, hh: tenant_pb2.CheckMembershipRequest(estate_code=code, user_id="x")),
+    ("ListEstateStaff", lambda code, hh: tenant_pb2.ListEstateStaffRequest(estate_code=code)),
 ]
 
 

@@ -376,6 +376,7 @@ def grpc_request(name: str, estate: dict[str, Any]) -> Any:
         "GetHousehold": lambda: tenant_pb2.GetHouseholdRequest(estate_code=code, household_id=household),
         "ResolveGrid": lambda: tenant_pb2.ResolveGridRequest(estate_code=code, household_id=household),
         "CheckMembership": lambda: tenant_pb2.CheckMembershipRequest(estate_code=code, user_id="nobody"),
+        "ListEstateStaff": lambda: tenant_pb2.ListEstateStaffRequest(estate_code=code),
         "GetChartOfAccounts": lambda: ledger_pb2.GetChartOfAccountsRequest(estate_code=code),
         "PostTransaction": lambda: ledger_pb2.PostTransactionRequest(
             estate_code=code,

@@ -462,6 +462,41 @@ def estates_onboard(
         out.print(table)
 
 
+@estates_app.command("staff")
+def estates_staff(
+    ctx: typer.Context,
+    code: Annotated[str, typer.Argument(help="Estate code.")],
+    as_json: Annotated[
+        bool,
+        typer.Option("--json", help="Print the service's JSON as it came (its pages joined into one list)."),
+    ] = False,
+) -> None:
+    """The firm's accounts of an estate: whom its tickets may be assigned to (account ids)."""
+    with _tenant(ctx) as api:
+        pages = api.get_every_page(f"/v1/estates/{segment(code)}/staff", _listed)
+    for page in pages:
+        if not isinstance(page.data, list):
+            _fail("the service answered with something other than a list of accounts", request_id=page.request_id)
+    accounts = [account for page in pages for account in page.data]
+    if as_json:
+        typer.echo(pages[0].text if len(pages) == 1 else json.dumps(accounts, ensure_ascii=False))
+        return
+    if not accounts:
+        _stdout().print(f"estate {code} has no firm accounts yet")
+        return
+    table = Table("display_name", "username", "roles", "account_id")
+    for account in accounts:
+        row = account if isinstance(account, dict) else {}
+        roles = row.get("roles")
+        table.add_row(
+            _cell(row.get("display_name")),
+            _cell(row.get("username")),
+            Text(", ".join(str(role) for role in roles) if isinstance(roles, list) else ""),
+            _cell(row.get("account_id")),
+        )
+    _stdout().print(table)
+
+
 @estates_app.command("suspend")
 def estates_suspend(
     ctx: typer.Context,

@@ -59,7 +59,7 @@ def build_app(settings: TenantSettings) -> FastAPI:
             BallotCloser(core.database),
             # The committee's read side, fed only by its own consumer group.
             IdempotentConsumer(settings, core.database, governance_consumer.SUBSCRIPTION),
-            core.grpc_server(grpc_api.register(core.database)),
+            core.grpc_server(grpc_api.register(core.database, directory)),
         ],
         routers=[
             http_api.build_router(core.database, directory),

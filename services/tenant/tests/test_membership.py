@@ -19,6 +19,7 @@ from tenant_service.adapters.households import HouseholdRepository
 from tenant_service.domain.households import Household, RegisterScope
 from tenant_service.entrypoints.grpc_api import TenantServicer
 from tenant_service.service_layer import households as cases
+from tenant_service.service_layer.estates import Directory
 from xinyi.tenant.v1 import tenant_pb2
 from xinyi_shared.auth import Principal, Role
 from xinyi_shared.db import Database
@@ -60,7 +61,7 @@ class FakeDatabase:
 def servicer(monkeypatch: pytest.MonkeyPatch) -> Iterator[TenantServicer]:
     monkeypatch.setattr(cases, "HouseholdRepository", FakeHouseholds)
     token = principal_var.set(SERVICE)
-    yield TenantServicer(cast(Database, FakeDatabase()))
+    yield TenantServicer(cast(Database, FakeDatabase()), cast(Directory, object()))
     principal_var.reset(token)
 
 

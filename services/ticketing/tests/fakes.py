@@ -238,6 +238,10 @@ class FakeDirectory:
         self.households: dict[tuple[str, str], str | None] = {}  # (estate, household) -> grid
         self.members: dict[tuple[str, str], set[str]] = {}  # (estate, subject) -> households
         self.leaders: dict[tuple[str, str], set[str]] = {}  # (estate, username) -> grids
+        self.staff: dict[str, set[str]] = {}  # estate -> the firm's account ids
+
+    def estate_staff(self, estate_code: str) -> frozenset[str]:
+        return frozenset(self.staff.get(estate_code, set()))
 
     def membership(self, estate_code: str, subject: str, username: str) -> Membership:
         return Membership(

@@ -83,6 +83,8 @@ def ticketing(world: World, clock: FakeClock, ledger: FakeLedger, tmp_path: Path
     directory.leaders[(ESTATE, "leader-1")] = {"g-3"}
     directory.leaders[(ESTATE, "leader-2")] = {"g-4"}
     directory.leaders[(ESTATE, "leader-3")] = {"g-9"}
+    directory.staff[ESTATE] = {"staff-1", "staff-2", "manager-1"}
+    directory.staff[OTHER] = {"staff-9"}
     return ticketing_for(world, directory, clock, tmp_path / "blobs", ledger)
 
 
@@ -364,3 +366,18 @@ def test_a_resident_of_one_household_need_not_name_it(ticketing: Ticketing) -> N
     assert ticket.household_id == HOUSEHOLD and ticket.grid_code == "g-3"
     with pytest.raises(InvalidInput):  # a grid leader (here also a resident) says which household or area
         cases.report_ticket(ticketing, who(ticketing, LEADER_AND_RESIDENT), light(household_id=None, area=None))
+
+
+def test_a_ticket_is_assigned_only_to_an_account_of_the_estates_firm(ticketing: Ticketing, world: World) -> None:
+    ticket, _ = cases.report_ticket(ticketing, who(ticketing, RESIDENT), light())
+    for outsider in ("resident-1", "staff-9", "no-such-account"):  # a resident; another estate's staff; garbage
+        with pytest.raises(InvalidInput, match="not an account of this estate's firm"):
+            cases.assign_ticket(ticketing, who(ticketing, MANAGER), ticket.id, outsider)
+    assert world.tickets[ticket.id]["state"]["assignee"] is None
+    assigned = cases.assign_ticket(ticketing, who(ticketing, MANAGER), ticket.id, "staff-2", "你去看看")
+    assert assigned.assignee == "staff-2" and world.tickets[ticket.id]["state"]["assignee"] == "staff-2"
+
+
+def test_assigning_a_ticket_the_caller_cannot_see_is_404_before_the_staff_check(ticketing: Ticketing) -> None:
+    with pytest.raises(NotFound):
+        cases.assign_ticket(ticketing, who(ticketing, MANAGER), "no-such-ticket", "no-such-account")

@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from keycloak import KeycloakAdmin, KeycloakOpenIDConnection
 from keycloak.exceptions import KeycloakConnectionError, KeycloakError, KeycloakGetError, KeycloakPostError
 
+from tenant_service.domain.estate import StaffAccount
 from xinyi_shared.errors import Conflict, InvalidInput, NotFound, Unavailable
 from xinyi_shared.settings import ServiceSettings
 
@@ -25,6 +26,12 @@ def _translated(action: str) -> Iterator[None]:
         if getattr(error, "response_code", None) == 400:
             raise InvalidInput(f"the identity provider refused to {action}: {_message(error)}") from error
         raise Unavailable(f"the identity provider failed to {action}") from error
+
+
+def _display_name(user: dict[str, object]) -> str:
+    # Chinese names read family name first.
+    name = f"{user.get('lastName') or ''}{user.get('firstName') or ''}".strip()
+    return name or str(user.get("username", ""))
 
 
 def _message(error: KeycloakError) -> str:
@@ -161,6 +168,36 @@ class KeycloakDirectory:
                     removed += 1
             self.admin.delete_organization(organization_id)
         return removed
+
+    def organization_accounts_with_roles(self, organization_id: str, roles: tuple[str, ...]) -> list[StaffAccount]:
+        """The enabled members of the organisation holding any of ``roles`` (realm roles).
+
+        Keycloak filters neither listing by the other, so both are read (a page of 100 at a time)
+        and crossed here: the holders of the roles (the district's firms, a few thousand accounts at
+        most) and the organisation's members (its residents too)."""
+        with _translated("list the estate's accounts"):
+            held: dict[str, list[str]] = {}
+            for role in roles:
+                for user in self.admin.get_realm_role_members(role, {"briefRepresentation": True}):
+                    held.setdefault(str(user["id"]), []).append(role)
+            if not held:
+                return []
+            try:
+                members = self.admin.get_organization_members(organization_id, {"briefRepresentation": True})
+            except KeycloakGetError as error:
+                if error.response_code == 404:
+                    return []
+                raise
+        return [
+            StaffAccount(
+                account_id=str(member["id"]),
+                username=str(member.get("username", "")),
+                display_name=_display_name(member),
+                roles=tuple(held[str(member["id"])]),
+            )
+            for member in members
+            if str(member["id"]) in held and member.get("enabled", True)
+        ]
 
     def _find_organization(self, estate_code: str) -> str | None:
         for organization in self.admin.get_organizations({"search": estate_code, "exact": True}):

@@ -248,3 +248,14 @@ class Estate:
         if self.status not in (EstateStatus.ACTIVE, EstateStatus.SUSPENDED):
             raise Conflict(f"estate {self.code!r} cannot be offboarded while {self.status.value}")
         return replace(self, status=EstateStatus.OFFBOARDED)
+
+
+@dataclass(frozen=True)
+class StaffAccount:
+    """An account of the estate's organisation holding some of the asked roles
+    (the firm's staff: whom the estate's tickets may be assigned to)."""
+
+    account_id: str
+    username: str
+    display_name: str
+    roles: tuple[str, ...]

@@ -41,3 +41,7 @@ Resident = Annotated[Principal, Depends(estate_member(Role.RESIDENT))]
 BallotOpener = Annotated[Principal, Depends(estate_member(Role.SUPERVISOR, Role.FIRM_MANAGER))]
 """The supervisor; the firm manager for service-plan choices (the use case checks the kind)."""
 Supervisor = Annotated[Principal, Depends(estate_member(Role.SUPERVISOR))]
+StaffReader = Annotated[
+    Principal, Depends(estate_member(*FIRM, Role.SUPERVISOR, platform_roles=(Role.PLATFORM_ADMIN,)))
+]
+"""Who may list the firm's accounts of an estate: the firm (to assign work), the supervisor, the platform team."""

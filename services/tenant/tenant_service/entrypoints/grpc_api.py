@@ -16,9 +16,11 @@ from tenant_service.entrypoints.grpc_mappers import (
     household_to_proto,
     membership_to_proto,
     rules_to_proto,
+    staff_to_proto,
 )
 from tenant_service.service_layer import estates as estate_cases
 from tenant_service.service_layer import households as household_cases
+from tenant_service.service_layer.estates import Directory
 from xinyi.tenant.v1 import tenant_pb2, tenant_pb2_grpc
 from xinyi_shared.auth import ESTATE_ROLES, Role, require_estate_access
 from xinyi_shared.codes import validate_estate_code
@@ -38,8 +40,9 @@ def _authorised(code: str, *roles: str) -> str:
 
 
 class TenantServicer(tenant_pb2_grpc.TenantServiceServicer):
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, directory: Directory) -> None:
         self._database = database
+        self._directory = directory
 
     def GetEstate(self, request: tenant_pb2.GetEstateRequest, context: grpc.ServicerContext) -> tenant_pb2.Estate:
         code = _authorised(request.estate_code, Role.SERVICE, *ESTATE_ROLES)
@@ -81,9 +84,15 @@ class TenantServicer(tenant_pb2_grpc.TenantServiceServicer):
             raise InvalidInput("user_id is required")
         return membership_to_proto(household_cases.membership(self._database, code, request.user_id, request.username))
 
+    def ListEstateStaff(
+        self, request: tenant_pb2.ListEstateStaffRequest, context: grpc.ServicerContext
+    ) -> tenant_pb2.EstateStaff:
+        code = _authorised(request.estate_code, Role.SERVICE)
+        return staff_to_proto(estate_cases.estate_staff(self._database, self._directory, code))
 
-def register(database: Database) -> Callable[[grpc.Server], None]:
+
+def register(database: Database, directory: Directory) -> Callable[[grpc.Server], None]:
     def add(server: grpc.Server) -> None:
-        tenant_pb2_grpc.add_TenantServiceServicer_to_server(TenantServicer(database), server)
+        tenant_pb2_grpc.add_TenantServiceServicer_to_server(TenantServicer(database, directory), server)
 
     return add

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from tenant_service.domain.estate import Estate, EstateRules, EstateStatus, RemunerationBasis
+from tenant_service.domain.estate import Estate, EstateRules, EstateStatus, RemunerationBasis, StaffAccount
 from tenant_service.domain.households import Household, Membership
 from xinyi.tenant.v1 import tenant_pb2
 from xinyi_shared.errors import InvalidInput
@@ -112,3 +112,17 @@ def day_of(value: str) -> date | None:
         return date.fromisoformat(value)
     except ValueError as error:
         raise InvalidInput("rules_on must be an ISO date (YYYY-MM-DD)") from error
+
+
+def staff_to_proto(accounts: list[StaffAccount]) -> tenant_pb2.EstateStaff:
+    return tenant_pb2.EstateStaff(
+        accounts=[
+            tenant_pb2.StaffAccount(
+                account_id=account.account_id,
+                username=account.username,
+                display_name=account.display_name,
+                roles=list(account.roles),
+            )
+            for account in accounts
+        ]
+    )

@@ -26,7 +26,7 @@ from tenant_service.domain.estate import (
     parse_books_from,
 )
 from tenant_service.domain.hierarchy import Area
-from tenant_service.entrypoints.deps import EstateAdmin, EstateReader, HierarchyReader, PlatformAdmin
+from tenant_service.entrypoints.deps import EstateAdmin, EstateReader, HierarchyReader, PlatformAdmin, StaffReader
 from tenant_service.service_layer import estates as estate_cases
 from tenant_service.service_layer import hierarchy as hierarchy_cases
 from tenant_service.service_layer.estates import Directory, EstateFilter, FirstAccount
@@ -185,6 +185,13 @@ class EstateOnboardedPublic(EstatePublic):
 class MemberAdd(BaseModel):
     model_config = ConfigDict(extra="forbid")
     username: str = Field(min_length=1, max_length=255)
+
+
+class StaffPublic(BaseModel):
+    account_id: str = Field(description="The account's id (token subject): what a ticket's `assignee` takes")
+    username: str
+    display_name: str = Field(description="Family name then given name; the username when the account has none")
+    roles: list[str] = Field(description="Its firm roles: firm_manager, firm_staff")
 
 
 class RulesChange(BaseModel):
@@ -395,6 +402,37 @@ def build_router(database: Database, directory: Directory) -> APIRouter:
     def add_member(code: EstateCode, body: MemberAdd, principal: EstateAdmin) -> Response:
         estate_cases.add_member(database, directory, code, body.username)
         return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+    @router.get(
+        "/estates/{code}/staff",
+        tags=["estates"],
+        response_model=list[StaffPublic],
+        responses={
+            200: {"headers": {TOTAL_COUNT: TOTAL_COUNT_DOC}},
+            **errors(404, 422, 503, described={422: "limit outside 1..500 or offset outside 0..1000000"}),
+        },
+        summary="The firm's accounts of the estate: whom its tickets may be assigned to",
+        description="Members of the estate's organisation holding `firm_manager` or `firm_staff`, by display "
+        f"name, a page at a time (`{TOTAL_COUNT}`: how many in all). No resident is ever listed.",
+    )
+    def list_staff(
+        code: EstateCode,
+        principal: StaffReader,
+        response: Response,
+        limit: PageLimit = 100,
+        offset: PageOffset = 0,
+    ) -> list[StaffPublic]:
+        staff = estate_cases.estate_staff(database, directory, code)
+        response.headers[TOTAL_COUNT] = str(len(staff))
+        return [
+            StaffPublic(
+                account_id=account.account_id,
+                username=account.username,
+                display_name=account.display_name,
+                roles=list(account.roles),
+            )
+            for account in staff[offset : offset + limit]
+        ]
 
     # Rules ----------------------------------------------------------------------------------
 

@@ -23,6 +23,7 @@ from tenant_service.domain.estate import (
     EstateRules,
     EstateStatus,
     RuleChange,
+    StaffAccount,
     change_in_force,
     check_books_from,
     rules_in_force,
@@ -53,6 +54,12 @@ class Directory(Protocol):
     def remove_organization(self, organization_id: str) -> int: ...
 
     def delete_user(self, user_id: str) -> None: ...
+
+    def organization_accounts_with_roles(self, organization_id: str, roles: tuple[str, ...]) -> list[StaffAccount]: ...
+
+
+# The roles that make an account of the estate one of the firm's: whom its tickets go to.
+FIRM_ROLES = (Role.FIRM_MANAGER, Role.FIRM_STAFF)
 
 
 @dataclass(frozen=True)
@@ -220,6 +227,15 @@ def list_estates(
     with database.system_session() as session:
         repository = EstateRepository(session)
         return repository.count(where), repository.page(where, limit, offset)
+
+
+def estate_staff(database: Database, directory: Directory, code: str) -> list[StaffAccount]:
+    """The firm's accounts of the estate (members of its organisation with a firm role), by name."""
+    estate = get_estate(database, code)
+    if estate.directory_id is None:  # pragma: no cover - active estates always have one
+        return []
+    accounts = directory.organization_accounts_with_roles(estate.directory_id, FIRM_ROLES)
+    return sorted(accounts, key=lambda account: (account.display_name, account.username, account.account_id))
 
 
 def add_member(database: Database, directory: Directory, code: str, username: str) -> None:

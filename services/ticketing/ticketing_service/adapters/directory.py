@@ -92,6 +92,18 @@ class TenantDirectory:
         except grpc.RpcError as error:
             raise _error(error) from error
 
+    def estate_staff(self, estate_code: str) -> frozenset[str]:
+        """The account ids of the estate's firm (whom a ticket may be assigned to)."""
+        try:
+            answer = self._stub.ListEstateStaff(
+                tenant_pb2.ListEstateStaffRequest(estate_code=estate_code),
+                metadata=call_metadata(self._tokens),
+                timeout=15,
+            )
+        except grpc.RpcError as error:
+            raise _error(error) from error
+        return frozenset(account.account_id for account in answer.accounts)
+
     def close(self) -> None:
         self._channel.close()
 

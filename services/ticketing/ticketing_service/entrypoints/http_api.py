@@ -701,13 +701,9 @@ def build_router() -> APIRouter:
     def assign(
         code: EstateCode, ticket_id: str, body: AssignBody, principal: FirmMember, ticketing: TicketingDep
     ) -> TicketPublic:
-        return step(
-            code,
-            ticket_id,
-            principal,
-            ticketing,
-            lambda t, a, now: lifecycle.assign(t, a, body.assignee, now, body.note),
-        )
+        who = as_caller(ticketing, code, principal)
+        ticket = cases.assign_ticket(ticketing, who, ticket_id, body.assignee, body.note)
+        return TicketPublic.of(ticket, cases.access_of(ticket, who))
 
     @router.post(
         "/tickets/{ticket_id}/notes",

@@ -67,6 +67,8 @@ class Directory(Protocol):
 
     def household_count(self, estate_code: str) -> int: ...
 
+    def estate_staff(self, estate_code: str) -> frozenset[str]: ...
+
 
 class Expenses(Protocol):
     def upload_voucher(self, estate_code: str, content: bytes, file_name: str, uploaded_by: str) -> str: ...
@@ -266,6 +268,21 @@ def take_step(ticketing: Ticketing, who: Caller, ticket_id: str, step: Step, *, 
         _publish(uow, outcome)
         uow.commit()
     return outcome.ticket
+
+
+def assign_ticket(ticketing: Ticketing, who: Caller, ticket_id: str, assignee: str, note: str = "") -> Ticket:
+    """Give the ticket to an account of the estate's firm (the tenant's list of its staff): a ticket
+    assigned to anybody else would wait for someone who never sees it. A ticket the caller cannot see
+    is 404 first, as for every step; the staff are asked before the ticket's row lock is taken."""
+    with ticketing.unit_of_work(who.estate_code) as uow:
+        ticket = uow.tickets.get(ticket_id)
+        if ticket is None or access_of(ticket, who) is Access.NONE:
+            raise NotFound("no such ticket in this estate")
+    if assignee not in ticketing.directory.estate_staff(who.estate_code):
+        raise InvalidInput(
+            "the assignee is not an account of this estate's firm (GET /api/tenant/v1/estates/{code}/staff lists them)"
+        )
+    return take_step(ticketing, who, ticket_id, lambda t, actor, now: lifecycle.assign(t, actor, assignee, now, note))
 
 
 @dataclass(frozen=True)

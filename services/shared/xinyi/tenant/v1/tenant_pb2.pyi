@@ -2,7 +2,7 @@ from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
-from collections.abc import Iterable as _Iterable
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
 from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
@@ -160,3 +160,27 @@ class Membership(_message.Message):
     household_ids: _containers.RepeatedScalarFieldContainer[str]
     led_grid_codes: _containers.RepeatedScalarFieldContainer[str]
     def __init__(self, member: _Optional[bool] = ..., household_ids: _Optional[_Iterable[str]] = ..., led_grid_codes: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class ListEstateStaffRequest(_message.Message):
+    __slots__ = ("estate_code",)
+    ESTATE_CODE_FIELD_NUMBER: _ClassVar[int]
+    estate_code: str
+    def __init__(self, estate_code: _Optional[str] = ...) -> None: ...
+
+class StaffAccount(_message.Message):
+    __slots__ = ("account_id", "username", "display_name", "roles")
+    ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    USERNAME_FIELD_NUMBER: _ClassVar[int]
+    DISPLAY_NAME_FIELD_NUMBER: _ClassVar[int]
+    ROLES_FIELD_NUMBER: _ClassVar[int]
+    account_id: str
+    username: str
+    display_name: str
+    roles: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, account_id: _Optional[str] = ..., username: _Optional[str] = ..., display_name: _Optional[str] = ..., roles: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class EstateStaff(_message.Message):
+    __slots__ = ("accounts",)
+    ACCOUNTS_FIELD_NUMBER: _ClassVar[int]
+    accounts: _containers.RepeatedCompositeFieldContainer[StaffAccount]
+    def __init__(self, accounts: _Optional[_Iterable[_Union[StaffAccount, _Mapping]]] = ...) -> None: ...

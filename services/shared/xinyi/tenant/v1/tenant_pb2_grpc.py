@@ -64,6 +64,11 @@ class TenantServiceStub:
                 request_serializer=xinyi_dot_tenant_dot_v1_dot_tenant__pb2.CheckMembershipRequest.SerializeToString,
                 response_deserializer=xinyi_dot_tenant_dot_v1_dot_tenant__pb2.Membership.FromString,
                 _registered_method=True)
+        self.ListEstateStaff = channel.unary_unary(
+                '/xinyi.tenant.v1.TenantService/ListEstateStaff',
+                request_serializer=xinyi_dot_tenant_dot_v1_dot_tenant__pb2.ListEstateStaffRequest.SerializeToString,
+                response_deserializer=xinyi_dot_tenant_dot_v1_dot_tenant__pb2.EstateStaff.FromString,
+                _registered_method=True)
 
 
 class TenantServiceServicer:
@@ -110,6 +115,13 @@ class TenantServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListEstateStaff(self, request, context):
+        """The firm's accounts of the estate (whom a ticket may be assigned to), by display name.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_TenantServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -142,6 +154,11 @@ def add_TenantServiceServicer_to_server(servicer, server):
                     servicer.CheckMembership,
                     request_deserializer=xinyi_dot_tenant_dot_v1_dot_tenant__pb2.CheckMembershipRequest.FromString,
                     response_serializer=xinyi_dot_tenant_dot_v1_dot_tenant__pb2.Membership.SerializeToString,
+            ),
+            'ListEstateStaff': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListEstateStaff,
+                    request_deserializer=xinyi_dot_tenant_dot_v1_dot_tenant__pb2.ListEstateStaffRequest.FromString,
+                    response_serializer=xinyi_dot_tenant_dot_v1_dot_tenant__pb2.EstateStaff.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -306,6 +323,33 @@ class TenantService:
             '/xinyi.tenant.v1.TenantService/CheckMembership',
             xinyi_dot_tenant_dot_v1_dot_tenant__pb2.CheckMembershipRequest.SerializeToString,
             xinyi_dot_tenant_dot_v1_dot_tenant__pb2.Membership.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListEstateStaff(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/xinyi.tenant.v1.TenantService/ListEstateStaff',
+            xinyi_dot_tenant_dot_v1_dot_tenant__pb2.ListEstateStaffRequest.SerializeToString,
+            xinyi_dot_tenant_dot_v1_dot_tenant__pb2.EstateStaff.FromString,
             options,
             channel_credentials,
             insecure,
