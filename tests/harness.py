@@ -7,8 +7,10 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date, datetime
 from pathlib import Path
 from typing import TypeVar
+from zoneinfo import ZoneInfo
 
 import httpx
 import psycopg
@@ -17,6 +19,20 @@ REPO_DIR = Path(__file__).resolve().parent.parent
 DEMO_PASSWORD = "xinyi-dev-password"
 REALM = "xinyi"
 T = TypeVar("T")
+
+
+# The estates the tests make keep the platform's default time zone: their days, months and years (a
+# payment's day, a period, a budget's year) are Asia/Shanghai's, which differ from UTC's for eight hours
+# a day (16:00–24:00 UTC is already tomorrow there, and at a month's end already the next month).
+ESTATE_ZONE = ZoneInfo("Asia/Shanghai")
+
+
+def estate_now() -> datetime:
+    return datetime.now(ESTATE_ZONE)
+
+
+def estate_today() -> date:
+    return estate_now().date()
 
 
 def read_ports() -> dict[str, int]:

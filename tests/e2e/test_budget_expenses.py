@@ -24,6 +24,7 @@ from tests.harness import (
     bearer,
     claim_member,
     estate_events,
+    estate_now,
     eventually,
     household_csv,
     http_url,
@@ -34,7 +35,7 @@ from xinyi_shared.settings import default_state_dir
 
 TENANT_TOPIC = "xinyi.tenant.events.v1"
 LEDGER_TOPIC = "xinyi.ledger.events.v1"
-YEAR = datetime.now(UTC).year  # the estate's books begin this month, so this year's budget
+YEAR = estate_now().year  # the estate's books begin this month, so this year's budget
 
 
 def plans() -> list[dict[str, object]]:
@@ -145,7 +146,7 @@ def redeliver(topic: str, record: tuple[bytes | None, list, bytes], *, new_id: b
 
 def a_pdf(ledger: httpx.Client, token: str) -> bytes:
     """A real PDF to use as a voucher: the estate's own statement."""
-    period = datetime.now(UTC).strftime("%Y-%m")
+    period = estate_now().strftime("%Y-%m")
     response = ledger.get(f"/statements/{period}/pdf", headers=bearer(token))
     assert response.status_code == 200
     return response.content
@@ -271,7 +272,7 @@ def test_the_owners_adopt_a_plan_once_and_expenses_pass_dual_approval(tenant_api
         ("2300", -150_000),
     ]
 
-    period = datetime.now(UTC).strftime("%Y-%m")
+    period = estate_now().strftime("%Y-%m")
     statement = ledger.get(f"/statements/{period}", headers=bearer(residents[1])).json()
     lines = {line["account"]: line for line in statement["budget"]["lines"]}
     assert statement["budget"]["plan_name"] == "提升方案"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date, datetime
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import grpc
@@ -20,6 +20,7 @@ from tests.harness import (
     claim_member,
     connect,
     estate_events,
+    estate_today,
     eventually,
     grpc_target,
     household_csv,
@@ -405,7 +406,7 @@ def test_the_ledger_learns_households_and_rule_changes_from_tenant_events(books,
         return found if found == set(households) else None
 
     eventually(known, timeout=60, what="the ledger to learn the imported households")
-    starts = next_month_start(date.today())
+    starts = next_month_start(estate_today())
     change = {
         "effective_from": starts.isoformat(),
         "fee_rate_fen_per_sqm_month": "38",

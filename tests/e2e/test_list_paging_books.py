@@ -11,7 +11,6 @@ of its own, so that the counts are exact whatever else the run makes."""
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -20,7 +19,7 @@ import pytest
 from tests.e2e.conftest import onboard, wait_for_books
 from tests.e2e.test_budget_expenses import YEAR, plans
 from tests.e2e.test_ticketing import png
-from tests.harness import SUB_DISTRICT, bearer, eventually, http_url, settled_balances, unique_code
+from tests.harness import SUB_DISTRICT, bearer, estate_today, eventually, http_url, settled_balances, unique_code
 
 pytestmark = pytest.mark.e2e
 
@@ -86,7 +85,7 @@ def test_checkpoints_page_oldest_first(books) -> None:
     for n in range(3):
         income = ledger.post(
             "/common-income",
-            json={"kind": "parking", "amount_fen": 1_000 + n, "received_on": datetime.now(UTC).date().isoformat()},
+            json={"kind": "parking", "amount_fen": 1_000 + n, "received_on": estate_today().isoformat()},
             headers={"Idempotency-Key": f"inc-{uuid.uuid4()}"},
         )
         assert income.status_code == 201, income.text

@@ -12,13 +12,21 @@ import shutil
 import subprocess
 import sys
 import uuid
-from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.harness import bearer, claim_member, connect, http_url, run_billing, settled_balances
+from tests.harness import (
+    bearer,
+    claim_member,
+    connect,
+    estate_now,
+    estate_today,
+    http_url,
+    run_billing,
+    settled_balances,
+)
 from xinyi_shared.transparency.checkpoint import Checkpoint, checkpoint_of, sign_checkpoint
 from xinyi_shared.transparency.entries import canonical_json, decode_opening, entry_from_json, lines_of_household
 from xinyi_shared.transparency.note import parse_signer_key
@@ -26,7 +34,7 @@ from xinyi_shared.transparency.verify import verify_bundle
 
 XINYI = str(Path(sys.executable).parent / "xinyi")
 GO_MODULE = Path(__file__).resolve().parents[1] / "conformance" / "tlog_go"
-PERIOD = datetime.now(UTC).strftime("%Y-%m")
+PERIOD = estate_now().strftime("%Y-%m")
 
 
 def xinyi(tmp_path: Path, token: str | None, *args: str) -> subprocess.CompletedProcess[str]:
@@ -66,7 +74,7 @@ def published(books, tenant_api, make_member):
             "amount_fen": 3150,
             "method": "wechat_pay",
             "reference": "pub-1",
-            "received_on": datetime.now(UTC).date().isoformat(),
+            "received_on": estate_today().isoformat(),
         },
         headers={"Idempotency-Key": f"pay-{uuid.uuid4()}"},
     )
@@ -85,7 +93,7 @@ def test_a_household_verifies_its_payment_offline_and_go_agrees(published, tmp_p
     assert early.status_code == 200, early.text
     income = ledger.post(
         "/common-income",
-        json={"kind": "parking", "amount_fen": 12_000, "received_on": datetime.now(UTC).date().isoformat()},
+        json={"kind": "parking", "amount_fen": 12_000, "received_on": estate_today().isoformat()},
         headers={"Idempotency-Key": f"inc-{uuid.uuid4()}"},
     )
     assert income.status_code == 201, income.text
@@ -179,7 +187,7 @@ def test_the_supervisor_cosigns_and_tampering_is_named(published, tmp_path) -> N
     # More entries and a second checkpoint: the witness checks it extends the first, and cosigns.
     income = ledger.post(
         "/common-income",
-        json={"kind": "parking", "amount_fen": 12_000, "received_on": datetime.now(UTC).date().isoformat()},
+        json={"kind": "parking", "amount_fen": 12_000, "received_on": estate_today().isoformat()},
         headers={"Idempotency-Key": f"inc-{uuid.uuid4()}"},
     )
     assert income.status_code == 201, income.text

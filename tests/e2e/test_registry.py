@@ -18,6 +18,7 @@ from tests.harness import (
     bearer,
     connect,
     estate_events,
+    estate_today,
     grpc_target,
     household_csv,
     service_token,
@@ -113,7 +114,7 @@ def next_month_start(today: date) -> date:
 def test_rules_change_from_a_stated_month_and_are_audited(tenant_api, admin_token) -> None:
     code = unique_code("rules")
     assert onboard(tenant_api, admin_token, code).status_code == 201
-    starts = next_month_start(date.today())
+    starts = next_month_start(estate_today())
     change = {
         "effective_from": starts.isoformat(),
         "fee_rate_fen_per_sqm_month": "40",

@@ -11,7 +11,7 @@ import json
 import httpx
 import pytest
 
-from tests.harness import bearer, eventually, http_url
+from tests.harness import bearer, eventually, household_csv, http_url
 
 pytestmark = pytest.mark.e2e
 
@@ -22,7 +22,7 @@ def subject_of(token: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def site(make_estate, make_member) -> dict[str, object]:
+def site(tenant_api, make_estate, make_member) -> dict[str, object]:
     estate = make_estate("assign")
     other = make_estate("assign-x")
     staff_username, staff_token = make_member(estate.code, "firm_staff")
@@ -30,6 +30,12 @@ def site(make_estate, make_member) -> dict[str, object]:
     resident_username, resident_token = make_member(estate.code, "resident")
     other_staff_username, other_staff_token = make_member(other.code, "firm_staff")
     manager = bearer(estate.manager_token)
+    imported = tenant_api.post(
+        f"/v1/estates/{estate.code}/households/import",
+        files={"file": ("list.csv", household_csv(1), "text/csv")},
+        headers=manager,
+    )
+    assert imported.status_code == 201, imported.text
     eventually(
         lambda: (
             httpx.get(
@@ -47,6 +53,7 @@ def site(make_estate, make_member) -> dict[str, object]:
         "supervisor": supervisor_token,
         "resident": (resident_username, resident_token),
         "other_staff": (other_staff_username, other_staff_token),
+        "household": imported.json()["household_ids"][0],
     }
 
 
@@ -80,7 +87,7 @@ def test_a_ticket_is_assigned_to_the_firms_staff_only(site) -> None:
     headers = bearer(manager.manager_token)
     created = httpx.post(
         tickets,
-        json={"category": "lighting", "description": "2栋大堂灯不亮", "area": "2栋大堂", "visibility": "public"},
+        json={"category": "lighting", "description": "厨房灯不亮", "household_id": site["household"]},
         headers=headers,
         timeout=60,
     )
