@@ -91,8 +91,8 @@ def test_a_firm_manager_cannot_open_another_estates_console_pages(
     switcher = desk_page.get_by_test_id("estate-switcher")
     if switcher.count():
         switcher.click()
-        options = desk_page.locator(".el-select-dropdown__item:visible").all_inner_texts()
-        assert options == [mine.code], options
+        # Waits for the dropdown to render its options (a bare read right after the click may find none).
+        expect(desk_page.locator(".el-select-dropdown__item:visible")).to_have_text([mine.code])
 
 
 @pytest.mark.parametrize(
