@@ -263,8 +263,10 @@ def traced() -> Iterator[Platform]:
                     return (member, held) if held else None
                 return None
 
+            # A rebalance waits for every member to rejoin, and a member busy with a batch rejoins only at
+            # its next poll (bounded by max.poll.interval.ms, 300 s): 90 s was once too short in CI.
             member, held = eventually(
-                replica_joined, timeout=90, what="the ledger replica to hold partitions of the tenant topic"
+                replica_joined, timeout=300, what="the ledger replica to hold partitions of the tenant topic"
             )
             partitions = len(admin.describe_topics([TENANT_EVENTS])[0]["partitions"])
             yield Platform(receiver, tenant, ledger, admin, member, partitions, held)
