@@ -146,3 +146,37 @@ def test_a_batch_applies_each_estates_events_in_one_transaction_and_isolates_a_f
     assert consumer._handle_batch(records) == 105
     # Only the unclaimed one is tried again: in the batch, then on its own.
     assert [event_id for event_id, _ in transactions] == [faulty, faulty]
+
+
+def test_a_batch_claims_its_events_at_once_and_gives_runs_to_their_run_handler(database: Database) -> None:
+    from xinyi_shared.consumer import apply_event, apply_events
+
+    code = unique_code("runs")
+    resumed = [CloudEvent.from_message("xinyi/test", code, message(code)) for _ in range(5)]
+    onboarded = CloudEvent.from_message(
+        "xinyi/test", code, events_pb2.EstateOnboarded(estate=tenant_pb2.Estate(code=code))
+    )
+    name = f"integration-{uuid.uuid4().hex[:8]}"
+    one_by_one: list[str] = []
+    runs: list[list[str]] = []
+
+    def handler(session, received: CloudEvent) -> None:
+        one_by_one.append(received.id)
+
+    def run_handler(session, received: list[CloudEvent]) -> None:
+        runs.append([e.id for e in received])
+
+    assert apply_event(database, name, resumed[1], handler) is True  # claimed by an earlier poll
+    one_by_one.clear()
+    batch = [resumed[0], resumed[1], resumed[2], resumed[0], onboarded, resumed[3], resumed[4]]
+    outcomes = apply_events(database, name, [(e, handler) for e in batch], {resumed[0].type: run_handler})
+
+    # Already claimed, or repeated within the batch: not applied; the rest once each, in order.
+    assert outcomes == [True, False, True, False, True, True, True]
+    assert runs == [[resumed[0].id, resumed[2].id], [resumed[3].id, resumed[4].id]]
+    assert one_by_one == [onboarded.id]
+    ids = [e.id for e in resumed] + [onboarded.id]
+    assert claimed(database, name, ids) == set(ids)
+    # Redelivered whole: nothing is applied again.
+    assert apply_events(database, name, [(e, handler) for e in batch], {resumed[0].type: run_handler}) == [False] * 7
+    assert len(runs) == 2 and one_by_one == [onboarded.id]

@@ -8,7 +8,7 @@ import json
 import logging
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from kafka import KafkaConsumer, OffsetAndMetadata
@@ -32,6 +32,9 @@ EVENTS_CONSUMED = Counter(
 
 # A handler applies one event inside the estate-scoped transaction it is given.
 EventHandler = Callable[[Session, CloudEvent], None]
+# A run handler applies consecutive events of one type and one estate together (one statement for
+# many, say): only for effects where that equals applying them one after the other.
+RunHandler = Callable[[Session, list[CloudEvent]], None]
 
 MAX_ATTEMPTS_FOR_FAULTY_EVENT = 5
 
@@ -52,6 +55,9 @@ class Subscription:
     # than one each: for read models whose handlers only write their own tables. A group that
     # fails is rolled back whole and its events applied one at a time, with the usual retries.
     batch_by_estate: bool = False
+    # CloudEvent type -> run handler, used in place of the event handler for a batch's consecutive
+    # events of that type (batch_by_estate only; an event retried on its own uses ``handlers``).
+    run_handlers: dict[str, RunHandler] = field(default_factory=dict)
 
 
 def claim_event(session: Session, consumer: str, event: CloudEvent) -> bool:
@@ -75,18 +81,63 @@ def apply_event(database: Database, consumer: str, event: CloudEvent, handler: E
         return True
 
 
-def apply_events(database: Database, consumer: str, events: list[tuple[CloudEvent, EventHandler]]) -> list[bool]:
+def claim_events(session: Session, consumer: str, events: list[CloudEvent]) -> list[bool]:
+    """Record ``events`` as processed by ``consumer`` in one statement; for each, whether it was not
+    yet (an id repeated in ``events`` is fresh at its first occurrence only)."""
+    first: dict[str, CloudEvent] = {}
+    for event in events:
+        first.setdefault(event.id, event)
+    claimed = set(
+        session.execute(
+            text(
+                "INSERT INTO processed_events (consumer, event_id, estate_code, event_type) "
+                "SELECT :consumer, e.id, e.estate, e.type FROM unnest(CAST(:ids AS text[]), "
+                "CAST(:estates AS text[]), CAST(:types AS text[])) AS e(id, estate, type) "
+                "ON CONFLICT DO NOTHING RETURNING event_id"
+            ),
+            {
+                "consumer": consumer,
+                "ids": list(first),
+                "estates": [e.subject for e in first.values()],
+                "types": [e.type for e in first.values()],
+            },
+        ).scalars()
+    )
+    fresh = []
+    for event in events:
+        fresh.append(event.id in claimed)
+        claimed.discard(event.id)
+    return fresh
+
+
+def apply_events(
+    database: Database,
+    consumer: str,
+    events: list[tuple[CloudEvent, EventHandler]],
+    run_handlers: dict[str, RunHandler] | None = None,
+) -> list[bool]:
     """Apply the events of one estate (``events[i][0].subject`` all equal), in order, exactly once,
-    in one transaction; for each, whether it was applied (False: a duplicate)."""
+    in one transaction; for each, whether it was applied (False: a duplicate). Consecutive fresh
+    events of a type in ``run_handlers`` go to that handler together."""
     if not events:
         return []
+    run_handlers = run_handlers or {}
     with database.estate_session(events[0][0].subject) as session:
-        applied = []
-        for event, handler in events:
-            fresh = claim_event(session, consumer, event)
-            if fresh:
+        applied = claim_events(session, consumer, [event for event, _ in events])
+        fresh = [(event, handler) for (event, handler), new in zip(events, applied, strict=True) if new]
+        start = 0
+        while start < len(fresh):
+            event, handler = fresh[start]
+            run_handler = run_handlers.get(event.type)
+            if run_handler is None:
                 handler(session, event)
-            applied.append(fresh)
+                start += 1
+                continue
+            end = start + 1
+            while end < len(fresh) and fresh[end][0].type == event.type:
+                end += 1
+            run_handler(session, [e for e, _ in fresh[start:end]])
+            start = end
         return applied
 
 
@@ -184,7 +235,12 @@ class IdempotentConsumer:
             try:
                 with tracing.consumer_span(group[0][1], group[0][0], name) as span:
                     span.set_attribute("xinyi.events.in_batch", len(group))
-                    outcomes = apply_events(self._database, name, [(event, handler) for _, event, handler in group])
+                    outcomes = apply_events(
+                        self._database,
+                        name,
+                        [(event, handler) for _, event, handler in group],
+                        self._subscription.run_handlers,
+                    )
             except Exception as error:  # noqa: BLE001 - each event of the group is retried on its own
                 log.warning("batch not applied; applying its events one by one", extra={"error": repr(error)})
                 for record, _, _ in group:

@@ -104,6 +104,24 @@ def _books_moved(facts: GovernanceFacts, event: CloudEvent, m: ledger_events.Boo
     )
 
 
+def _books_moved_together(session: Session, events: list[CloudEvent]) -> None:
+    """A run of an estate's BooksMoved events: their movements are sums, so one upsert per month
+    carries them all (a busy estate's payments arrive by the hundred)."""
+    months: dict[str, list[int]] = {}
+    lines: dict[str, dict[str, int]] = {}
+    for event in events:
+        m = event.parse(ledger_events.BooksMoved)
+        totals = months.setdefault(m.period, [0, 0, 0, 0])
+        for i, amount in enumerate((m.fees_billed_fen, m.fees_collected_fen, m.income_fen, m.expenses_fen)):
+            totals[i] += amount
+        spent = lines.setdefault(m.period, {})
+        for line in m.budget_lines:
+            spent[line.account] = spent.get(line.account, 0) + line.amount_fen
+    facts = GovernanceFacts(session)
+    for period, (billed, collected, income, expenses) in months.items():
+        facts.books_moved(events[0].subject, period, billed, collected, income, expenses, lines[period])
+
+
 def _budget(facts: GovernanceFacts, event: CloudEvent, m: ledger_events.BudgetAdopted) -> None:
     lines: dict[str, int] = {}
     for line in m.lines:
@@ -186,4 +204,10 @@ HANDLERS: dict[str, EventHandler] = {
 }
 
 # The handlers write only the governance tables: a poll's events of an estate go in one transaction.
-SUBSCRIPTION = Subscription(name=CONSUMER_GROUP, topics=TOPICS, handlers=HANDLERS, batch_by_estate=True)
+SUBSCRIPTION = Subscription(
+    name=CONSUMER_GROUP,
+    topics=TOPICS,
+    handlers=HANDLERS,
+    batch_by_estate=True,
+    run_handlers={ledger_events.BooksMoved.DESCRIPTOR.full_name: _books_moved_together},
+)
