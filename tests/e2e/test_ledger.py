@@ -426,3 +426,8 @@ def test_the_ledger_learns_households_and_rule_changes_from_tenant_events(books,
         return row[0] if row else None
 
     assert eventually(announced, timeout=60, what="the ledger to record the rule change") == "38"
+    # The books opened with the rules the onboarding event carried (no call back to the tenant).
+    with connect("ledger", "system") as connection, connection.cursor() as cursor:
+        cursor.execute("SELECT event_id FROM announced_rules WHERE estate_code = %s ORDER BY effective_from", (code,))
+        sources = [row[0] for row in cursor.fetchall()]
+    assert sources[0].startswith("event:EstateOnboarded@"), sources

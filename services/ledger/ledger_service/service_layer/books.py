@@ -28,8 +28,16 @@ class EstateRegistry(Protocol):
     def rules_message(self, estate_code: str, day: date) -> tenant_pb2.EstateRules: ...
 
 
-def open_trust_books(session: Session, registry: EstateRegistry, estate_code: str, cause_event_id: str) -> bool:
+def open_trust_books(
+    session: Session,
+    registry: EstateRegistry,
+    estate_code: str,
+    cause_event_id: str,
+    onboarded_with: tenant_pb2.EstateRules | None = None,
+) -> bool:
     """Open the estate's books with the terms the registry states; False when they were already open.
+    ``onboarded_with``: the rules the onboarding event carries, when it does (events from before that
+    field carry none, and the rules in force today are asked of the registry instead).
 
     Runs inside the transaction that records the causing event as processed."""
     repository = BooksRepository(session)
@@ -37,14 +45,18 @@ def open_trust_books(session: Session, registry: EstateRegistry, estate_code: st
         return False
     terms, info = registry.estate(estate_code)
     books = open_books(terms)
-    # The rules in force now, with the month they started: the books begin that month, and the
-    # ledger reads its rules from here on (later changes arrive as EstateRulesChanged events).
+    # The rules with the month they started: the books begin that month, and the ledger reads its
+    # rules from here on (later changes arrive as EstateRulesChanged events, after this one in the
+    # estate's partition).
     today = datetime.now(ZoneInfo(info.time_zone)).date()
-    rules = registry.rules_message(estate_code, today)
+    if onboarded_with is not None and onboarded_with.effective_from:
+        rules, source = onboarded_with, f"event:EstateOnboarded@{cause_event_id}"
+    else:
+        rules, source = registry.rules_message(estate_code, today), f"grpc:GetEstateRules@{cause_event_id}"
     first_period = rules.effective_from[:7] if rules.effective_from else f"{today:%Y-%m}"
     if not repository.add(books, opened_by_event=cause_event_id, info=info, first_period=first_period):
         return False
-    RulesRepository(session, estate_code).record(rules, source=f"grpc:GetEstateRules@{cause_event_id}")
+    RulesRepository(session, estate_code).record(rules, source=source)
     publish(
         session,
         LEDGER_EVENTS,
