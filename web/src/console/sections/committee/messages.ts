@@ -10,6 +10,7 @@ const zhCN = {
   empty: '该条件下没有数据',
   noneRanked: '没有可排名的数字',
   unranked: '无法排名：',
+  andMore: '等另外 {n} 个',
   districtMedian: '区中位数',
   lowerIsBetter: '越低越好',
   higherIsBetter: '越高越好',
@@ -37,7 +38,7 @@ const zhCN = {
     fund_granted_fen: '微基金资助',
   },
   level: { estate: '小区', community: '社区', sub_district: '街道', district: '区' },
-  filter: { period: '月份', level: '层级', area: '范围', allAreas: '全部', metric: '指标', export: '导出', search: '按小区名称或代码查找' },
+  filter: { period: '月份', level: '层级', area: '范围', allAreas: '全部', metric: '指标', export: '导出', search: '按小区名称或代码查找', typeForMore: '还有 {n} 个，请输入代码查找' },
   export: { csv: '下载 CSV', xlsx: '下载 XLSX' },
   column: { area: '小区 / 区域', estates: '小区数', metric: '指标', estate: '小区', difference: '差值' },
   dashboard: {
@@ -91,6 +92,7 @@ const en: typeof zhCN = {
   empty: 'Nothing for these filters',
   noneRanked: 'No figure to rank',
   unranked: 'Not ranked:',
+  andMore: 'and {n} more',
   districtMedian: 'District median',
   lowerIsBetter: 'lower is better',
   higherIsBetter: 'higher is better',
@@ -118,7 +120,7 @@ const en: typeof zhCN = {
     fund_granted_fen: 'Micro-fund granted',
   },
   level: { estate: 'Estate', community: 'Community', sub_district: 'Sub-district', district: 'District' },
-  filter: { period: 'Month', level: 'Level', area: 'Area', allAreas: 'All', metric: 'Figure', export: 'Export', search: 'Find an estate by name or code' },
+  filter: { period: 'Month', level: 'Level', area: 'Area', allAreas: 'All', metric: 'Figure', export: 'Export', search: 'Find an estate by name or code', typeForMore: '{n} more: type a code to find one' },
   export: { csv: 'Download CSV', xlsx: 'Download XLSX' },
   column: { area: 'Estate / area', estates: 'Estates', metric: 'Figure', estate: 'Estate', difference: 'Difference' },
   dashboard: {

@@ -94,6 +94,40 @@ describe('the dashboard', () => {
     expect(mounted.wrapper.find('[data-testid="area-jinhe"]').exists()).toBe(true)
   })
 
+  it('draws a page of a district of 2,000 estates at a time: the ranking, its chart and the area choices', async () => {
+    const many = Array.from({ length: 2000 }, (_, i) => ({ ...estateRow, code: `estate-${i}`, name: `小区${i}` }))
+    const communities = Array.from({ length: 300 }, (_, i) => ({ ...communityRow, code: `community-${i}` }))
+    const big = {
+      ...ranking,
+      rows: [
+        ...many.map((r, i) => ({ ...ranking.rows[0]!, code: r.code, name: r.name, rank: i + 1, value: 9999 - i })),
+        ...many.slice(0, 30).map((r) => ({ ...ranking.rows[1]!, code: `${r.code}-small` })),
+      ],
+    }
+    const api = governanceApi({
+      'GET tenant /v1/governance/ranking': big,
+      'GET tenant /v1/governance/figures': ({ query }: { query?: FiguresQuery & { limit?: number } }) =>
+        query?.limit === 20 ? withTotal(page(many.slice(0, 20)), many.length) : page([...many, ...communities]),
+    })
+    const mounted = await open(`/committee?period=${PERIOD}&level=estate`, 'zh-CN', api)
+    const ranked = () => mounted.wrapper.findAll('[data-testid="committee-ranking"] .committee-dashboard__ranked li')
+    expect(ranked()).toHaveLength(20)
+    expect(ranked()[0]!.attributes('data-testid')).toBe('rank-estate-0')
+    expect(mounted.wrapper.find('[data-testid="committee-ranking"]').text()).toContain('等另外 10 个')
+    const pager = mounted.wrapper.find('[data-testid="committee-ranking-pages"]')
+    expect(pager.text()).toContain('2000')
+    await pager.find('.btn-next').trigger('click')
+    await settle()
+    expect(ranked()[0]!.attributes('data-testid')).toBe('rank-estate-20')
+    // The area select: the first 50 areas and a hint, not 300 options.
+    const labels = mounted.wrapper
+      .findAllComponents({ name: 'ElOption' })
+      .map((o) => String(o.props('label')))
+      .filter((label) => label.includes('community-') || label.includes('还有'))
+    expect(labels.filter((label) => label.includes('community-'))).toHaveLength(50)
+    expect(labels).toContain('还有 250 个，请输入代码查找')
+  })
+
   it("downloads the API's CSV with the token, and offers no XLSX the API lacks", async () => {
     const csv = new Blob(['\ufeffperiod,level,code\n'], { type: 'text/csv' })
     const api = governanceApi()
