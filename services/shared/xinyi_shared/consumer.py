@@ -180,23 +180,28 @@ class IdempotentConsumer:
                 if consumer is None:
                     consumer = self._connect()
                 batches = consumer.poll(timeout_ms=500)
-                for partition, records in batches.items():
-                    applied_up_to: int | None = None
-                    try:
-                        if self._subscription.batch_by_estate:
-                            applied_up_to = self._handle_batch(records)
-                        else:
-                            for record in records:
-                                if self._stop.is_set():
-                                    break
-                                self._handle_with_retries(record)
-                                applied_up_to = record.offset + 1
-                    finally:
-                        # One offset commit per partition's batch, not per event (a round trip to the
-                        # broker each): a crash before it redelivers events already applied, which
-                        # their claims turn into no-ops.
-                        if applied_up_to is not None:
-                            consumer.commit({partition: OffsetAndMetadata(applied_up_to, "", -1)})
+                applied: dict[Any, OffsetAndMetadata] = {}
+                try:
+                    for partition, records in batches.items():
+                        applied_up_to: int | None = None
+                        try:
+                            if self._subscription.batch_by_estate:
+                                applied_up_to = self._handle_batch(records)
+                            else:
+                                for record in records:
+                                    if self._stop.is_set():
+                                        break
+                                    self._handle_with_retries(record)
+                                    applied_up_to = record.offset + 1
+                        finally:
+                            if applied_up_to is not None:
+                                applied[partition] = OffsetAndMetadata(applied_up_to, "", -1)
+                finally:
+                    # One offset commit per poll, for every partition it applied, not one per event
+                    # or per partition (a round trip to the broker each): a crash before it
+                    # redelivers events already applied, which their claims turn into no-ops.
+                    if applied:
+                        consumer.commit(applied)
                 self._metrics.observe(consumer, batches)
             except Exception as error:  # noqa: BLE001 - reconnect after any broker outage
                 log.warning("consumer loop failed; reconnecting", extra={"error": repr(error)})
