@@ -1,0 +1,88 @@
+"""The journal's statement-level checks, run as the ledger's own role in real estates: a posting must
+name a transaction of its own estate's books, and every INSERT of postings adds exactly its lines to
+the month's totals (which statements and balances are read from)."""
+
+from __future__ import annotations
+
+import uuid
+
+import psycopg
+import pytest
+
+from tests.e2e.conftest import wait_for_books
+from tests.harness import connect
+
+
+def _in_estate(cursor: psycopg.Cursor, code: str) -> None:
+    cursor.execute("SELECT set_config('xinyi.estate', %s, true)", (code,))
+
+
+def _open_period_and_accounts(cursor: psycopg.Cursor) -> tuple[str, str, str]:
+    # The books' first month, opened as a posting opens it (periods are created by writes only).
+    cursor.execute(
+        "INSERT INTO periods (estate_code, period) SELECT estate_code, first_period FROM trust_books "
+        "ON CONFLICT DO NOTHING"
+    )
+    cursor.execute("SELECT first_period FROM trust_books")
+    (period,) = cursor.fetchone()
+    cursor.execute("SELECT code FROM accounts ORDER BY code LIMIT 2")
+    first, second = (row[0] for row in cursor.fetchall())
+    return period, first, second
+
+
+def _new_transaction(cursor: psycopg.Cursor, code: str, period: str) -> uuid.UUID:
+    transaction_id = uuid.uuid4()
+    cursor.execute(
+        "INSERT INTO transactions (id, estate_code, period, kind, posted_by, estate_seq) "
+        "VALUES (%s, %s, %s, 'e2e_check', 'e2e', nextval(estate_sequence(%s)))",
+        (transaction_id, code, period, code),
+    )
+    return transaction_id
+
+
+def _post_lines(cursor: psycopg.Cursor, code: str, transaction_id: uuid.UUID, debit: str, credit: str) -> None:
+    cursor.execute(
+        "INSERT INTO postings (transaction_id, line, estate_code, account, amount_fen) "
+        "VALUES (%s, 1, %s, %s, 12345), (%s, 2, %s, %s, -12345)",
+        (transaction_id, code, debit, transaction_id, code, credit),
+    )
+
+
+def test_postings_add_their_lines_to_the_months_totals(make_estate) -> None:
+    estate = make_estate("jrnl-t")
+    wait_for_books(estate.code, estate.manager_token)
+    with connect("ledger", "app") as connection, connection.transaction(force_rollback=True):
+        cursor = connection.cursor()
+        _in_estate(cursor, estate.code)
+        period, debit, credit = _open_period_and_accounts(cursor)
+
+        def totals() -> dict[str, int]:
+            cursor.execute(
+                "SELECT account, sum(amount_fen)::bigint FROM period_totals "
+                "WHERE period = %s AND kind = 'e2e_check' GROUP BY account",
+                (period,),
+            )
+            return {account: int(fen) for account, fen in cursor.fetchall()}
+
+        assert totals() == {}
+        for _ in range(3):
+            _post_lines(cursor, estate.code, _new_transaction(cursor, estate.code, period), debit, credit)
+        assert totals() == {debit: 3 * 12345, credit: -3 * 12345}
+
+
+@pytest.mark.parametrize("whose", ["no transaction", "another estate's transaction"])
+def test_a_posting_must_name_a_transaction_of_its_own_books(make_estate, whose: str) -> None:
+    own, other = make_estate("jrnl-a"), make_estate("jrnl-b")
+    wait_for_books(own.code, own.manager_token)
+    wait_for_books(other.code, other.manager_token)
+    with connect("ledger", "app") as connection, connection.transaction(force_rollback=True):
+        cursor = connection.cursor()
+        if whose == "no transaction":
+            named = uuid.uuid4()
+        else:
+            _in_estate(cursor, other.code)
+            named = _new_transaction(cursor, other.code, _open_period_and_accounts(cursor)[0])
+        _in_estate(cursor, own.code)
+        _, debit, credit = _open_period_and_accounts(cursor)
+        with pytest.raises(psycopg.errors.ForeignKeyViolation, match="names a transaction that does not exist"):
+            _post_lines(cursor, own.code, named, debit, credit)
