@@ -7,7 +7,7 @@ has — keep this module in step with the migrations:
 
 - tenant (services/tenant/tenant_service/migrations/versions/): ``districts``, ``sub_districts``,
   ``communities``; ``estates`` (status active, no Keycloak organisation); the onboarding row of
-  ``estate_rule_changes``; ``households`` (billing reads them over gRPC, ListHouseholds);
+  ``estate_rule_changes``; ``households`` (billing reads them over gRPC, ListHouseholdPages);
 - ledger (services/ledger/ledger_service/migrations/versions/): ``trust_books`` (with the district
   and ``first_period``, the month of the first rules; 0005 numbers entries per estate from a
   sequence its trigger creates at the first posting, as for an onboarded estate),

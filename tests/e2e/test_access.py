@@ -200,6 +200,7 @@ GRPC_METHODS = [
     ("GetEstate", lambda code, hh: tenant_pb2.GetEstateRequest(estate_code=code)),
     ("GetEstateRules", lambda code, hh: tenant_pb2.GetEstateRequest(estate_code=code)),
     ("ListHouseholds", lambda code, hh: tenant_pb2.ListHouseholdsRequest(estate_code=code)),
+    ("ListHouseholdPages", lambda code, hh: tenant_pb2.ListHouseholdsRequest(estate_code=code)),
     ("GetHousehold", lambda code, hh: tenant_pb2.GetHouseholdRequest(estate_code=code, household_id=hh)),
     ("ResolveGrid", lambda code, hh: tenant_pb2.ResolveGridRequest(estate_code=code, household_id=hh)),
     ("CheckMembership", lambda code, hh: tenant_pb2.CheckMembershipRequest(estate_code=code, user_id="x")),
@@ -218,5 +219,5 @@ def test_grpc_methods_refuse_other_estates_and_missing_roles(estates, name, requ
         ):
             with pytest.raises(grpc.RpcError) as refused:
                 result = method(request, metadata=[("authorization", f"Bearer {token}")])
-                list(result) if name == "ListHouseholds" else result
+                list(result) if name in ("ListHouseholds", "ListHouseholdPages") else result
             assert refused.value.code() == grpc.StatusCode.PERMISSION_DENIED, reason

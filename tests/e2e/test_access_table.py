@@ -373,6 +373,7 @@ def grpc_request(name: str, estate: dict[str, Any]) -> Any:
         "GetEstate": lambda: tenant_pb2.GetEstateRequest(estate_code=code),
         "GetEstateRules": lambda: tenant_pb2.GetEstateRequest(estate_code=code),
         "ListHouseholds": lambda: tenant_pb2.ListHouseholdsRequest(estate_code=code),
+        "ListHouseholdPages": lambda: tenant_pb2.ListHouseholdsRequest(estate_code=code),
         "GetHousehold": lambda: tenant_pb2.GetHouseholdRequest(estate_code=code, household_id=household),
         "ResolveGrid": lambda: tenant_pb2.ResolveGridRequest(estate_code=code, household_id=household),
         "CheckMembership": lambda: tenant_pb2.CheckMembershipRequest(estate_code=code, user_id="nobody"),
@@ -427,7 +428,7 @@ def test_grpc_methods_for_every_role(estate, row: Row) -> None:
                     wait_for_ready=True,
                     timeout=30,
                 )
-                list(result) if name == "ListHouseholds" else result
+                list(result) if name in ("ListHouseholds", "ListHouseholdPages") else result
                 status = grpc.StatusCode.OK
             except grpc.RpcError as error:
                 status = error.code()

@@ -86,6 +86,14 @@ def test_a_thousand_households_import_in_one_go(tenant_api, estate, kind: str) -
         )
     )
     assert len(households) == 1000
+    pages = list(
+        grpc_stub().ListHouseholdPages(
+            tenant_pb2.ListHouseholdsRequest(estate_code=code),
+            metadata=[("authorization", f"Bearer {service_token('ledger-service')}")],
+        )
+    )
+    assert [len(page.households) for page in pages] == [1000], "a thousand households a page"
+    assert list(pages[0].households) == households, "the pages hold the stream's households, in its order"
     total_area = sum(h.area_centi_sqm for h in households)
     expected = sum((80 + i % 40) * 100 + i % 100 for i in range(1000))
     assert total_area == expected, "areas arrive to the hundredth of a m²"

@@ -100,17 +100,18 @@ class TenantClient:
 
     def households(self, estate_code: str) -> Iterator[BillableHousehold]:
         try:
-            for household in self._stub.ListHouseholds(
+            for page in self._stub.ListHouseholdPages(
                 tenant_pb2.ListHouseholdsRequest(estate_code=estate_code),
                 metadata=call_metadata(self._tokens),
                 timeout=120,
             ):
-                yield BillableHousehold(
-                    household.id,
-                    household.area_centi_sqm,
-                    _date(household.occupied_from),
-                    _date(household.occupied_until),
-                )
+                for household in page.households:
+                    yield BillableHousehold(
+                        household.id,
+                        household.area_centi_sqm,
+                        _date(household.occupied_from),
+                        _date(household.occupied_until),
+                    )
         except grpc.RpcError as error:
             raise translate_rpc_error(error) from error
 

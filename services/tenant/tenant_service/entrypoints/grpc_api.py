@@ -30,6 +30,7 @@ from xinyi_shared.grpc_server import current_principal
 
 # Services read for any estate; the firm and supervisor of an estate read their own.
 READERS = (Role.SERVICE, Role.FIRM_MANAGER, Role.FIRM_STAFF, Role.SUPERVISOR, Role.GRID_LEADER)
+HOUSEHOLD_PAGE = 1000  # households a ListHouseholdPages message carries (about 100 kB)
 
 
 def _authorised(code: str, *roles: str) -> str:
@@ -63,6 +64,17 @@ class TenantServicer(tenant_pb2_grpc.TenantServiceServicer):
         estate_cases.get_estate(self._database, code)
         for household in household_cases.stream_households(self._database, code):
             yield household_to_proto(household)
+
+    def ListHouseholdPages(
+        self, request: tenant_pb2.ListHouseholdsRequest, context: grpc.ServicerContext
+    ) -> Iterator[tenant_pb2.HouseholdPage]:
+        code = _authorised(request.estate_code, *READERS)
+        estate_cases.get_estate(self._database, code)
+        households = household_cases.stream_households(self._database, code)
+        for start in range(0, len(households), HOUSEHOLD_PAGE):
+            yield tenant_pb2.HouseholdPage(
+                households=[household_to_proto(h) for h in households[start : start + HOUSEHOLD_PAGE]]
+            )
 
     def GetHousehold(
         self, request: tenant_pb2.GetHouseholdRequest, context: grpc.ServicerContext

@@ -82,8 +82,8 @@ class TenantDirectory:
     def household_count(self, estate_code: str) -> int:
         try:
             return sum(
-                1
-                for _ in self._stub.ListHouseholds(
+                len(page.households)
+                for page in self._stub.ListHouseholdPages(
                     tenant_pb2.ListHouseholdsRequest(estate_code=estate_code),
                     metadata=call_metadata(self._tokens),
                     timeout=60,

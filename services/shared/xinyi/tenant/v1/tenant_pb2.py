@@ -24,17 +24,17 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1cxinyi/tenant/v1/tenant.proto\x12\x0fxinyi.tenant.v1\"\xf8\x02\n\x06\x45state\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x15\n\rdistrict_code\x18\x03 \x01(\t\x12\x16\n\x0e\x63ommunity_code\x18\x04 \x01(\t\x12\"\n\x1a\x66\x65\x65_rate_fen_per_sqm_month\x18\x05 \x01(\t\x12\x1e\n\x16remuneration_share_bps\x18\x06 \x01(\x05\x12\x1a\n\x12\x64onation_share_bps\x18\x07 \x01(\x05\x12-\n\x06status\x18\x08 \x01(\x0e\x32\x1d.xinyi.tenant.v1.EstateStatus\x12\x11\n\ttime_zone\x18\t \x01(\t\x12\x19\n\x11sub_district_code\x18\n \x01(\t\x12>\n\x12remuneration_basis\x18\x0b \x01(\x0e\x32\".xinyi.tenant.v1.RemunerationBasis\x12\x13\n\x0b\x62illing_day\x18\x0c \x01(\x05\x12\x11\n\tfirm_name\x18\r \x01(\t\"\xda\x01\n\x0b\x45stateRules\x12\x16\n\x0e\x65\x66\x66\x65\x63tive_from\x18\x01 \x01(\t\x12\"\n\x1a\x66\x65\x65_rate_fen_per_sqm_month\x18\x02 \x01(\t\x12\x1e\n\x16remuneration_share_bps\x18\x03 \x01(\x05\x12\x1a\n\x12\x64onation_share_bps\x18\x04 \x01(\x05\x12>\n\x12remuneration_basis\x18\x05 \x01(\x0e\x32\".xinyi.tenant.v1.RemunerationBasis\x12\x13\n\x0b\x62illing_day\x18\x06 \x01(\x05\"\xc3\x01\n\tHousehold\x12\n\n\x02id\x18\x01 \x01(\t\x12\x13\n\x0b\x65state_code\x18\x02 \x01(\t\x12\x10\n\x08\x62uilding\x18\x03 \x01(\t\x12\x0c\n\x04unit\x18\x04 \x01(\t\x12\r\n\x05\x66loor\x18\x05 \x01(\t\x12\x0c\n\x04room\x18\x06 \x01(\t\x12\x16\n\x0e\x61rea_centi_sqm\x18\x07 \x01(\x03\x12\x11\n\tgrid_code\x18\x08 \x01(\t\x12\x15\n\roccupied_from\x18\t \x01(\t\x12\x16\n\x0eoccupied_until\x18\n \x01(\t\"9\n\x10GetEstateRequest\x12\x13\n\x0b\x65state_code\x18\x01 \x01(\t\x12\x10\n\x08rules_on\x18\x02 \x01(\t\",\n\x15ListHouseholdsRequest\x12\x13\n\x0b\x65state_code\x18\x01 \x01(\t\"@\n\x13GetHouseholdRequest\x12\x13\n\x0b\x65state_code\x18\x01 \x01(\t\x12\x14\n\x0chousehold_id\x18\x02 \x01(\t\"?\n\x12ResolveGridRequest\x12\x13\n\x0b\x65state_code\x18\x01 \x01(\t\x12\x14\n\x0chousehold_id\x18\x02 \x01(\t\"Q\n\x04Grid\x12\x13\n\x0b\x65state_code\x18\x01 \x01(\t\x12\x0c\n\x04\x63ode\x18\x02 \x01(\t\x12\x0c\n\x04name\x18\x03 \x01(\t\x12\x18\n\x10leader_usernames\x18\x04 \x03(\t\"P\n\x16\x43heckMembershipRequest\x12\x13\n\x0b\x65state_code\x18\x01 \x01(\t\x12\x0f\n\x07user_id\x18\x02 \x01(\t\x12\x10\n\x08username\x18\x03 \x01(\t\"K\n\nMembership\x12\x0e\n\x06member\x18\x01 \x01(\x08\x12\x15\n\rhousehold_ids\x18\x02 \x03(\t\x12\x16\n\x0eled_grid_codes\x18\x03 \x03(\t\"-\n\x16ListEstateStaffRequest\x12\x13\n\x0b\x65state_code\x18\x01 \x01(\t\"Y\n\x0cStaffAccount\x12\x12\n\naccount_id\x18\x01 \x01(\t\x12\x10\n\x08username\x18\x02 \x01(\t\x12\x14\n\x0c\x64isplay_name\x18\x03 \x01(\t\x12\r\n\x05roles\x18\x04 \x03(\t\">\n\x0b\x45stateStaff\x12/\n\x08\x61\x63\x63ounts\x18\x01 \x03(\x0b\x32\x1d.xinyi.tenant.v1.StaffAccount*\xa2\x01\n\x0c\x45stateStatus\x12\x1d\n\x19\x45STATE_STATUS_UNSPECIFIED\x10\x00\x12\x1e\n\x1a\x45STATE_STATUS_PROVISIONING\x10\x01\x12\x18\n\x14\x45STATE_STATUS_ACTIVE\x10\x02\x12\x1b\n\x17\x45STATE_STATUS_SUSPENDED\x10\x03\x12\x1c\n\x18\x45STATE_STATUS_OFFBOARDED\x10\x04*x\n\x11RemunerationBasis\x12\"\n\x1eREMUNERATION_BASIS_UNSPECIFIED\x10\x00\x12 \n\x1cREMUNERATION_BASIS_COLLECTED\x10\x01\x12\x1d\n\x19REMUNERATION_BASIS_BILLED\x10\x02\x32\xd3\x04\n\rTenantService\x12G\n\tGetEstate\x12!.xinyi.tenant.v1.GetEstateRequest\x1a\x17.xinyi.tenant.v1.Estate\x12Q\n\x0eGetEstateRules\x12!.xinyi.tenant.v1.GetEstateRequest\x1a\x1c.xinyi.tenant.v1.EstateRules\x12V\n\x0eListHouseholds\x12&.xinyi.tenant.v1.ListHouseholdsRequest\x1a\x1a.xinyi.tenant.v1.Household0\x01\x12P\n\x0cGetHousehold\x12$.xinyi.tenant.v1.GetHouseholdRequest\x1a\x1a.xinyi.tenant.v1.Household\x12I\n\x0bResolveGrid\x12#.xinyi.tenant.v1.ResolveGridRequest\x1a\x15.xinyi.tenant.v1.Grid\x12W\n\x0f\x43heckMembership\x12\'.xinyi.tenant.v1.CheckMembershipRequest\x1a\x1b.xinyi.tenant.v1.Membership\x12X\n\x0fListEstateStaff\x12\'.xinyi.tenant.v1.ListEstateStaffRequest\x1a\x1c.xinyi.tenant.v1.EstateStaffb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1cxinyi/tenant/v1/tenant.proto\x12\x0fxinyi.tenant.v1\"\xf8\x02\n\x06\x45state\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x15\n\rdistrict_code\x18\x03 \x01(\t\x12\x16\n\x0e\x63ommunity_code\x18\x04 \x01(\t\x12\"\n\x1a\x66\x65\x65_rate_fen_per_sqm_month\x18\x05 \x01(\t\x12\x1e\n\x16remuneration_share_bps\x18\x06 \x01(\x05\x12\x1a\n\x12\x64onation_share_bps\x18\x07 \x01(\x05\x12-\n\x06status\x18\x08 \x01(\x0e\x32\x1d.xinyi.tenant.v1.EstateStatus\x12\x11\n\ttime_zone\x18\t \x01(\t\x12\x19\n\x11sub_district_code\x18\n \x01(\t\x12>\n\x12remuneration_basis\x18\x0b \x01(\x0e\x32\".xinyi.tenant.v1.RemunerationBasis\x12\x13\n\x0b\x62illing_day\x18\x0c \x01(\x05\x12\x11\n\tfirm_name\x18\r \x01(\t\"\xda\x01\n\x0b\x45stateRules\x12\x16\n\x0e\x65\x66\x66\x65\x63tive_from\x18\x01 \x01(\t\x12\"\n\x1a\x66\x65\x65_rate_fen_per_sqm_month\x18\x02 \x01(\t\x12\x1e\n\x16remuneration_share_bps\x18\x03 \x01(\x05\x12\x1a\n\x12\x64onation_share_bps\x18\x04 \x01(\x05\x12>\n\x12remuneration_basis\x18\x05 \x01(\x0e\x32\".xinyi.tenant.v1.RemunerationBasis\x12\x13\n\x0b\x62illing_day\x18\x06 \x01(\x05\"\xc3\x01\n\tHousehold\x12\n\n\x02id\x18\x01 \x01(\t\x12\x13\n\x0b\x65state_code\x18\x02 \x01(\t\x12\x10\n\x08\x62uilding\x18\x03 \x01(\t\x12\x0c\n\x04unit\x18\x04 \x01(\t\x12\r\n\x05\x66loor\x18\x05 \x01(\t\x12\x0c\n\x04room\x18\x06 \x01(\t\x12\x16\n\x0e\x61rea_centi_sqm\x18\x07 \x01(\x03\x12\x11\n\tgrid_code\x18\x08 \x01(\t\x12\x15\n\roccupied_from\x18\t \x01(\t\x12\x16\n\x0eoccupied_until\x18\n \x01(\t\"9\n\x10GetEstateRequest\x12\x13\n\x0b\x65state_code\x18\x01 \x01(\t\x12\x10\n\x08rules_on\x18\x02 \x01(\t\",\n\x15ListHouseholdsRequest\x12\x13\n\x0b\x65state_code\x18\x01 \x01(\t\"?\n\rHouseholdPage\x12.\n\nhouseholds\x18\x01 \x03(\x0b\x32\x1a.xinyi.tenant.v1.Household\"@\n\x13GetHouseholdRequest\x12\x13\n\x0b\x65state_code\x18\x01 \x01(\t\x12\x14\n\x0chousehold_id\x18\x02 \x01(\t\"?\n\x12ResolveGridRequest\x12\x13\n\x0b\x65state_code\x18\x01 \x01(\t\x12\x14\n\x0chousehold_id\x18\x02 \x01(\t\"Q\n\x04Grid\x12\x13\n\x0b\x65state_code\x18\x01 \x01(\t\x12\x0c\n\x04\x63ode\x18\x02 \x01(\t\x12\x0c\n\x04name\x18\x03 \x01(\t\x12\x18\n\x10leader_usernames\x18\x04 \x03(\t\"P\n\x16\x43heckMembershipRequest\x12\x13\n\x0b\x65state_code\x18\x01 \x01(\t\x12\x0f\n\x07user_id\x18\x02 \x01(\t\x12\x10\n\x08username\x18\x03 \x01(\t\"K\n\nMembership\x12\x0e\n\x06member\x18\x01 \x01(\x08\x12\x15\n\rhousehold_ids\x18\x02 \x03(\t\x12\x16\n\x0eled_grid_codes\x18\x03 \x03(\t\"-\n\x16ListEstateStaffRequest\x12\x13\n\x0b\x65state_code\x18\x01 \x01(\t\"Y\n\x0cStaffAccount\x12\x12\n\naccount_id\x18\x01 \x01(\t\x12\x10\n\x08username\x18\x02 \x01(\t\x12\x14\n\x0c\x64isplay_name\x18\x03 \x01(\t\x12\r\n\x05roles\x18\x04 \x03(\t\">\n\x0b\x45stateStaff\x12/\n\x08\x61\x63\x63ounts\x18\x01 \x03(\x0b\x32\x1d.xinyi.tenant.v1.StaffAccount*\xa2\x01\n\x0c\x45stateStatus\x12\x1d\n\x19\x45STATE_STATUS_UNSPECIFIED\x10\x00\x12\x1e\n\x1a\x45STATE_STATUS_PROVISIONING\x10\x01\x12\x18\n\x14\x45STATE_STATUS_ACTIVE\x10\x02\x12\x1b\n\x17\x45STATE_STATUS_SUSPENDED\x10\x03\x12\x1c\n\x18\x45STATE_STATUS_OFFBOARDED\x10\x04*x\n\x11RemunerationBasis\x12\"\n\x1eREMUNERATION_BASIS_UNSPECIFIED\x10\x00\x12 \n\x1cREMUNERATION_BASIS_COLLECTED\x10\x01\x12\x1d\n\x19REMUNERATION_BASIS_BILLED\x10\x02\x32\xb3\x05\n\rTenantService\x12G\n\tGetEstate\x12!.xinyi.tenant.v1.GetEstateRequest\x1a\x17.xinyi.tenant.v1.Estate\x12Q\n\x0eGetEstateRules\x12!.xinyi.tenant.v1.GetEstateRequest\x1a\x1c.xinyi.tenant.v1.EstateRules\x12V\n\x0eListHouseholds\x12&.xinyi.tenant.v1.ListHouseholdsRequest\x1a\x1a.xinyi.tenant.v1.Household0\x01\x12^\n\x12ListHouseholdPages\x12&.xinyi.tenant.v1.ListHouseholdsRequest\x1a\x1e.xinyi.tenant.v1.HouseholdPage0\x01\x12P\n\x0cGetHousehold\x12$.xinyi.tenant.v1.GetHouseholdRequest\x1a\x1a.xinyi.tenant.v1.Household\x12I\n\x0bResolveGrid\x12#.xinyi.tenant.v1.ResolveGridRequest\x1a\x15.xinyi.tenant.v1.Grid\x12W\n\x0f\x43heckMembership\x12\'.xinyi.tenant.v1.CheckMembershipRequest\x1a\x1b.xinyi.tenant.v1.Membership\x12X\n\x0fListEstateStaff\x12\'.xinyi.tenant.v1.ListEstateStaffRequest\x1a\x1c.xinyi.tenant.v1.EstateStaffb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'xinyi.tenant.v1.tenant_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_ESTATESTATUS']._serialized_start=1528
-  _globals['_ESTATESTATUS']._serialized_end=1690
-  _globals['_REMUNERATIONBASIS']._serialized_start=1692
-  _globals['_REMUNERATIONBASIS']._serialized_end=1812
+  _globals['_ESTATESTATUS']._serialized_start=1593
+  _globals['_ESTATESTATUS']._serialized_end=1755
+  _globals['_REMUNERATIONBASIS']._serialized_start=1757
+  _globals['_REMUNERATIONBASIS']._serialized_end=1877
   _globals['_ESTATE']._serialized_start=50
   _globals['_ESTATE']._serialized_end=426
   _globals['_ESTATERULES']._serialized_start=429
@@ -45,22 +45,24 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_GETESTATEREQUEST']._serialized_end=904
   _globals['_LISTHOUSEHOLDSREQUEST']._serialized_start=906
   _globals['_LISTHOUSEHOLDSREQUEST']._serialized_end=950
-  _globals['_GETHOUSEHOLDREQUEST']._serialized_start=952
-  _globals['_GETHOUSEHOLDREQUEST']._serialized_end=1016
-  _globals['_RESOLVEGRIDREQUEST']._serialized_start=1018
-  _globals['_RESOLVEGRIDREQUEST']._serialized_end=1081
-  _globals['_GRID']._serialized_start=1083
-  _globals['_GRID']._serialized_end=1164
-  _globals['_CHECKMEMBERSHIPREQUEST']._serialized_start=1166
-  _globals['_CHECKMEMBERSHIPREQUEST']._serialized_end=1246
-  _globals['_MEMBERSHIP']._serialized_start=1248
-  _globals['_MEMBERSHIP']._serialized_end=1323
-  _globals['_LISTESTATESTAFFREQUEST']._serialized_start=1325
-  _globals['_LISTESTATESTAFFREQUEST']._serialized_end=1370
-  _globals['_STAFFACCOUNT']._serialized_start=1372
-  _globals['_STAFFACCOUNT']._serialized_end=1461
-  _globals['_ESTATESTAFF']._serialized_start=1463
-  _globals['_ESTATESTAFF']._serialized_end=1525
-  _globals['_TENANTSERVICE']._serialized_start=1815
-  _globals['_TENANTSERVICE']._serialized_end=2410
+  _globals['_HOUSEHOLDPAGE']._serialized_start=952
+  _globals['_HOUSEHOLDPAGE']._serialized_end=1015
+  _globals['_GETHOUSEHOLDREQUEST']._serialized_start=1017
+  _globals['_GETHOUSEHOLDREQUEST']._serialized_end=1081
+  _globals['_RESOLVEGRIDREQUEST']._serialized_start=1083
+  _globals['_RESOLVEGRIDREQUEST']._serialized_end=1146
+  _globals['_GRID']._serialized_start=1148
+  _globals['_GRID']._serialized_end=1229
+  _globals['_CHECKMEMBERSHIPREQUEST']._serialized_start=1231
+  _globals['_CHECKMEMBERSHIPREQUEST']._serialized_end=1311
+  _globals['_MEMBERSHIP']._serialized_start=1313
+  _globals['_MEMBERSHIP']._serialized_end=1388
+  _globals['_LISTESTATESTAFFREQUEST']._serialized_start=1390
+  _globals['_LISTESTATESTAFFREQUEST']._serialized_end=1435
+  _globals['_STAFFACCOUNT']._serialized_start=1437
+  _globals['_STAFFACCOUNT']._serialized_end=1526
+  _globals['_ESTATESTAFF']._serialized_start=1528
+  _globals['_ESTATESTAFF']._serialized_end=1590
+  _globals['_TENANTSERVICE']._serialized_start=1880
+  _globals['_TENANTSERVICE']._serialized_end=2571
 # @@protoc_insertion_point(module_scope)

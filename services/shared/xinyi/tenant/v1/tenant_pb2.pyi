@@ -113,6 +113,12 @@ class ListHouseholdsRequest(_message.Message):
     estate_code: str
     def __init__(self, estate_code: _Optional[str] = ...) -> None: ...
 
+class HouseholdPage(_message.Message):
+    __slots__ = ("households",)
+    HOUSEHOLDS_FIELD_NUMBER: _ClassVar[int]
+    households: _containers.RepeatedCompositeFieldContainer[Household]
+    def __init__(self, households: _Optional[_Iterable[_Union[Household, _Mapping]]] = ...) -> None: ...
+
 class GetHouseholdRequest(_message.Message):
     __slots__ = ("estate_code", "household_id")
     ESTATE_CODE_FIELD_NUMBER: _ClassVar[int]

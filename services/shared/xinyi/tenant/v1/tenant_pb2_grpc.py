@@ -49,6 +49,11 @@ class TenantServiceStub:
                 request_serializer=xinyi_dot_tenant_dot_v1_dot_tenant__pb2.ListHouseholdsRequest.SerializeToString,
                 response_deserializer=xinyi_dot_tenant_dot_v1_dot_tenant__pb2.Household.FromString,
                 _registered_method=True)
+        self.ListHouseholdPages = channel.unary_stream(
+                '/xinyi.tenant.v1.TenantService/ListHouseholdPages',
+                request_serializer=xinyi_dot_tenant_dot_v1_dot_tenant__pb2.ListHouseholdsRequest.SerializeToString,
+                response_deserializer=xinyi_dot_tenant_dot_v1_dot_tenant__pb2.HouseholdPage.FromString,
+                _registered_method=True)
         self.GetHousehold = channel.unary_unary(
                 '/xinyi.tenant.v1.TenantService/GetHousehold',
                 request_serializer=xinyi_dot_tenant_dot_v1_dot_tenant__pb2.GetHouseholdRequest.SerializeToString,
@@ -90,6 +95,13 @@ class TenantServiceServicer:
 
     def ListHouseholds(self, request, context):
         """Every household of the estate, streamed in a stable order (building, unit, room).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListHouseholdPages(self, request, context):
+        """The same, in pages of up to 1,000 households (every page full but the last).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -139,6 +151,11 @@ def add_TenantServiceServicer_to_server(servicer, server):
                     servicer.ListHouseholds,
                     request_deserializer=xinyi_dot_tenant_dot_v1_dot_tenant__pb2.ListHouseholdsRequest.FromString,
                     response_serializer=xinyi_dot_tenant_dot_v1_dot_tenant__pb2.Household.SerializeToString,
+            ),
+            'ListHouseholdPages': grpc.unary_stream_rpc_method_handler(
+                    servicer.ListHouseholdPages,
+                    request_deserializer=xinyi_dot_tenant_dot_v1_dot_tenant__pb2.ListHouseholdsRequest.FromString,
+                    response_serializer=xinyi_dot_tenant_dot_v1_dot_tenant__pb2.HouseholdPage.SerializeToString,
             ),
             'GetHousehold': grpc.unary_unary_rpc_method_handler(
                     servicer.GetHousehold,
@@ -242,6 +259,33 @@ class TenantService:
             '/xinyi.tenant.v1.TenantService/ListHouseholds',
             xinyi_dot_tenant_dot_v1_dot_tenant__pb2.ListHouseholdsRequest.SerializeToString,
             xinyi_dot_tenant_dot_v1_dot_tenant__pb2.Household.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListHouseholdPages(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/xinyi.tenant.v1.TenantService/ListHouseholdPages',
+            xinyi_dot_tenant_dot_v1_dot_tenant__pb2.ListHouseholdsRequest.SerializeToString,
+            xinyi_dot_tenant_dot_v1_dot_tenant__pb2.HouseholdPage.FromString,
             options,
             channel_credentials,
             insecure,
