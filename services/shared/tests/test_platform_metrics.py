@@ -229,8 +229,13 @@ def test_the_backlog_counts_the_waiting_events_and_ages_the_oldest() -> None:
     assert "published_at IS NULL" in session.statements[0]
 
 
-def test_a_relay_that_does_not_hold_the_lock_still_reports_the_backlog() -> None:
-    """With several replicas only one relays at a time; the others' gauges must not keep an old value."""
+def test_a_relay_that_does_not_hold_the_lock_still_reports_the_backlog(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With several replicas only one relays at a time; the others' gauges must not keep an old value.
+    They are measured at most once a BACKLOG_MEASURE_SECONDS (the relay wakes at every commit)."""
+    import xinyi_shared.outbox as outbox_module
+
+    clock = [1000.0]
+    monkeypatch.setattr(outbox_module.time, "monotonic", lambda: clock[0])
 
     class _Database:
         def __init__(self, session: _OutboxSession) -> None:
@@ -248,6 +253,12 @@ def test_a_relay_that_does_not_hold_the_lock_still_reports_the_backlog() -> None
     assert sample("xinyi_outbox_pending", service="svc-outbox") == 2
     assert sample("xinyi_outbox_oldest_event_age_seconds", service="svc-outbox") == 90
     session.pending, session.oldest = 0, None
+    counted = sum("published_at IS NULL" in statement for statement in session.statements)
+    clock[0] += outbox_module.BACKLOG_MEASURE_SECONDS / 2
+    relay.relay_once()
+    assert sum("published_at IS NULL" in statement for statement in session.statements) == counted
+    assert sample("xinyi_outbox_pending", service="svc-outbox") == 2, "not measured again so soon"
+    clock[0] += outbox_module.BACKLOG_MEASURE_SECONDS
     relay.relay_once()
     assert sample("xinyi_outbox_pending", service="svc-outbox") == 0
     assert sample("xinyi_outbox_oldest_event_age_seconds", service="svc-outbox") == 0

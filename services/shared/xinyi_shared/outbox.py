@@ -60,6 +60,7 @@ OUTBOX_FAILURES = Counter(
 BATCH_SIZE = 500
 # While a missing seq is awaited, the relay looks again this often (a rollback sends no notification).
 GAP_RECHECK_SECONDS = 0.05
+BACKLOG_MEASURE_SECONDS = 1.0  # the backlog gauges are at most this old
 # Notified by every transaction that records an event; each service has its own database, so the
 # channel reaches that service's relays only.
 OUTBOX_CHANNEL = "xinyi_outbox"
@@ -133,6 +134,7 @@ class OutboxRelay:
         self._lock_id = zlib.crc32(f"xinyi-outbox-{settings.service_name}".encode())
         # Missing seqs seen (first seq of the gap → when first seen): see relay_once.
         self._gaps: dict[int, float] = {}
+        self._backlog_due = 0.0  # when the backlog's gauges are measured next (time.monotonic())
         self.holding_gap = False
 
     def start(self) -> None:
@@ -360,12 +362,17 @@ class OutboxRelay:
         self.holding_gap = False
         with self._database.system_session() as session:
             # Measured by every replica's relay, the one holding the lock or not, so none reports a
-            # backlog it saw rounds ago.
-            backlog = outbox_backlog(session)
-            OUTBOX_PENDING.labels(self._settings.service_name).set(backlog.pending)
-            OUTBOX_OLDEST_EVENT_AGE.labels(self._settings.service_name).set(backlog.oldest_event_age_seconds)
+            # backlog it saw rounds ago; at most once a BACKLOG_MEASURE_SECONDS, as under load the
+            # relay wakes at every commit and the count would cost more than the relaying.
+            if time.monotonic() >= self._backlog_due:
+                self._backlog_due = time.monotonic() + BACKLOG_MEASURE_SECONDS
+                backlog = outbox_backlog(session)
+                OUTBOX_PENDING.labels(self._settings.service_name).set(backlog.pending)
+                OUTBOX_OLDEST_EVENT_AGE.labels(self._settings.service_name).set(backlog.oldest_event_age_seconds)
+                if not backlog.pending:
+                    return 0
             locked = session.execute(text("SELECT pg_try_advisory_xact_lock(:id)"), {"id": self._lock_id}).scalar()
-            if not locked or not backlog.pending:
+            if not locked:
                 return 0
             rows = self._next_in_order(session)
             if not rows:

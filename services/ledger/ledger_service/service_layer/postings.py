@@ -54,6 +54,8 @@ PAYMENT_METHODS = ("cash", "bank_transfer", "wechat_pay", "alipay")
 GENERIC_KIND = re.compile(r"^[a-z][a-z_]{2,39}$")
 MAX_BATCH = 5000
 NO_TERMS = Remuneration()  # the posting rules need terms only to accrue, which happens per batch
+# Kinds only the ledger's own rules post (an expense comes from the budget's approvals, through here).
+OWN_KINDS = frozenset(k.value for k in Kind if k is not Kind.EXPENSE)
 
 
 def _household_balance(uow: LedgerUnitOfWork, household_id: str) -> HouseholdBalance:
@@ -204,7 +206,7 @@ def reverse(uow: LedgerUnitOfWork, key: str, transaction_id: uuid.UUID, reason: 
 
 
 def _generic_transaction(kind: str, memo: str, lines: list[tuple[str, int, str | None]], period: str) -> Transaction:
-    if not GENERIC_KIND.match(kind) or kind in {k.value for k in Kind if k is not Kind.EXPENSE}:
+    if not GENERIC_KIND.match(kind) or kind in OWN_KINDS:
         raise InvalidInput("kind must be lower-case words, and not one the ledger posts by itself")
     if any(account in MANAGED_ACCOUNTS for account, _, _ in lines):
         raise InvalidInput(f"accounts {', '.join(sorted(MANAGED_ACCOUNTS))} are posted only by the ledger's own rules")
@@ -291,7 +293,13 @@ def post_transactions(
         for (index, _), ref in zip(to_post, posted, strict=True):
             result = Posted(ref.transaction_id, ref.number, period)
             results[index] = (result, False)
-            answers[items[index][0]] = asdict(result)
+            # Posted's fields, as asdict() gives them (which costs more than the rest of the item).
+            answers[items[index][0]] = {
+                "transaction_id": result.transaction_id,
+                "number": result.number,
+                "period": period,
+                "reverses": None,
+            }
         uow.keys.answer_many(answers)
         final = [result for result in results if result is not None]
         if refusal is not None and not any(isinstance(result, tuple) for result in final):
