@@ -4,6 +4,7 @@ redelivered event changes nothing; the Kafka offset is committed only after that
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import logging
 import threading
@@ -62,14 +63,7 @@ class Subscription:
 
 def claim_event(session: Session, consumer: str, event: CloudEvent) -> bool:
     """Record ``event`` as processed by ``consumer``; False when it already was."""
-    claimed = session.execute(
-        text(
-            "INSERT INTO processed_events (consumer, event_id, estate_code, event_type) "
-            "VALUES (:consumer, :id, :estate, :type) ON CONFLICT DO NOTHING RETURNING event_id"
-        ),
-        {"consumer": consumer, "id": event.id, "estate": event.subject, "type": event.type},
-    ).first()
-    return claimed is not None
+    return claim_events(session, consumer, [event])[0]
 
 
 def apply_event(database: Database, consumer: str, event: CloudEvent, handler: EventHandler) -> bool:
@@ -121,24 +115,33 @@ def apply_events(
     events of a type in ``run_handlers`` go to that handler together."""
     if not events:
         return []
-    run_handlers = run_handlers or {}
     with database.estate_session(events[0][0].subject) as session:
-        applied = claim_events(session, consumer, [event for event, _ in events])
-        fresh = [(event, handler) for (event, handler), new in zip(events, applied, strict=True) if new]
-        start = 0
-        while start < len(fresh):
-            event, handler = fresh[start]
-            run_handler = run_handlers.get(event.type)
-            if run_handler is None:
-                handler(session, event)
-                start += 1
-                continue
-            end = start + 1
-            while end < len(fresh) and fresh[end][0].type == event.type:
-                end += 1
-            run_handler(session, [e for e, _ in fresh[start:end]])
-            start = end
-        return applied
+        return apply_in_session(session, consumer, events, run_handlers)
+
+
+def apply_in_session(
+    session: Session,
+    consumer: str,
+    events: list[tuple[CloudEvent, EventHandler]],
+    run_handlers: dict[str, RunHandler] | None = None,
+) -> list[bool]:
+    """:func:`apply_events` in the caller's transaction, for events of any estates (the committee's
+    rebuild): claimed in one statement, then applied in order; a run handler gets consecutive fresh
+    events of its type and of one estate."""
+    if not events:
+        return []
+    run_handlers = run_handlers or {}
+    applied = claim_events(session, consumer, [event for event, _ in events])
+    fresh = [(event, handler) for (event, handler), new in zip(events, applied, strict=True) if new]
+    for (event_type, _), group in itertools.groupby(fresh, key=lambda item: (item[0].type, item[0].subject)):
+        run = list(group)
+        run_handler = run_handlers.get(event_type)
+        if run_handler is not None:
+            run_handler(session, [event for event, _ in run])
+            continue
+        for event, handler in run:
+            handler(session, event)
+    return applied
 
 
 class IdempotentConsumer:
