@@ -63,7 +63,9 @@ class _Outbox:
         if str(statement).startswith("INSERT INTO outbox"):
             attributes = json.loads(parameters["attributes"])
             self.events.append(CloudEvent.from_attributes(attributes, parameters["payload"]))
-        return SimpleNamespace(first=lambda: ("claimed",))
+        # A claim (INSERT INTO processed_events … RETURNING event_id) returns every event it is given.
+        claimed = parameters.get("ids", [parameters.get("id")])
+        return SimpleNamespace(first=lambda: ("claimed",), scalars=lambda: iter(claimed))
 
 
 class _Database:
