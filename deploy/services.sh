@@ -194,7 +194,7 @@ apply_config() {
     name="${name%:}"
     case "$change" in
       available) ctl add "$name" >/dev/null ;;
-      removed) log "stopping $name (no longer wanted)"; ctl stop "$name" >/dev/null || true; ctl remove "$name" >/dev/null || true ;;
+      disappeared) log "stopping $name (no longer wanted)"; ctl stop "$name" >/dev/null || true; ctl remove "$name" >/dev/null || true ;;
       changed)
         case "$(state "$name")" in
           RUNNING|STARTING|BACKOFF) log "$name keeps its earlier settings (deploy/services.sh ctl update $name restarts it with the new ones)" ;;

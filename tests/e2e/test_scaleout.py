@@ -10,7 +10,16 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from bench.drill import FRONT_DOOR_LEDGER, DrillSettings, alive, pid_of, platform_for, read_replica_counts, run_drill
+from bench.drill import (
+    FRONT_DOOR_LEDGER,
+    DrillSettings,
+    alive,
+    pid_of,
+    platform_for,
+    read_replica_counts,
+    ready,
+    run_drill,
+)
 from bench.fixtures import new_run_id
 
 pytestmark = pytest.mark.e2e
@@ -66,6 +75,10 @@ def test_three_ledger_replicas_one_killed_mid_load_lose_nothing() -> None:
     assert result.front_door_after == 200
     assert httpx.get(f"{FRONT_DOOR_LEDGER}/health/ready", timeout=10).status_code == 200
     assert read_replica_counts() == before, "the replica counts are restored"
+    # And the replicas themselves: those no longer wanted are stopped (their consumers leave their
+    # groups, their ports close).
+    assert not [k for k in range(before["ledger"] + 1, 4) if ready("ledger", k)], "extra ledger replicas still run"
+    assert not [k for k in range(before["tenant"] + 1, 3) if ready("tenant", k)], "extra tenant replicas still run"
 
     # Last, so that every other check above is known to hold when it fails: each estate's events in
     # Kafka in the order of the ledger's outbox (its seq), as the relay means to publish them.
