@@ -11,7 +11,7 @@ with ``AnyMember = Annotated[Principal, Depends(estate_member(*ESTATE_ROLES))]``
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Awaitable, Callable, Collection, Mapping
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -62,24 +62,26 @@ def errors(
     return responses
 
 
-def role_holder(*roles: str) -> Callable[[Principal], Principal]:
+def role_holder(*roles: str) -> Callable[[Principal], Awaitable[Principal]]:
     """A dependency: the caller holds one of ``roles`` (else 403), whatever its estates."""
 
-    def check(principal: CurrentPrincipal) -> Principal:
+    async def check(principal: CurrentPrincipal) -> Principal:  # async: no thread-pool hop (no I/O)
         require_role(principal, *roles)
         return principal
 
     return check
 
 
-def estate_member(*roles: str, platform_roles: Collection[str] = ()) -> Callable[[str, Principal], Principal]:
+def estate_member(
+    *roles: str, platform_roles: Collection[str] = ()
+) -> Callable[[str, Principal], Awaitable[Principal]]:
     """A dependency for routes under ``/estates/{code}``: the caller belongs to the path's estate with one
     of ``roles``, or holds one of ``platform_roles``, which act for every estate (else 403).
 
     The path's code is validated first (422 for a malformed code, before any access check): FastAPI
     validates a dependency's parameters before calling it."""
 
-    def check(code: EstateCode, principal: CurrentPrincipal) -> Principal:
+    async def check(code: EstateCode, principal: CurrentPrincipal) -> Principal:  # async: no I/O
         if platform_roles and principal.has_role(*platform_roles):
             return principal
         if not roles:

@@ -112,16 +112,21 @@ class TokenVerifier:
     def from_settings(cls, settings: ServiceSettings) -> TokenVerifier:
         return cls(settings.issuer, settings.token_audience, f"{settings.realm_url}/protocol/openid-connect/certs")
 
+    def remembered(self, token: str) -> Principal | None:
+        """The principal of ``token`` if it was verified before and has not expired (no I/O, no RSA)."""
+        with self._lock:
+            cached = self._verified.get(token)
+        if cached is not None and time.time() < cached[1]:
+            return cached[0]
+        return None
+
     def verify(self, token: str) -> Principal:
         """The token's principal; a token verified before is answered from memory until it expires
         (its signature cannot change, and an RS256 check costs more than the rest of a small request)."""
         if not token:
             raise Unauthenticated("missing bearer token")
-        now = time.time()
-        with self._lock:
-            cached = self._verified.get(token)
-        if cached is not None and now < cached[1]:
-            return cached[0]
+        if (principal := self.remembered(token)) is not None:
+            return principal
         principal, expires_at = self._verify_signature(token)
         with self._lock:
             self._verified[token] = (principal, expires_at)

@@ -34,6 +34,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from opentelemetry.trace import Span, SpanKind
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram
 from sqlalchemy.exc import DataError
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import compile_path
@@ -576,11 +577,17 @@ _BEARER = HTTPBearer(
 )
 
 
-def current_principal(
+async def current_principal(
     request: Request, _: Annotated[HTTPAuthorizationCredentials | None, Depends(_BEARER)] = None
 ) -> Principal:
+    # Async, so a token verified before is answered on the event loop: a sync dependency costs a
+    # hop to the thread pool and back (a GIL hand-over each way) on every request.
     verifier: TokenVerifier = request.app.state.verifier
-    return verifier.verify(bearer_token(request.headers.get("authorization")))
+    token = bearer_token(request.headers.get("authorization"))
+    if (principal := verifier.remembered(token)) is not None:
+        return principal
+    # The first sight of a token checks its signature and may fetch the realm's keys: off the loop.
+    return await run_in_threadpool(verifier.verify, token)
 
 
 # Route signatures read plainly: ``def route(principal: CurrentPrincipal)``.

@@ -21,7 +21,7 @@ FIRM = (Role.FIRM_MANAGER, Role.FIRM_STAFF)
 OVERSIGHT = (Role.FIRM_MANAGER, Role.FIRM_STAFF, Role.SUPERVISOR)
 
 
-def idempotency_key(
+async def idempotency_key(
     key: Annotated[
         str,
         Header(
@@ -46,7 +46,7 @@ Overseer = Annotated[Principal, Depends(estate_member(*OVERSIGHT))]
 Supervisor = Annotated[Principal, Depends(estate_member(Role.SUPERVISOR))]
 
 
-def estate_unit_of_work(code: EstateCode, request: Request) -> LedgerUnitOfWork:
+async def estate_unit_of_work(code: EstateCode, request: Request) -> LedgerUnitOfWork:
     factory: Callable[[str], LedgerUnitOfWork] = request.app.state.ledger_uow_factory
     return factory(code)
 

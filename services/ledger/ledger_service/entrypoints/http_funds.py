@@ -43,7 +43,7 @@ def fund_reader(community: AreaCode, principal: CurrentPrincipal, request: Reque
     return principal
 
 
-def fund_unit_of_work(community: AreaCode, request: Request) -> LedgerUnitOfWork:
+async def fund_unit_of_work(community: AreaCode, request: Request) -> LedgerUnitOfWork:
     return _books(request)(fund_book_code(community))
 
 

@@ -48,7 +48,7 @@ Year = Annotated[int, Path(ge=2000, le=2100, description="A calendar year")]
 VOUCHER_UPLOAD_LIMIT = 10 * 1024 * 1024 + 64 * 1024  # the blob store's limit and the multipart envelope
 
 
-def optional_idempotency_key(
+async def optional_idempotency_key(
     key: Annotated[
         str | None,
         Header(
@@ -70,7 +70,7 @@ def actor(principal: Principal) -> Actor:
     return Actor(subject=principal.subject or principal.username, name=principal.username)
 
 
-def blob_store(request: Request) -> BlobStore:
+async def blob_store(request: Request) -> BlobStore:
     store: BlobStore = request.app.state.blob_store
     return store
 

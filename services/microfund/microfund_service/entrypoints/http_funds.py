@@ -44,7 +44,7 @@ Applicant = Annotated[Principal, Depends(role_holder(Role.RESIDENT, Role.SUPERVI
 Uploader = Annotated[Principal, Depends(role_holder(Role.RESIDENT, Role.SUPERVISOR, Role.COMMUNITY_OFFICER))]
 
 
-def microfund_of(request: Request) -> Microfund:
+async def microfund_of(request: Request) -> Microfund:
     app: Microfund = request.app.state.microfund
     return app
 
@@ -52,16 +52,20 @@ def microfund_of(request: Request) -> Microfund:
 App = Annotated[Microfund, Depends(microfund_of)]
 
 
-def required_key(
-    key: Annotated[str, Header(alias="Idempotency-Key", description="Required: a retry answers the first result")],
-) -> str:
+def _checked_key(key: str) -> str:
     if not _KEY.match(key):
         raise InvalidInput("an Idempotency-Key of 8-128 letters, digits, '_', '.', ':' or '-' is required")
     return key
 
 
-def optional_key(key: Annotated[str | None, Header(alias="Idempotency-Key")] = None) -> str | None:
-    return None if key is None else required_key(key)
+async def required_key(
+    key: Annotated[str, Header(alias="Idempotency-Key", description="Required: a retry answers the first result")],
+) -> str:
+    return _checked_key(key)
+
+
+async def optional_key(key: Annotated[str | None, Header(alias="Idempotency-Key")] = None) -> str | None:
+    return None if key is None else _checked_key(key)
 
 
 RequiredKey = Annotated[str, Depends(required_key)]

@@ -33,7 +33,7 @@ Escalator = Annotated[Principal, Depends(estate_member(*ESCALATORS))]
 Supervisor = Annotated[Principal, Depends(estate_member(Role.SUPERVISOR))]
 
 
-def ticketing_of(request: Request) -> Ticketing:
+async def ticketing_of(request: Request) -> Ticketing:
     ticketing: Ticketing = request.app.state.ticketing
     return ticketing
 
@@ -41,7 +41,7 @@ def ticketing_of(request: Request) -> Ticketing:
 TicketingDep = Annotated[Ticketing, Depends(ticketing_of)]
 
 
-def optional_key(
+async def optional_key(
     key: Annotated[
         str | None,
         Header(
