@@ -36,7 +36,7 @@ from xinyi_shared.api import errors
 from xinyi_shared.auth import ESTATE_ROLES, require_estate_access
 from xinyi_shared.db import Database
 from xinyi_shared.errors import NotFound
-from xinyi_shared.http import CurrentPrincipal, EstateCode
+from xinyi_shared.http import CurrentPrincipal, EstateCode, api_router
 
 PERIOD_PATTERN = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
 Period = Annotated[str, Path(description="A month, YYYY-MM", pattern=PERIOD_PATTERN)]
@@ -248,7 +248,7 @@ class EntryPublic(BaseModel):
 
 
 def build_router(database: Database, registry: Registry, membership: Any) -> APIRouter:
-    router = APIRouter(prefix="/v1/estates/{code}")
+    router = api_router(prefix="/v1/estates/{code}")
 
     @router.get(
         "/accounts",

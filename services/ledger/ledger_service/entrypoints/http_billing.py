@@ -22,7 +22,7 @@ from xinyi_shared.api import errors, role_holder
 from xinyi_shared.auth import Principal, Role, require_estate_access
 from xinyi_shared.db import Database
 from xinyi_shared.errors import NotFound, XinyiError
-from xinyi_shared.http import AreaCode, CurrentPrincipal, EstateCode
+from xinyi_shared.http import AreaCode, CurrentPrincipal, EstateCode, api_router
 
 PERIOD_PATTERN = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
 PlatformOperator = Annotated[Principal, Depends(role_holder(Role.PLATFORM_ADMIN, Role.SERVICE))]
@@ -120,7 +120,7 @@ def build_billing_router(
 ) -> APIRouter:
     """The billing routes; ``wake`` tells this process's :class:`billing.BillingWorker` a job was
     queued (``worker.wake``), so it starts at once instead of at the worker's next poll."""
-    router = APIRouter(prefix="/v1", tags=["billing"])
+    router = api_router(prefix="/v1", tags=["billing"])
     accepted = {"description": "The job was created (or, with a key used before, is the job it created)"}
 
     @router.post(

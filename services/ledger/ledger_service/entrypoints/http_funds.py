@@ -23,7 +23,7 @@ from ledger_service.service_layer.unit_of_work import LedgerUnitOfWork
 from xinyi_shared.api import errors
 from xinyi_shared.auth import ESTATE_ROLES, Principal, Role, require_role
 from xinyi_shared.errors import PermissionDenied
-from xinyi_shared.http import AreaCode, CurrentPrincipal
+from xinyi_shared.http import AreaCode, CurrentPrincipal, api_router
 
 PLATFORM = (Role.SERVICE, Role.PLATFORM_ADMIN)
 
@@ -66,7 +66,7 @@ class FundAccountsPublic(BaseModel):
 
 
 def build_funds_router() -> APIRouter:
-    router = APIRouter(prefix="/v1/funds/{community}", tags=["community funds"])
+    router = api_router(prefix="/v1/funds/{community}", tags=["community funds"])
 
     @router.get(
         "/accounts",

@@ -39,7 +39,7 @@ from xinyi_shared.api import errors
 from xinyi_shared.auth import Principal
 from xinyi_shared.blobs import BlobStore, BlobTampered
 from xinyi_shared.errors import Conflict, InvalidInput
-from xinyi_shared.http import PAGED, TOTAL_COUNT, EstateCode, PageLimit, PageOffset
+from xinyi_shared.http import PAGED, TOTAL_COUNT, EstateCode, PageLimit, PageOffset, api_router
 
 Fen = Annotated[StrictInt, Field(gt=0, le=MAX_ENTRY_FEN, description=f"Integer fen, 1 to {MAX_ENTRY_FEN}")]
 BudgetAccount = Annotated[str, Field(pattern=r"^5[1-9][0-9]{2}$", description="An expense budget line, 5100-5999")]
@@ -402,7 +402,7 @@ class AnswerBody(BaseModel):
 
 
 def build_governance_router(registry: Registry) -> APIRouter:
-    router = APIRouter(prefix="/v1/estates/{code}")
+    router = api_router(prefix="/v1/estates/{code}")
 
     # Budgets -----------------------------------------------------------------------------------
 

@@ -17,7 +17,7 @@ from ledger_service.service_layer.transparency import PublishedCheckpoint
 from xinyi_shared.api import errors, estate_member
 from xinyi_shared.auth import Principal, Role
 from xinyi_shared.errors import NotFound
-from xinyi_shared.http import PAGED, TOTAL_COUNT, EstateCode, PageLimit, PageOffset
+from xinyi_shared.http import PAGED, TOTAL_COUNT, EstateCode, PageLimit, PageOffset, api_router
 
 Publisher = Annotated[Principal, Depends(estate_member(Role.FIRM_MANAGER, Role.SUPERVISOR))]
 TreeSize = Annotated[int, Query(ge=1, le=2**62)]
@@ -81,7 +81,7 @@ class OpeningPublic(BaseModel):
 
 
 def build_log_router(membership: Any) -> APIRouter:
-    router = APIRouter(prefix="/v1/estates/{code}", tags=["public books"])
+    router = api_router(prefix="/v1/estates/{code}", tags=["public books"])
 
     @router.get(
         "/log/key",

@@ -13,7 +13,7 @@ from microfund_service.entrypoints.deps import AnyMember
 from microfund_service.service_layer.memberships import fund_membership
 from xinyi_shared.api import errors
 from xinyi_shared.db import Database
-from xinyi_shared.http import EstateCode
+from xinyi_shared.http import EstateCode, api_router
 
 
 class FundMembershipPublic(BaseModel):
@@ -28,7 +28,7 @@ class FundMembershipPublic(BaseModel):
 
 
 def build_router(database: Database) -> APIRouter:
-    router = APIRouter(prefix="/v1", tags=["micro-fund"])
+    router = api_router(prefix="/v1", tags=["micro-fund"])
 
     @router.get(
         "/estates/{code}/fund",

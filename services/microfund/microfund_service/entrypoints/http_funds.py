@@ -32,7 +32,7 @@ from microfund_service.service_layer.funds import Microfund
 from xinyi_shared.api import errors, role_holder
 from xinyi_shared.auth import ESTATE_ROLES, Principal, Role
 from xinyi_shared.errors import InvalidInput
-from xinyi_shared.http import PAGED, TOTAL_COUNT, PageLimit, PageOffset
+from xinyi_shared.http import PAGED, TOTAL_COUNT, PageLimit, PageOffset, api_router
 
 UPLOAD_LIMIT = 10 * 1024 * 1024 + 64 * 1024
 _KEY = re.compile(r"^[A-Za-z0-9_.:\-]{8,128}$")
@@ -258,7 +258,7 @@ class FilePublic(BaseModel):
 
 
 def build_funds_router() -> APIRouter:
-    router = APIRouter(prefix="/v1/communities/{community}/fund", tags=["micro-fund"])
+    router = api_router(prefix="/v1/communities/{community}/fund", tags=["micro-fund"])
     common = errors(404, 409, 422, 503)
 
     @router.get(

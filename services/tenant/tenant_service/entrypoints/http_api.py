@@ -33,7 +33,7 @@ from tenant_service.service_layer.estates import Directory, EstateFilter, FirstA
 from xinyi_shared.api import errors
 from xinyi_shared.codes import AREA_CODE_PATTERN, ESTATE_CODE_PATTERN
 from xinyi_shared.db import Database
-from xinyi_shared.http import TOTAL_COUNT, TOTAL_COUNT_DOC, AreaCode, EstateCode, PageLimit, PageOffset
+from xinyi_shared.http import TOTAL_COUNT, TOTAL_COUNT_DOC, AreaCode, EstateCode, PageLimit, PageOffset, api_router
 
 # The domain checks a code in a body and names the problem in its reason; the schema documents the pattern.
 SHA256_PATTERN = r"^[0-9a-f]{64}$"
@@ -246,7 +246,7 @@ def _rules_view(history: list[dict[str, object]], in_force: EstateRules | None) 
 
 
 def build_router(database: Database, directory: Directory) -> APIRouter:
-    router = APIRouter(prefix="/v1")
+    router = api_router(prefix="/v1")
 
     # Hierarchy ------------------------------------------------------------------------------
 

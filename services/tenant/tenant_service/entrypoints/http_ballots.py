@@ -15,7 +15,7 @@ from tenant_service.entrypoints.deps import AnyMember, BallotOpener, Supervisor
 from tenant_service.service_layer import ballots as cases
 from xinyi_shared.api import errors
 from xinyi_shared.db import Database
-from xinyi_shared.http import TOTAL_COUNT, TOTAL_COUNT_DOC, EstateCode, PageLimit, PageOffset
+from xinyi_shared.http import TOTAL_COUNT, TOTAL_COUNT_DOC, EstateCode, PageLimit, PageOffset, api_router
 
 ReceiptCode = Annotated[str, Path(description="The receipt code the voter was given")]
 
@@ -105,7 +105,7 @@ class ReceiptCheck(BaseModel):
 
 
 def build_router(database: Database) -> APIRouter:
-    router = APIRouter(prefix="/v1/estates/{code}/ballots", tags=["ballots"])
+    router = api_router(prefix="/v1/estates/{code}/ballots", tags=["ballots"])
 
     @router.post(
         "",

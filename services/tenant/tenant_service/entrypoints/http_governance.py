@@ -26,7 +26,7 @@ from xinyi_shared.api import errors, role_holder
 from xinyi_shared.auth import Principal, Role
 from xinyi_shared.codes import ESTATE_CODE_PATTERN
 from xinyi_shared.errors import InvalidInput
-from xinyi_shared.http import TOTAL_COUNT, TOTAL_COUNT_DOC, EstateCode, PageOffset
+from xinyi_shared.http import TOTAL_COUNT, TOTAL_COUNT_DOC, EstateCode, PageOffset, api_router
 from xinyi_shared.spreadsheet import append_row, csv_writer
 
 Observer = Annotated[Principal, Depends(role_holder(Role.GOVERNANCE_OBSERVER))]
@@ -144,7 +144,7 @@ def xlsx_workbook(header: Sequence[Any], body: Iterable[Sequence[Any]], title: s
 
 
 def build_router(committee: Committee) -> APIRouter:
-    router = APIRouter(prefix="/v1/governance", tags=["governance"])
+    router = api_router(prefix="/v1/governance", tags=["governance"])
 
     @router.get(
         "/figures",

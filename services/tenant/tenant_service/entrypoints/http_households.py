@@ -29,7 +29,7 @@ from xinyi_shared.api import errors
 from xinyi_shared.codes import ESTATE_CODE_PATTERN
 from xinyi_shared.db import Database
 from xinyi_shared.errors import Conflict, InvalidInput, NotFound
-from xinyi_shared.http import EstateCode, PageOffset, client_address
+from xinyi_shared.http import EstateCode, PageOffset, api_router, client_address
 from xinyi_shared.rate_limits import Quota, RateLimiter
 
 MAX_IMPORT_BYTES = 20 * 1024 * 1024
@@ -211,7 +211,7 @@ def _normalize_contact(contact: str) -> str:
 
 
 def build_router(database: Database, directory: Directory, claim_limits: ClaimLimits) -> APIRouter:
-    router = APIRouter(prefix="/v1", tags=["households"])
+    router = api_router(prefix="/v1", tags=["households"])
 
     @router.post(
         "/estates/{code}/households/import",

@@ -42,7 +42,7 @@ from ticketing_service.service_layer import tickets as cases
 from xinyi_shared.api import errors
 from xinyi_shared.blobs import BlobTampered
 from xinyi_shared.errors import Conflict, InvalidInput
-from xinyi_shared.http import EstateCode
+from xinyi_shared.http import EstateCode, api_router
 
 UPLOAD_LIMIT = 10 * 1024 * 1024 + 64 * 1024  # the photo limit and the multipart envelope
 Sha256 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$", description="The SHA-256 of a file uploaded first")]
@@ -434,7 +434,7 @@ def _cursor(before: str | None) -> tuple[datetime, str] | None:
 
 
 def build_router() -> APIRouter:
-    router = APIRouter(prefix="/v1/estates/{code}")
+    router = api_router(prefix="/v1/estates/{code}")
     ticket_errors = errors(404, 409, 422, 503)
 
     @router.get(
