@@ -65,7 +65,10 @@ class RemunerationAccruer:
         registry: Registry,
         uow_factory: Callable[[str], LedgerUnitOfWork],
         *,
-        delay_seconds: float = 0.05,
+        # Postings of an estate's month within this long share one accrual: under a stream of
+        # payments, a few accruals a second instead of one after nearly every payment (statements
+        # add what is still to accrue, so nothing reads a lagging figure).
+        delay_seconds: float = 0.25,
         sweep_seconds: float = 30.0,
     ) -> None:
         self._database = database

@@ -41,4 +41,6 @@ LEDGER_SUBSCRIPTION = Subscription(
         ledger_events.ExpenseRejected.DESCRIPTOR.full_name: _expense_status("rejected", ledger_events.ExpenseRejected),
         ledger_events.ExpensePaid.DESCRIPTOR.full_name: _expense_status("paid", ledger_events.ExpensePaid),
     },
+    # Three event types of the ledger's busy topic: gather, rather than wake for every payment.
+    gather_ms=100,
 )
