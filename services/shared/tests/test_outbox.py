@@ -1,14 +1,16 @@
-"""The outbox's parts that need no database: the notification and the listener's address."""
+"""The outbox's parts that need no database: the notification, the listener's address, the lead."""
 
 from __future__ import annotations
 
+import time
 from typing import Any, cast
 
 import psycopg.conninfo
 from sqlalchemy.orm import Session
 
 from xinyi.tenant.v1 import events_pb2
-from xinyi_shared.outbox import OUTBOX_CHANNEL, listener_conninfo, publish
+from xinyi_shared.db import Database
+from xinyi_shared.outbox import OUTBOX_CHANNEL, OutboxRelay, listener_conninfo, publish
 from xinyi_shared.settings import ServiceSettings
 
 
@@ -37,3 +39,64 @@ def test_the_listener_connects_as_the_system_role_without_the_sqlalchemy_driver(
     assert conninfo.endswith("@127.0.0.1:5433/ledger")
     parsed = psycopg.conninfo.conninfo_to_dict(conninfo)
     assert parsed["password"] == "p@ss:w/rd" and parsed["user"] == "ledger_system"
+
+
+class _Rows:
+    def __init__(self, row: tuple[Any, ...]) -> None:
+        self._row = row
+
+    def fetchone(self) -> tuple[Any, ...]:
+        return self._row
+
+
+class _Listener:
+    """A LISTEN connection whose relay lock another session may already hold."""
+
+    def __init__(self, lock_free: bool) -> None:
+        self.lock_free = lock_free
+        self.statements: list[str] = []
+        self.closed = False
+
+    def execute(self, statement: str, parameters: tuple[Any, ...] = ()) -> _Rows:
+        self.statements.append(statement)
+        return _Rows((self.lock_free,))
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def _relay(listener: _Listener) -> OutboxRelay:
+    settings = ServiceSettings(service_name="ledger", http_port=1, grpc_port=2)
+    relay = OutboxRelay(settings, cast(Database, None), ["xinyi.ledger.events.v1"])
+    relay._listener = cast(Any, listener)
+    return relay
+
+
+def test_the_relay_that_gets_the_lock_on_its_listener_leads_and_stops_trying() -> None:
+    listener = _Listener(lock_free=True)
+    relay = _relay(listener)
+    relay._try_to_lead()
+    assert relay.leading
+    relay._lead_attempt_at = 0.0
+    relay._try_to_lead()
+    assert listener.statements == ["SELECT pg_try_advisory_lock(%s)"], "a leader does not ask again"
+
+
+def test_a_follower_tries_to_lead_again_only_after_the_retry_interval() -> None:
+    listener = _Listener(lock_free=False)
+    relay = _relay(listener)
+    relay._try_to_lead()
+    relay._try_to_lead()
+    assert not relay.leading and len(listener.statements) == 1
+    listener.lock_free = True  # the leader's connection ended
+    relay._lead_attempt_at = time.monotonic() - 0.001
+    relay._try_to_lead()
+    assert relay.leading
+
+
+def test_the_lead_ends_with_the_listener_connection() -> None:
+    listener = _Listener(lock_free=True)
+    relay = _relay(listener)
+    relay._try_to_lead()
+    relay._close_listener()
+    assert listener.closed and not relay.leading and not relay.listening

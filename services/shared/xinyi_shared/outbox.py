@@ -7,8 +7,9 @@ broker's acknowledgement and the row's update; consumers are idempotent on the e
 
 Recording an event also notifies the channel ``xinyi_outbox``, which PostgreSQL delivers only when
 the transaction commits (and to listeners of the service's own database only). Every relay — one
-per worker process — listens on it, so an event leaves within milliseconds of its commit, whichever
-process committed it; polling every ``outbox_poll_seconds`` remains as the fallback.
+per worker process — listens on it; the one leading the service's relays (the holder of its lock)
+relays, so an event leaves within milliseconds of its commit, whichever process committed it.
+Polling every ``outbox_poll_seconds`` remains as the fallback of a relay that cannot listen.
 """
 
 from __future__ import annotations
@@ -66,6 +67,9 @@ BACKLOG_MEASURE_SECONDS = 1.0  # the backlog gauges are at most this old
 OUTBOX_CHANNEL = "xinyi_outbox"
 # The listener reconnects after a lost connection, waiting longer after each failure up to this.
 LISTENER_RETRY_MAX_SECONDS = 30.0
+# A relay that is not the service's leading relay tries to become it this often (a leader that
+# died released its lock with its connection).
+LEAD_RETRY_SECONDS = 1.0
 
 
 def record_event(session: Executor, topic: str, event: CloudEvent) -> None:
@@ -114,6 +118,12 @@ class OutboxRelay:
 
     The thread relays, then sleeps until a commit notifies :data:`OUTBOX_CHANNEL`, :meth:`wake` is
     called, or ``outbox_poll_seconds`` pass; a burst of notifications becomes one relay round.
+
+    One relay of the service leads: it holds the service's advisory lock on its LISTEN connection
+    and relays every process's commits, which all notify it. The others only try to take the lead
+    every :data:`LEAD_RETRY_SECONDS` (it passes when the leader's connection ends), rather than
+    waking at every commit to find the lock taken. A relay that cannot listen polls, and takes the
+    same lock for each round it relays.
     """
 
     def __init__(self, settings: ServiceSettings, database: Database, topics: list[str]) -> None:
@@ -136,6 +146,8 @@ class OutboxRelay:
         self._gaps: dict[int, float] = {}
         self._backlog_due = 0.0  # when the backlog's gauges are measured next (time.monotonic())
         self.holding_gap = False
+        self._leading = False  # holds the service's relay lock on the listener connection
+        self._lead_attempt_at = 0.0
 
     def start(self) -> None:
         self._thread.start()
@@ -164,6 +176,11 @@ class OutboxRelay:
         """Whether commits wake the relay (else it is polling until the listener reconnects)."""
         return self._listener is not None
 
+    @property
+    def leading(self) -> bool:
+        """Whether this is the service's relay that relays every process's commits."""
+        return self._leading and self._listener is not None
+
     def _run(self) -> None:
         try:
             while not self._stop.is_set():
@@ -182,6 +199,11 @@ class OutboxRelay:
         while not self._stop.is_set():
             # Listening starts before relaying, so a commit during the round still wakes the next wait.
             self._ensure_listener()
+            self._try_to_lead()
+            if self._listener is not None and not self._leading:
+                # Another relay leads, and is notified of this process's commits too.
+                self._follow()
+                continue
             try:
                 relayed = self.relay_once()
                 backoff = poll
@@ -201,6 +223,39 @@ class OutboxRelay:
                 # A failing broker or database is retried after the backoff, not on every commit.
                 notified = False
             self._wait(backoff, notified)
+
+    def _try_to_lead(self) -> None:
+        listener = self._listener
+        if listener is None or self._leading or time.monotonic() < self._lead_attempt_at:
+            return
+        self._lead_attempt_at = time.monotonic() + LEAD_RETRY_SECONDS
+        try:
+            row = listener.execute("SELECT pg_try_advisory_lock(%s)", (self._lock_id,)).fetchone()
+        except Exception as error:  # noqa: BLE001 - reconnect; poll meanwhile
+            self._listener_failed("outbox listener lost its connection; polling meanwhile", error)
+            return
+        self._leading = bool(row and row[0])
+        if self._leading:
+            log.info("outbox relay leads", extra={"service": self._settings.service_name})
+
+    def _follow(self) -> None:
+        """While another relay leads: keep the gauges fresh, drop the notifications (the leader has
+        them too), and sleep until the next attempt to lead."""
+        if time.monotonic() >= self._backlog_due:
+            try:
+                with self._database.system_session() as session:
+                    self._measure_backlog(session)
+            except Exception as error:  # noqa: BLE001 - the database may be down; measured again later
+                log.warning("outbox backlog could not be measured", extra={"error": repr(error)})
+        self._drain_notifications()
+        self._wait(max(0.0, self._lead_attempt_at - time.monotonic()), notified=False)
+
+    def _measure_backlog(self, session: Session) -> int:
+        self._backlog_due = time.monotonic() + BACKLOG_MEASURE_SECONDS
+        backlog = outbox_backlog(session)
+        OUTBOX_PENDING.labels(self._settings.service_name).set(backlog.pending)
+        OUTBOX_OLDEST_EVENT_AGE.labels(self._settings.service_name).set(backlog.oldest_event_age_seconds)
+        return backlog.pending
 
     def _wait(self, timeout: float, notified: bool) -> None:
         """Sleep up to ``timeout``; a notification (when ``notified``), wake() or stop() ends it early."""
@@ -283,6 +338,8 @@ class OutboxRelay:
         log.warning(message, extra={"error": repr(error), "retry_in_seconds": self._listener_backoff})
 
     def _close_listener(self) -> None:
+        # The lead goes with the connection: PostgreSQL releases a session's locks when it ends.
+        self._leading = False
         listener, self._listener = self._listener, None
         if listener is not None:
             with contextlib.suppress(Exception):  # a broken connection may fail to close; it is dropped
@@ -364,15 +421,13 @@ class OutboxRelay:
             # Measured by every replica's relay, the one holding the lock or not, so none reports a
             # backlog it saw rounds ago; at most once a BACKLOG_MEASURE_SECONDS, as under load the
             # relay wakes at every commit and the count would cost more than the relaying.
-            if time.monotonic() >= self._backlog_due:
-                self._backlog_due = time.monotonic() + BACKLOG_MEASURE_SECONDS
-                backlog = outbox_backlog(session)
-                OUTBOX_PENDING.labels(self._settings.service_name).set(backlog.pending)
-                OUTBOX_OLDEST_EVENT_AGE.labels(self._settings.service_name).set(backlog.oldest_event_age_seconds)
-                if not backlog.pending:
-                    return 0
-            locked = session.execute(text("SELECT pg_try_advisory_xact_lock(:id)"), {"id": self._lock_id}).scalar()
-            if not locked:
+            if time.monotonic() >= self._backlog_due and not self._measure_backlog(session):
+                return 0
+            # The leader holds the lock on its listener connection; a polling relay takes it per round.
+            if (
+                not self.leading
+                and not session.execute(text("SELECT pg_try_advisory_xact_lock(:id)"), {"id": self._lock_id}).scalar()
+            ):
                 return 0
             rows = self._next_in_order(session)
             if not rows:
