@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from dataclasses import asdict
 from datetime import date
 from typing import Any
 
@@ -771,3 +772,9 @@ def test_a_retried_posting_is_answered_even_when_the_books_became_read_only(book
     books.set_status(ESTATE, "suspended")
 
     assert post_transaction(books.uow(ESTATE), *expense("post-retry-0001", 100), ACTOR) == (first[0], True)
+
+
+def test_a_posted_answer_is_stored_as_its_fields_and_rebuilt_from_them() -> None:
+    for posted in (Posted("t-1", 7, "2026-11"), Posted("t-2", 8, "2026-12", reverses="t-1")):
+        assert posted.stored() == asdict(posted)
+        assert Posted(**posted.stored()) == posted

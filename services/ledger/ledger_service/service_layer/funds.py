@@ -12,7 +12,7 @@ reads select trust books only), and these never see an estate's.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 from ledger_service.adapters.idempotency import request_fingerprint
@@ -148,7 +148,7 @@ def post_fund_transactions(
         for (index, _), ref in zip(to_post, posted, strict=True):
             result = Posted(ref.transaction_id, ref.number, period)
             results[index] = (result, False)
-            answers[items[index][0]] = asdict(result)
+            answers[items[index][0]] = result.stored()
         uow.keys.answer_many(answers)
         uow.commit()
     return [result for result in results if result is not None]

@@ -154,7 +154,7 @@ def record_common_income(
         transaction = rules.record_common_income(period, kind, amount_fen, memo=description[:200])
         (posted,) = post_and_announce(uow, [transaction], actor)
         result = Posted(posted.transaction_id, posted.number, period)
-        uow.keys.answer(key, asdict(result))
+        uow.keys.answer(key, result.stored())
         uow.commit()
     return result, False
 
@@ -196,7 +196,7 @@ def reverse(uow: LedgerUnitOfWork, key: str, transaction_id: uuid.UUID, reason: 
             settlements.append((bill[0], posted.transaction_id, bill[1]))  # a reversed bill owes nothing
         uow.journal.settle(settlements)
         result = Posted(posted.transaction_id, posted.number, period, reverses=str(transaction_id))
-        uow.keys.answer(key, asdict(result))
+        uow.keys.answer(key, result.stored())
         uow.basis_moved(period)
         uow.commit()
     return result, False
@@ -293,13 +293,7 @@ def post_transactions(
         for (index, _), ref in zip(to_post, posted, strict=True):
             result = Posted(ref.transaction_id, ref.number, period)
             results[index] = (result, False)
-            # Posted's fields, as asdict() gives them (which costs more than the rest of the item).
-            answers[items[index][0]] = {
-                "transaction_id": result.transaction_id,
-                "number": result.number,
-                "period": period,
-                "reverses": None,
-            }
+            answers[items[index][0]] = result.stored()
         uow.keys.answer_many(answers)
         final = [result for result in results if result is not None]
         if refusal is not None and not any(isinstance(result, tuple) for result in final):
