@@ -21,7 +21,7 @@ from kafka import KafkaConsumer, TopicPartition
 from sqlalchemy import text
 
 from tenant_service.adapters.governance_store import READ_MODEL_TABLES
-from tenant_service.entrypoints.governance_consumer import CONSUMER_GROUP, HANDLERS, SUBSCRIPTION, TOPICS
+from tenant_service.entrypoints.governance_consumer import SUBSCRIPTION
 from tenant_service.settings import TenantSettings
 from xinyi_shared.consumer import EventHandler, apply_in_session
 from xinyi_shared.db import Database
@@ -40,7 +40,9 @@ class Rebuilt:
     seconds: float
 
 
-def rebuild(settings: TenantSettings, database: Database, topics: Sequence[str] = TOPICS) -> Rebuilt:
+def rebuild(
+    settings: TenantSettings, database: Database, topics: Sequence[str] = tuple(SUBSCRIPTION.topics)
+) -> Rebuilt:
     """Empty the read model and apply every event of ``topics`` (the four services' by default)."""
     started = time.monotonic()
     ensure_topics(settings, list(topics))
@@ -68,7 +70,7 @@ def rebuild(settings: TenantSettings, database: Database, topics: Sequence[str] 
             session.execute(text(f"LOCK TABLE {', '.join(READ_MODEL_TABLES)} IN SHARE ROW EXCLUSIVE MODE"))
             for table in READ_MODEL_TABLES:
                 session.execute(text(f"DELETE FROM {table}"))
-            session.execute(text("DELETE FROM processed_events WHERE consumer = :c"), {"c": CONSUMER_GROUP})
+            session.execute(text("DELETE FROM processed_events WHERE consumer = :c"), {"c": SUBSCRIPTION.name})
             remaining = {tp for tp in partitions if consumer.position(tp) < ends[tp]}
             while remaining:
                 for tp, batch in consumer.poll(timeout_ms=1000).items():
@@ -84,10 +86,10 @@ def rebuild(settings: TenantSettings, database: Database, topics: Sequence[str] 
                         except ValueError:
                             unreadable += 1
                             continue
-                        handler = HANDLERS.get(event.type)
+                        handler = SUBSCRIPTION.handlers.get(event.type)
                         if handler is not None:
                             events.append((event, handler))
-                    fresh = apply_in_session(session, CONSUMER_GROUP, events, SUBSCRIPTION.run_handlers)
+                    fresh = apply_in_session(session, SUBSCRIPTION.name, events, SUBSCRIPTION.run_handlers)
                     applied += sum(fresh)
                     duplicates += len(fresh) - sum(fresh)  # the same event delivered twice: applied once
                 remaining = {tp for tp in remaining if consumer.position(tp) < ends[tp]}
