@@ -50,7 +50,7 @@ class _Rows:
 
 
 class _Listener:
-    """A LISTEN connection whose relay lock another session may already hold."""
+    """A LISTEN connection whose lead lock another session may already hold."""
 
     def __init__(self, lock_free: bool) -> None:
         self.lock_free = lock_free
@@ -100,3 +100,10 @@ def test_the_lead_ends_with_the_listener_connection() -> None:
     relay._try_to_lead()
     relay._close_listener()
     assert listener.closed and not relay.leading and not relay.listening
+
+
+def test_the_lead_lock_is_not_the_lock_each_round_takes() -> None:
+    # The leader's rounds take the round lock from another connection than its listener's: with one
+    # key for both, the leader's own session lock would refuse them.
+    relay = _relay(_Listener(lock_free=True))
+    assert relay._lead_lock_id != relay._lock_id

@@ -7,7 +7,7 @@ broker's acknowledgement and the row's update; consumers are idempotent on the e
 
 Recording an event also notifies the channel ``xinyi_outbox``, which PostgreSQL delivers only when
 the transaction commits (and to listeners of the service's own database only). Every relay — one
-per worker process — listens on it; the one leading the service's relays (the holder of its lock)
+per worker process — listens on it; the one leading the service's relays (the holder of its lead lock)
 relays, so an event leaves within milliseconds of its commit, whichever process committed it.
 Polling every ``outbox_poll_seconds`` remains as the fallback of a relay that cannot listen.
 """
@@ -67,8 +67,8 @@ BACKLOG_MEASURE_SECONDS = 1.0  # the backlog gauges are at most this old
 OUTBOX_CHANNEL = "xinyi_outbox"
 # The listener reconnects after a lost connection, waiting longer after each failure up to this.
 LISTENER_RETRY_MAX_SECONDS = 30.0
-# A relay that is not the service's leading relay tries to become it this often (a leader that
-# died released its lock with its connection).
+# A relay that is not the service's leading relay relays one round and tries to become the leader
+# this often (a leader that died released its lock with its connection).
 LEAD_RETRY_SECONDS = 1.0
 
 
@@ -119,11 +119,13 @@ class OutboxRelay:
     The thread relays, then sleeps until a commit notifies :data:`OUTBOX_CHANNEL`, :meth:`wake` is
     called, or ``outbox_poll_seconds`` pass; a burst of notifications becomes one relay round.
 
-    One relay of the service leads: it holds the service's advisory lock on its LISTEN connection
-    and relays every process's commits, which all notify it. The others only try to take the lead
-    every :data:`LEAD_RETRY_SECONDS` (it passes when the leader's connection ends), rather than
-    waking at every commit to find the lock taken. A relay that cannot listen polls, and takes the
-    same lock for each round it relays.
+    Each round relays under the service's round lock (``pg_try_advisory_xact_lock``), so one relay
+    at a time sends the outbox, in order, whatever the others do. One relay leads: it holds the
+    service's lead lock on its LISTEN connection and relays at every commit of every process, all
+    of which notify it. The others do not wake at commits to find the round lock taken: they relay
+    one round and try to take the lead every :data:`LEAD_RETRY_SECONDS` (the lead passes when the
+    leader's connection ends; their rounds keep events moving if a lead lock is ever left behind,
+    as behind a transaction-mode pooler). A relay that cannot listen polls.
     """
 
     def __init__(self, settings: ServiceSettings, database: Database, topics: list[str]) -> None:
@@ -142,11 +144,12 @@ class OutboxRelay:
         self._listener_backoff = 0.0
         # One lock id per service: a second replica waits instead of reordering an estate's events.
         self._lock_id = zlib.crc32(f"xinyi-outbox-{settings.service_name}".encode())
+        self._lead_lock_id = zlib.crc32(f"xinyi-outbox-lead-{settings.service_name}".encode())
         # Missing seqs seen (first seq of the gap → when first seen): see relay_once.
         self._gaps: dict[int, float] = {}
         self._backlog_due = 0.0  # when the backlog's gauges are measured next (time.monotonic())
         self.holding_gap = False
-        self._leading = False  # holds the service's relay lock on the listener connection
+        self._leading = False  # holds the service's lead lock on the listener connection
         self._lead_attempt_at = 0.0
 
     def start(self) -> None:
@@ -230,7 +233,7 @@ class OutboxRelay:
             return
         self._lead_attempt_at = time.monotonic() + LEAD_RETRY_SECONDS
         try:
-            row = listener.execute("SELECT pg_try_advisory_lock(%s)", (self._lock_id,)).fetchone()
+            row = listener.execute("SELECT pg_try_advisory_lock(%s)", (self._lead_lock_id,)).fetchone()
         except Exception as error:  # noqa: BLE001 - reconnect; poll meanwhile
             self._listener_failed("outbox listener lost its connection; polling meanwhile", error)
             return
@@ -239,15 +242,16 @@ class OutboxRelay:
             log.info("outbox relay leads", extra={"service": self._settings.service_name})
 
     def _follow(self) -> None:
-        """While another relay leads: keep the gauges fresh, drop the notifications (the leader has
-        them too), and sleep until the next attempt to lead."""
-        if time.monotonic() >= self._backlog_due:
-            try:
-                with self._database.system_session() as session:
-                    self._measure_backlog(session)
-            except Exception as error:  # noqa: BLE001 - the database may be down; measured again later
-                log.warning("outbox backlog could not be measured", extra={"error": repr(error)})
+        """While another relay leads: drop the notifications (the leader has them too), relay one
+        round (the gauges stay fresh, and nothing waits on a leader that stopped relaying), and
+        sleep until the next attempt to lead."""
         self._drain_notifications()
+        try:
+            self.relay_once()
+        except Exception as error:  # noqa: BLE001 - the leader relays meanwhile; tried again next time
+            OUTBOX_FAILURES.labels(self._settings.service_name).inc()
+            log.warning("outbox relay failed; will retry", extra={"error": repr(error)})
+            self._discard_producer()
         self._wait(max(0.0, self._lead_attempt_at - time.monotonic()), notified=False)
 
     def _measure_backlog(self, session: Session) -> int:
@@ -420,14 +424,11 @@ class OutboxRelay:
         with self._database.system_session() as session:
             # Measured by every replica's relay, the one holding the lock or not, so none reports a
             # backlog it saw rounds ago; at most once a BACKLOG_MEASURE_SECONDS, as under load the
-            # relay wakes at every commit and the count would cost more than the relaying.
+            # leader wakes at every commit and the count would cost more than the relaying.
             if time.monotonic() >= self._backlog_due and not self._measure_backlog(session):
                 return 0
-            # The leader holds the lock on its listener connection; a polling relay takes it per round.
-            if (
-                not self.leading
-                and not session.execute(text("SELECT pg_try_advisory_xact_lock(:id)"), {"id": self._lock_id}).scalar()
-            ):
+            locked = session.execute(text("SELECT pg_try_advisory_xact_lock(:id)"), {"id": self._lock_id}).scalar()
+            if not locked:
                 return 0
             rows = self._next_in_order(session)
             if not rows:
