@@ -65,10 +65,10 @@ class RemunerationAccruer:
         registry: Registry,
         uow_factory: Callable[[str], LedgerUnitOfWork],
         *,
-        # Postings of an estate's month within this long share one accrual: under a stream of
-        # payments, a few accruals a second instead of one after nearly every payment (statements
-        # add what is still to accrue, so nothing reads a lagging figure).
-        delay_seconds: float = 0.25,
+        # Postings of an estate's month within this long share one accrual. Kept short: balances
+        # read right after a payment should already include its remuneration (250 ms let tests
+        # that compare balances before and after a refused write see a late accrual land).
+        delay_seconds: float = 0.05,
         sweep_seconds: float = 30.0,
     ) -> None:
         self._database = database
