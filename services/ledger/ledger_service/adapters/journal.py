@@ -26,6 +26,7 @@ from ledger_service.domain.views import (
     PostedRef,
 )
 from xinyi_shared.db import Executor, sql
+from xinyi_shared.pg_arrays import int_array, text_array, uuid_array
 
 
 def household_lock_key(estate: str, household_id: str) -> int:
@@ -107,14 +108,14 @@ class JournalRepository:
             "SELECT (SELECT count(pg_advisory_xact_lock(k)) FROM unnest(CAST(:keys AS bigint[])) AS k) AS locked, "
             "(SELECT status FROM periods WHERE estate_code = :estate AND period = :period FOR KEY SHARE) AS status"
         )
-        params = {"keys": keys, "estate": self.estate, "period": period}
+        params = {"keys": int_array(keys), "estate": self.estate, "period": period}
         status = self.session.execute(sql(statement), params).one().status
         if status is None:
             self.session.execute(
                 sql("INSERT INTO periods (estate_code, period) VALUES (:estate, :period) ON CONFLICT DO NOTHING"),
                 {"estate": self.estate, "period": period},
             )
-            status = self.session.execute(sql(statement), {**params, "keys": []}).one().status
+            status = self.session.execute(sql(statement), {**params, "keys": "{}"}).one().status
         return str(status)
 
     def lock_period_for_close(self, period: str) -> str | None:
@@ -203,7 +204,7 @@ class JournalRepository:
         """Post ``transactions`` (in order) and all their lines: two statements whatever their number."""
         if not transactions:
             return []
-        ids = [uuid.uuid4() for _ in transactions]
+        ids = [str(uuid.uuid4()) for _ in transactions]
         lines = [
             (transaction_id, number, line)
             for transaction_id, transaction in zip(ids, transactions, strict=True)
@@ -222,26 +223,26 @@ class JournalRepository:
                 "SELECT tx_id, line, :estate, account, household, amount FROM unnest(CAST(:line_tx AS uuid[]), "
                 "CAST(:line_no AS smallint[]), CAST(:accounts AS text[]), CAST(:households AS uuid[]), "
                 "CAST(:amounts AS bigint[])) AS l(tx_id, line, account, household, amount)) "
-                "SELECT id, estate_seq FROM tx"
+                "SELECT id::text AS id, estate_seq FROM tx"
             ),
             {
                 "estate": self.estate,
                 "by": posted_by,
-                "ids": ids,
-                "periods": [t.period for t in transactions],
-                "kinds": [t.kind for t in transactions],
-                "memos": [t.memo for t in transactions],
-                "reverses": [uuid.UUID(t.reverses) if t.reverses else None for t in transactions],
-                "references": [json.dumps(dict(t.reference), ensure_ascii=False) for t in transactions],
-                "line_tx": [transaction_id for transaction_id, _, _ in lines],
-                "line_no": [number for _, number, _ in lines],
-                "accounts": [line.account for _, _, line in lines],
-                "households": [uuid.UUID(line.household_id) if line.household_id else None for _, _, line in lines],
-                "amounts": [line.amount_fen for _, _, line in lines],
+                "ids": uuid_array(ids),
+                "periods": text_array([t.period for t in transactions]),
+                "kinds": text_array([t.kind for t in transactions]),
+                "memos": text_array([t.memo for t in transactions]),
+                "reverses": uuid_array([t.reverses or None for t in transactions]),
+                "references": text_array([json.dumps(dict(t.reference), ensure_ascii=False) for t in transactions]),
+                "line_tx": uuid_array([transaction_id for transaction_id, _, _ in lines]),
+                "line_no": int_array([number for _, number, _ in lines]),
+                "accounts": text_array([line.account for _, _, line in lines]),
+                "households": uuid_array([line.household_id or None for _, _, line in lines]),
+                "amounts": int_array([line.amount_fen for _, _, line in lines]),
             },
         ).all()
         numbers = {r.id: int(r.estate_seq) for r in rows}
-        return [PostedRef(str(transaction_id), numbers[transaction_id]) for transaction_id in ids]
+        return [PostedRef(transaction_id, numbers[transaction_id]) for transaction_id in ids]
 
     def transaction(self, transaction_id: uuid.UUID) -> tuple[Transaction, bool] | None:
         """The transaction and whether it has been reversed already."""
@@ -372,9 +373,9 @@ class JournalRepository:
             ),
             {
                 "estate": self.estate,
-                "bills": [uuid.UUID(bill) for bill, _, _ in items],
-                "txs": [uuid.UUID(tx) for _, tx, _ in items],
-                "amounts": [fen for _, _, fen in items],
+                "bills": uuid_array([bill for bill, _, _ in items]),
+                "txs": uuid_array([tx for _, tx, _ in items]),
+                "amounts": int_array([fen for _, _, fen in items]),
             },
         )
 
@@ -408,8 +409,8 @@ class JournalRepository:
                 "reference": reference,
                 "received": received_on,
                 "tx": uuid.UUID(transaction_id),
-                "bills": [uuid.UUID(bill) for bill, _ in settlements],
-                "amounts": [fen for _, fen in settlements],
+                "bills": uuid_array([bill for bill, _ in settlements]),
+                "amounts": int_array([fen for _, fen in settlements]),
             },
         )
         return str(payment_id)
@@ -502,7 +503,7 @@ class JournalRepository:
                 "estate": self.estate,
                 "period": period,
                 "job": uuid.UUID(job_id),
-                "households": [uuid.UUID(h) for h in household_ids],
+                "households": uuid_array(household_ids),
             },
         ).all()
         return {str(r.household_id): (bool(r.ours), int(r.amount_fen)) for r in rows}
@@ -517,7 +518,7 @@ class JournalRepository:
                 "WHERE estate_code = :estate AND account = '2000' AND household_id = ANY(CAST(:households AS uuid[])) "
                 "GROUP BY household_id HAVING sum(amount_fen) < 0"
             ),
-            {"estate": self.estate, "households": [uuid.UUID(h) for h in household_ids]},
+            {"estate": self.estate, "households": uuid_array(household_ids)},
         ).all()
         return {str(r.household_id): int(r.credit) for r in rows}
 
@@ -548,11 +549,11 @@ class JournalRepository:
                 "rate": rate_fen_per_sqm_month,
                 "billed_on": billed_on,
                 "job": uuid.UUID(billing_job_id) if billing_job_id else None,
-                "ids": [uuid.UUID(b.bill_id) for b in bills],
-                "households": [uuid.UUID(b.household_id) for b in bills],
-                "amounts": [b.amount_fen for b in bills],
-                "areas": [b.area_centi_sqm for b in bills],
-                "days": [b.occupied_days for b in bills],
-                "txs": [uuid.UUID(b.transaction_id) for b in bills],
+                "ids": uuid_array([b.bill_id for b in bills]),
+                "households": uuid_array([b.household_id for b in bills]),
+                "amounts": int_array([b.amount_fen for b in bills]),
+                "areas": int_array([b.area_centi_sqm for b in bills]),
+                "days": int_array([b.occupied_days for b in bills]),
+                "txs": uuid_array([b.transaction_id for b in bills]),
             },
         )
