@@ -42,7 +42,7 @@ def _parsed(database: Database, literal: str, sql_type: str) -> list[object]:
 
 
 def test_text_comes_back_as_written(database: Database) -> None:
-    values = AWKWARD_TEXT + [None]
+    values = [*AWKWARD_TEXT, None]
     assert _parsed(database, text_array(values), "text[]") == values
 
 
