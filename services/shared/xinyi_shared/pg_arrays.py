@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from typing import cast
 
 __all__ = ["int_array", "text_array", "uuid_array"]
 
@@ -63,8 +64,9 @@ def text_array(values: Sequence[str | None]) -> str:
         return "{}"
     if None in values:
         return "{" + ",".join("NULL" if v is None else _quoted(v) for v in values) + "}"
-    joined = _SEPARATOR.join(values)
-    if joined.count(_SEPARATOR) != len(values) - 1:
+    texts = cast("Sequence[str]", values)  # no None, checked above
+    joined = _SEPARATOR.join(texts)
+    if joined.count(_SEPARATOR) != len(texts) - 1:
         raise ValueError("text holds a NUL character")
     escaped = joined.replace("\\", "\\\\").replace('"', '\\"')
     return '{"' + escaped.replace(_SEPARATOR, '","') + '"}'
