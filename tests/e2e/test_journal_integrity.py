@@ -1,6 +1,6 @@
-"""The journal's statement-level checks, run as the ledger's own role in real estates: a posting must
-name a transaction of its own estate's books, and every INSERT of postings adds exactly its lines to
-the month's totals (which statements and balances are read from)."""
+"""The journal's statement-level checks, run as the ledger's own role in real estates: a posting and
+a bill must name a transaction of their own estate's books, and every INSERT of postings adds exactly
+its lines to the month's totals (which statements and balances are read from)."""
 
 from __future__ import annotations
 
@@ -86,3 +86,42 @@ def test_a_posting_must_name_a_transaction_of_its_own_books(make_estate, whose: 
         _, debit, credit = _open_period_and_accounts(cursor)
         with pytest.raises(psycopg.errors.ForeignKeyViolation, match="names a transaction that does not exist"):
             _post_lines(cursor, own.code, named, debit, credit)
+
+
+def _add_bill(cursor: psycopg.Cursor, code: str, period: str, transaction_id: uuid.UUID) -> None:
+    cursor.execute(
+        "INSERT INTO bills (id, estate_code, household_id, period, amount_fen, area_centi_sqm, "
+        "rate_fen_per_sqm_month, billed_on, transaction_id) VALUES (%s, %s, %s, %s, 100, 8000, 2.5, now(), %s)",
+        (uuid.uuid4(), code, uuid.uuid4(), period, transaction_id),
+    )
+
+
+def test_a_bill_of_a_transaction_of_its_own_books_is_recorded(make_estate) -> None:
+    estate = make_estate("jrnl-bill")
+    wait_for_books(estate.code, estate.manager_token)
+    with connect("ledger", "app") as connection, connection.transaction(force_rollback=True):
+        cursor = connection.cursor()
+        _in_estate(cursor, estate.code)
+        period, _, _ = _open_period_and_accounts(cursor)
+        transaction_id = _new_transaction(cursor, estate.code, period)
+        _add_bill(cursor, estate.code, period, transaction_id)
+        cursor.execute("SELECT count(*) FROM bills WHERE transaction_id = %s", (transaction_id,))
+        assert cursor.fetchone() == (1,)
+
+
+@pytest.mark.parametrize("whose", ["no transaction", "another estate's transaction"])
+def test_a_bill_must_name_a_transaction_of_its_own_books(make_estate, whose: str) -> None:
+    own, other = make_estate("jrnl-bill-a"), make_estate("jrnl-bill-b")
+    wait_for_books(own.code, own.manager_token)
+    wait_for_books(other.code, other.manager_token)
+    with connect("ledger", "app") as connection, connection.transaction(force_rollback=True):
+        cursor = connection.cursor()
+        if whose == "no transaction":
+            named = uuid.uuid4()
+        else:
+            _in_estate(cursor, other.code)
+            named = _new_transaction(cursor, other.code, _open_period_and_accounts(cursor)[0])
+        _in_estate(cursor, own.code)
+        period, _, _ = _open_period_and_accounts(cursor)
+        with pytest.raises(psycopg.errors.ForeignKeyViolation, match="not in the books of its estate"):
+            _add_bill(cursor, own.code, period, named)
