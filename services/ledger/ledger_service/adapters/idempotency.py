@@ -8,6 +8,7 @@ from typing import Any
 
 from xinyi_shared.db import Executor, sql
 from xinyi_shared.errors import Conflict
+from xinyi_shared.pg_arrays import text_array
 
 
 def request_fingerprint(body: dict[str, Any]) -> str:
@@ -68,7 +69,7 @@ class IdempotencyKeys:
                 "SELECT :estate, key, hash FROM unnest(CAST(:keys AS text[]), CAST(:hashes AS text[])) AS k(key, hash) "
                 "ORDER BY key ON CONFLICT DO NOTHING RETURNING key"
             ),
-            {"estate": self.estate, "keys": list(fingerprints), "hashes": list(fingerprints.values())},
+            {"estate": self.estate, "keys": text_array(list(fingerprints)), "hashes": text_array(list(fingerprints.values()))},
         ).scalars()
         return set(rows)
 
@@ -81,7 +82,7 @@ class IdempotencyKeys:
                 "SELECT key, request_hash, response FROM idempotency_keys "
                 "WHERE estate_code = :estate AND key = ANY(CAST(:keys AS text[]))"
             ),
-            {"estate": self.estate, "keys": keys},
+            {"estate": self.estate, "keys": text_array(keys)},
         ).all()
         return {r.key: (r.request_hash, dict(r.response) if r.response is not None else None) for r in rows}
 
@@ -96,8 +97,8 @@ class IdempotencyKeys:
             ),
             {
                 "estate": self.estate,
-                "keys": list(responses),
-                "responses": [json.dumps(r, default=str) for r in responses.values()],
+                "keys": text_array(list(responses)),
+                "responses": text_array([json.dumps(r, default=str) for r in responses.values()]),
             },
         )
 
@@ -110,5 +111,5 @@ class IdempotencyKeys:
                 "DELETE FROM idempotency_keys WHERE estate_code = :estate AND key = ANY(CAST(:keys AS text[])) "
                 "AND response IS NULL"
             ),
-            {"estate": self.estate, "keys": keys},
+            {"estate": self.estate, "keys": text_array(keys)},
         )
