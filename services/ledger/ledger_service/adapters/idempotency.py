@@ -69,7 +69,11 @@ class IdempotencyKeys:
                 "SELECT :estate, key, hash FROM unnest(CAST(:keys AS text[]), CAST(:hashes AS text[])) AS k(key, hash) "
                 "ORDER BY key ON CONFLICT DO NOTHING RETURNING key"
             ),
-            {"estate": self.estate, "keys": text_array(list(fingerprints)), "hashes": text_array(list(fingerprints.values()))},
+            {
+                "estate": self.estate,
+                "keys": text_array(list(fingerprints)),
+                "hashes": text_array(list(fingerprints.values())),
+            },
         ).scalars()
         return set(rows)
 
