@@ -11,12 +11,15 @@ with ``AnyMember = Annotated[Principal, Depends(estate_member(*ESTATE_ROLES))]``
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable, Collection, Mapping
-from typing import Any
+from typing import Annotated, Any
 
+from fastapi import Depends, Header
 from pydantic import BaseModel, ConfigDict, Field
 
 from xinyi_shared.auth import Principal, require_estate_access, require_role
+from xinyi_shared.errors import InvalidInput
 from xinyi_shared.http import CurrentPrincipal, EstateCode
 
 
@@ -90,3 +93,45 @@ def estate_member(
         return principal
 
     return check
+
+
+# Idempotency keys ------------------------------------------------------------------------------------
+
+IDEMPOTENCY_KEY_FORMAT = re.compile(r"^[A-Za-z0-9_.:\-]{8,128}$")
+_KEY_RULE = "8-128 letters, digits, '_', '.', ':' or '-'"
+
+
+async def required_idempotency_key(
+    key: Annotated[
+        str,
+        Header(
+            alias="Idempotency-Key",
+            description=f"Required: {_KEY_RULE}, unique per intended write. "
+            "A retry with the same key returns the first answer (Idempotent-Replayed: true).",
+        ),
+    ],
+) -> str:
+    """The ``Idempotency-Key`` header of a write that must have one (422 when missing or malformed)."""
+    if not IDEMPOTENCY_KEY_FORMAT.match(key):
+        raise InvalidInput(f"an Idempotency-Key of {_KEY_RULE} is required")
+    return key
+
+
+async def optional_idempotency_key(
+    key: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key",
+            description=f"Optional: {_KEY_RULE}. A retry with the same key "
+            "answers the first result (Idempotent-Replayed: true) instead of doing it twice.",
+        ),
+    ] = None,
+) -> str | None:
+    """The ``Idempotency-Key`` header of a write that may have one (422 when malformed)."""
+    if key is not None and not IDEMPOTENCY_KEY_FORMAT.match(key):
+        raise InvalidInput(f"an Idempotency-Key is {_KEY_RULE}")
+    return key
+
+
+IdempotencyKey = Annotated[str, Depends(required_idempotency_key)]
+OptionalIdempotencyKey = Annotated[str | None, Depends(optional_idempotency_key)]

@@ -219,9 +219,7 @@ class OutboxRelay:
                     self._wait(min(poll, GAP_RECHECK_SECONDS), notified)
                     continue
             except Exception as error:  # noqa: BLE001 - the relay must outlive any broker or database outage
-                OUTBOX_FAILURES.labels(self._settings.service_name).inc()
-                log.warning("outbox relay failed; will retry", extra={"error": repr(error)})
-                self._discard_producer()
+                self._round_failed(error)
                 backoff = min(max(backoff * 2, 0.5), 10.0)
                 # A failing broker or database is retried after the backoff, not on every commit.
                 notified = False
@@ -249,10 +247,15 @@ class OutboxRelay:
         try:
             self.relay_once()
         except Exception as error:  # noqa: BLE001 - the leader relays meanwhile; tried again next time
-            OUTBOX_FAILURES.labels(self._settings.service_name).inc()
-            log.warning("outbox relay failed; will retry", extra={"error": repr(error)})
-            self._discard_producer()
+            self._round_failed(error)
         self._wait(max(0.0, self._lead_attempt_at - time.monotonic()), notified=False)
+
+    def _round_failed(self, error: Exception) -> None:
+        """Count and log a failed round, and start the next with a new producer (the broker may have
+        gone away with the old one's connections)."""
+        OUTBOX_FAILURES.labels(self._settings.service_name).inc()
+        log.warning("outbox relay failed; will retry", extra={"error": repr(error)})
+        self._discard_producer()
 
     def _measure_backlog(self, session: Session) -> int:
         self._backlog_due = time.monotonic() + BACKLOG_MEASURE_SECONDS

@@ -24,7 +24,6 @@ from ledger_service.entrypoints.deps import (
     EstateUnitOfWork,
     FirmManager,
     FirmMember,
-    IdempotencyKey,
     Overseer,
     mark_replayed,
 )
@@ -32,7 +31,7 @@ from ledger_service.entrypoints.http_governance import BudgetExecutionPublic
 from ledger_service.service_layer import governance, postings, views
 from ledger_service.service_layer.books import chart_of_accounts
 from ledger_service.service_layer.common import Registry
-from xinyi_shared.api import errors
+from xinyi_shared.api import IdempotencyKey, errors
 from xinyi_shared.auth import ESTATE_ROLES, require_estate_access
 from xinyi_shared.db import Database
 from xinyi_shared.errors import NotFound

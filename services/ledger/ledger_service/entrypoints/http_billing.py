@@ -15,10 +15,10 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Path, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from ledger_service.entrypoints.deps import OVERSIGHT, FirmMember, IdempotencyKey
+from ledger_service.entrypoints.deps import OVERSIGHT, FirmMember
 from ledger_service.service_layer import billing
 from ledger_service.service_layer.common import UnitOfWorkFactory
-from xinyi_shared.api import errors, role_holder
+from xinyi_shared.api import IdempotencyKey, errors, role_holder
 from xinyi_shared.auth import Principal, Role, require_estate_access
 from xinyi_shared.db import Database
 from xinyi_shared.errors import NotFound, XinyiError

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, File, Header, Path, Query, Request, Response, UploadFile
+from fastapi import APIRouter, Depends, File, Path, Query, Request, Response, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
@@ -33,9 +33,9 @@ from ledger_service.entrypoints.deps import (
     mark_replayed,
 )
 from ledger_service.service_layer import governance
-from ledger_service.service_layer.common import IDEMPOTENCY_KEY, Registry
+from ledger_service.service_layer.common import Registry
 from ledger_service.service_layer.governance import Actor, BudgetExecution
-from xinyi_shared.api import errors
+from xinyi_shared.api import OptionalIdempotencyKey, errors
 from xinyi_shared.auth import Principal
 from xinyi_shared.blobs import BlobStore, BlobTampered
 from xinyi_shared.errors import Conflict, InvalidInput
@@ -46,24 +46,6 @@ BudgetAccount = Annotated[str, Field(pattern=r"^5[1-9][0-9]{2}$", description="A
 Sha256 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$", description="The SHA-256 of a voucher uploaded first")]
 Year = Annotated[int, Path(ge=2000, le=2100, description="A calendar year")]
 VOUCHER_UPLOAD_LIMIT = 10 * 1024 * 1024 + 64 * 1024  # the blob store's limit and the multipart envelope
-
-
-async def optional_idempotency_key(
-    key: Annotated[
-        str | None,
-        Header(
-            alias="Idempotency-Key",
-            description="Optional: 8-128 letters, digits, '_', '.', ':' or '-'. A retry with the same key "
-            "answers the first result (Idempotent-Replayed: true) instead of creating another.",
-        ),
-    ] = None,
-) -> str | None:
-    if key is not None and not IDEMPOTENCY_KEY.match(key):
-        raise InvalidInput("an Idempotency-Key is 8-128 letters, digits, '_', '.', ':' or '-'")
-    return key
-
-
-OptionalIdempotencyKey = Annotated[str | None, Depends(optional_idempotency_key)]
 
 
 def actor(principal: Principal) -> Actor:

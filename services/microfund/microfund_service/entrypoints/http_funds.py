@@ -12,7 +12,7 @@ import re
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Header, Request, Response, UploadFile
+from fastapi import APIRouter, Depends, File, Request, Response, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
@@ -29,13 +29,12 @@ from microfund_service.domain.fund import (
 )
 from microfund_service.service_layer import funds as cases
 from microfund_service.service_layer.funds import Microfund
-from xinyi_shared.api import errors, role_holder
+from xinyi_shared.api import IdempotencyKey, OptionalIdempotencyKey, errors, role_holder
 from xinyi_shared.auth import ESTATE_ROLES, Principal, Role
 from xinyi_shared.errors import InvalidInput
 from xinyi_shared.http import PAGED, TOTAL_COUNT, PageLimit, PageOffset, api_router
 
 UPLOAD_LIMIT = 10 * 1024 * 1024 + 64 * 1024
-_KEY = re.compile(r"^[A-Za-z0-9_.:\-]{8,128}$")
 Sha256 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
 
 Member = Annotated[Principal, Depends(role_holder(*ESTATE_ROLES, Role.PLATFORM_ADMIN))]
@@ -50,26 +49,6 @@ async def microfund_of(request: Request) -> Microfund:
 
 
 App = Annotated[Microfund, Depends(microfund_of)]
-
-
-def _checked_key(key: str) -> str:
-    if not _KEY.match(key):
-        raise InvalidInput("an Idempotency-Key of 8-128 letters, digits, '_', '.', ':' or '-' is required")
-    return key
-
-
-async def required_key(
-    key: Annotated[str, Header(alias="Idempotency-Key", description="Required: a retry answers the first result")],
-) -> str:
-    return _checked_key(key)
-
-
-async def optional_key(key: Annotated[str | None, Header(alias="Idempotency-Key")] = None) -> str | None:
-    return None if key is None else _checked_key(key)
-
-
-RequiredKey = Annotated[str, Depends(required_key)]
-OptionalKey = Annotated[str | None, Depends(optional_key)]
 
 
 def _community(community: str) -> str:
@@ -313,7 +292,7 @@ def build_funds_router() -> APIRouter:
         summary="Record money received: a firm's transfer against its pledges, or another donation (officer)",
     )
     def post_donation(
-        community: str, body: DonationBody, principal: Officer, app: App, key: RequiredKey, response: Response
+        community: str, body: DonationBody, principal: Officer, app: App, key: IdempotencyKey, response: Response
     ) -> DonationPublic:
         donation = Donation(
             body.source, body.amount_fen, body.received_on, body.estate_code, body.donor_name, body.anonymous, body.note
@@ -377,7 +356,12 @@ def build_funds_router() -> APIRouter:
         summary="Apply for a grant (a resident, for itself or a resident group, or an estate's supervisor)",
     )
     def apply(
-        community: str, body: ApplicationBody, principal: Applicant, app: App, key: OptionalKey, response: Response
+        community: str,
+        body: ApplicationBody,
+        principal: Applicant,
+        app: App,
+        key: OptionalIdempotencyKey,
+        response: Response,
     ) -> GrantPublic:
         application = Application(
             title=body.title,
@@ -449,7 +433,7 @@ def build_funds_router() -> APIRouter:
         body: DisbursementBody,
         principal: Officer,
         app: App,
-        key: RequiredKey,
+        key: IdempotencyKey,
         response: Response,
     ) -> GrantPublic:
         grant, number, replayed = cases.disburse_grant(

@@ -6,22 +6,19 @@ with the actors its roles make of it."""
 
 from __future__ import annotations
 
-import re
 from typing import Annotated
 
-from fastapi import Depends, Header, Request, Response
+from fastapi import Depends, Request, Response
 
 from ticketing_service.service_layer.tickets import Caller, Ticketing, caller
 from xinyi_shared.api import estate_member
 from xinyi_shared.auth import ESTATE_ROLES, Principal, Role
-from xinyi_shared.errors import InvalidInput
 
 FIRM = (Role.FIRM_MANAGER, Role.FIRM_STAFF)
 REPORTERS = (Role.RESIDENT, Role.GRID_LEADER, *FIRM)
 REQUESTERS = (Role.RESIDENT, Role.GRID_LEADER)
 WRITERS = (Role.RESIDENT, Role.GRID_LEADER, *FIRM)
 ESCALATORS = (Role.RESIDENT, Role.GRID_LEADER, Role.COMMUNITY_OFFICER)
-_KEY = re.compile(r"^[A-Za-z0-9_.:\-]{8,128}$")
 
 # Anyone of the path's estate (else 403).
 AnyMember = Annotated[Principal, Depends(estate_member(*ESTATE_ROLES))]
@@ -39,24 +36,6 @@ async def ticketing_of(request: Request) -> Ticketing:
 
 
 TicketingDep = Annotated[Ticketing, Depends(ticketing_of)]
-
-
-async def optional_key(
-    key: Annotated[
-        str | None,
-        Header(
-            alias="Idempotency-Key",
-            description="Optional: 8-128 letters, digits, '_', '.', ':' or '-'. A retry with the same key "
-            "answers the first result (Idempotent-Replayed: true) instead of doing it twice.",
-        ),
-    ] = None,
-) -> str | None:
-    if key is not None and not _KEY.match(key):
-        raise InvalidInput("an Idempotency-Key is 8-128 letters, digits, '_', '.', ':' or '-'")
-    return key
-
-
-OptionalKey = Annotated[str | None, Depends(optional_key)]
 
 
 def as_caller(ticketing: Ticketing, code: str, principal: Principal) -> Caller:

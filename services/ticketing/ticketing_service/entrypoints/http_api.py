@@ -29,7 +29,6 @@ from ticketing_service.entrypoints.deps import (
     AnyMember,
     Escalator,
     FirmMember,
-    OptionalKey,
     Reporter,
     Requester,
     Supervisor,
@@ -39,7 +38,7 @@ from ticketing_service.entrypoints.deps import (
     mark_replayed,
 )
 from ticketing_service.service_layer import tickets as cases
-from xinyi_shared.api import errors
+from xinyi_shared.api import OptionalIdempotencyKey, errors
 from xinyi_shared.blobs import BlobTampered
 from xinyi_shared.errors import Conflict, InvalidInput
 from xinyi_shared.http import EstateCode, api_router
@@ -514,7 +513,7 @@ def build_router() -> APIRouter:
         body: ReportBody,
         principal: Reporter,
         ticketing: TicketingDep,
-        key: OptionalKey,
+        key: OptionalIdempotencyKey,
         response: Response,
     ) -> TicketPublic:
         who = as_caller(ticketing, code, principal)
@@ -786,7 +785,7 @@ def build_router() -> APIRouter:
         body: MaterialsBody,
         principal: FirmMember,
         ticketing: TicketingDep,
-        key: OptionalKey,
+        key: OptionalIdempotencyKey,
         response: Response,
     ) -> MaterialsAnswer:
         purchase = MaterialPurchase(
