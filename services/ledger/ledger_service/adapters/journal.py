@@ -26,6 +26,7 @@ from ledger_service.domain.views import (
     PostedRef,
 )
 from xinyi_shared.db import Executor, sql
+from xinyi_shared.ids import new_id, new_ids
 from xinyi_shared.pg_arrays import int_array, text_array, uuid_array
 
 
@@ -204,7 +205,7 @@ class JournalRepository:
         """Post ``transactions`` (in order) and all their lines: two statements whatever their number."""
         if not transactions:
             return []
-        ids = [str(uuid.uuid4()) for _ in transactions]
+        ids = new_ids(len(transactions))
         lines = [
             (transaction_id, number, line)
             for transaction_id, transaction in zip(ids, transactions, strict=True)
@@ -391,14 +392,14 @@ class JournalRepository:
         settlements: Sequence[tuple[str, int]] = (),
     ) -> str:
         """Record the payment and the (bill id, fen) it settles, in one statement."""
-        payment_id = uuid.uuid4()
+        payment_id = new_id()
         self.session.execute(
             sql(
                 "WITH settled AS (INSERT INTO bill_settlements (estate_code, bill_id, transaction_id, amount_fen) "
                 "SELECT :estate, bill, CAST(:tx AS uuid), amount FROM unnest(CAST(:bills AS uuid[]), "
                 "CAST(:amounts AS bigint[])) AS s(bill, amount)) "
                 "INSERT INTO payments (id, estate_code, household_id, amount_fen, method, reference, received_on, "
-                "transaction_id) VALUES (:id, :estate, :household, :amount, :method, :reference, :received, "
+                "transaction_id) VALUES (CAST(:id AS uuid), :estate, :household, :amount, :method, :reference, :received, "
                 "CAST(:tx AS uuid))"
             ),
             {
@@ -414,7 +415,7 @@ class JournalRepository:
                 "amounts": int_array([fen for _, fen in settlements]),
             },
         )
-        return str(payment_id)
+        return payment_id
 
     def bill_of_transaction(self, transaction_id: uuid.UUID) -> tuple[str, int] | None:
         """The bill a ``fee_billed`` transaction posted, with what is still due on it."""

@@ -64,6 +64,7 @@ from ledger_service.service_layer.remuneration import accrue
 from ledger_service.service_layer.unit_of_work import LedgerUnitOfWork
 from xinyi_shared.db import Database
 from xinyi_shared.errors import Conflict, InvalidInput, NotFound, XinyiError
+from xinyi_shared.ids import new_id
 
 log = logging.getLogger(__name__)
 
@@ -356,7 +357,7 @@ def bill_chunk(
         transactions: list[Transaction] = []
         spans: list[tuple[HouseholdFee, str, int, int]] = []  # fee, bill id, first transaction, how many
         for fee in plan.to_bill:
-            bill_id = str(uuid.uuid4())
+            bill_id = new_id()
             built = rules.bill_household(
                 period,
                 fee.household_id,
