@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from enum import StrEnum
+from functools import lru_cache
 from typing import TypeVar
 
 from ledger_service.domain.money import bill_amount
@@ -35,6 +36,12 @@ MAX_CHUNK = 5000
 def period_bounds(period: str) -> tuple[date, date]:
     """The first and the last day of ``period`` (YYYY-MM)."""
     check_period(period)
+    return _bounds(period)
+
+
+@lru_cache(maxsize=256)
+def _bounds(period: str) -> tuple[date, date]:
+    # Remembered: every household of a billing chunk is prorated within the same month.
     year, month = int(period[:4]), int(period[5:])
     if year < 1:
         raise InvalidInput(f"no such month: {period}")

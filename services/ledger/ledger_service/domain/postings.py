@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from ledger_service.domain.books import STANDARD_CHART
 from xinyi_shared.errors import InvalidInput
@@ -63,9 +64,15 @@ def is_known_account(code: str) -> bool:
 
 def check_period(period: str) -> str:
     """A books period is a month written ``YYYY-MM`` (``2025-01``); anything else is InvalidInput."""
-    if not isinstance(period, str) or _PERIOD.fullmatch(period) is None:
+    if not isinstance(period, str) or not _is_period(period):
         raise InvalidInput(f"a period is a month written YYYY-MM, not {period!r}")
     return period
+
+
+@lru_cache(maxsize=1024)
+def _is_period(text: str) -> bool:
+    # Remembered: billing checks the same month several times for each of a chunk's thousands of bills.
+    return _PERIOD.fullmatch(text) is not None
 
 
 @dataclass(frozen=True)

@@ -230,6 +230,8 @@ def _percent(bps: int) -> str:
 
 
 def _reference(*parts: Mapping[str, str] | None) -> dict[str, str]:
+    if len(parts) == 1:  # nothing to merge (a bill's reference, thousands per billing chunk)
+        return dict(parts[0] or {})
     merged: dict[str, str] = {}
     for part in parts:
         for key, value in (part or {}).items():
