@@ -40,6 +40,14 @@ def _new_transaction(cursor: psycopg.Cursor, code: str, period: str) -> uuid.UUI
     return transaction_id
 
 
+def _named_transaction(cursor: psycopg.Cursor, whose: str, other_code: str) -> uuid.UUID:
+    """The transaction a test's row names: none at all, or one in another estate's books."""
+    if whose == "no transaction":
+        return uuid.uuid4()
+    _in_estate(cursor, other_code)
+    return _new_transaction(cursor, other_code, _open_period_and_accounts(cursor)[0])
+
+
 def _post_lines(cursor: psycopg.Cursor, code: str, transaction_id: uuid.UUID, debit: str, credit: str) -> None:
     cursor.execute(
         "INSERT INTO postings (transaction_id, line, estate_code, account, amount_fen) "
@@ -70,24 +78,6 @@ def test_postings_add_their_lines_to_the_months_totals(make_estate) -> None:
         assert totals() == {debit: 3 * 12345, credit: -3 * 12345}
 
 
-@pytest.mark.parametrize("whose", ["no transaction", "another estate's transaction"])
-def test_a_posting_must_name_a_transaction_of_its_own_books(make_estate, whose: str) -> None:
-    own, other = make_estate("jrnl-a"), make_estate("jrnl-b")
-    wait_for_books(own.code, own.manager_token)
-    wait_for_books(other.code, other.manager_token)
-    with connect("ledger", "app") as connection, connection.transaction(force_rollback=True):
-        cursor = connection.cursor()
-        if whose == "no transaction":
-            named = uuid.uuid4()
-        else:
-            _in_estate(cursor, other.code)
-            named = _new_transaction(cursor, other.code, _open_period_and_accounts(cursor)[0])
-        _in_estate(cursor, own.code)
-        _, debit, credit = _open_period_and_accounts(cursor)
-        with pytest.raises(psycopg.errors.ForeignKeyViolation, match="names a transaction that does not exist"):
-            _post_lines(cursor, own.code, named, debit, credit)
-
-
 def _add_bill(cursor: psycopg.Cursor, code: str, period: str, transaction_id: uuid.UUID) -> None:
     cursor.execute(
         "INSERT INTO bills (id, estate_code, household_id, period, amount_fen, area_centi_sqm, "
@@ -109,19 +99,33 @@ def test_a_bill_of_a_transaction_of_its_own_books_is_recorded(make_estate) -> No
         assert cursor.fetchone() == (1,)
 
 
+def _post_naming(cursor: psycopg.Cursor, code: str, transaction_id: uuid.UUID) -> None:
+    _, debit, credit = _open_period_and_accounts(cursor)
+    _post_lines(cursor, code, transaction_id, debit, credit)
+
+
+def _bill_naming(cursor: psycopg.Cursor, code: str, transaction_id: uuid.UUID) -> None:
+    period, _, _ = _open_period_and_accounts(cursor)
+    _add_bill(cursor, code, period, transaction_id)
+
+
+# Each row that names a transaction, and what its statement-level check answers when it is not there.
+NAMING_ROWS = {
+    "posting": (_post_naming, "names a transaction that does not exist"),
+    "bill": (_bill_naming, "not in the books of its estate"),
+}
+
+
+@pytest.mark.parametrize("row", NAMING_ROWS)
 @pytest.mark.parametrize("whose", ["no transaction", "another estate's transaction"])
-def test_a_bill_must_name_a_transaction_of_its_own_books(make_estate, whose: str) -> None:
-    own, other = make_estate("jrnl-bill-a"), make_estate("jrnl-bill-b")
+def test_a_row_must_name_a_transaction_of_its_own_books(make_estate, row: str, whose: str) -> None:
+    write, refusal = NAMING_ROWS[row]
+    own, other = make_estate(f"jrnl-{row}-a"), make_estate(f"jrnl-{row}-b")
     wait_for_books(own.code, own.manager_token)
     wait_for_books(other.code, other.manager_token)
     with connect("ledger", "app") as connection, connection.transaction(force_rollback=True):
         cursor = connection.cursor()
-        if whose == "no transaction":
-            named = uuid.uuid4()
-        else:
-            _in_estate(cursor, other.code)
-            named = _new_transaction(cursor, other.code, _open_period_and_accounts(cursor)[0])
+        named = _named_transaction(cursor, whose, other.code)
         _in_estate(cursor, own.code)
-        period, _, _ = _open_period_and_accounts(cursor)
-        with pytest.raises(psycopg.errors.ForeignKeyViolation, match="not in the books of its estate"):
-            _add_bill(cursor, own.code, period, named)
+        with pytest.raises(psycopg.errors.ForeignKeyViolation, match=refusal):
+            write(cursor, own.code, named)

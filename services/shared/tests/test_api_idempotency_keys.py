@@ -8,20 +8,13 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
+from services.shared.tests.apps import bare_app
 from xinyi_shared.api import IdempotencyKey, OptionalIdempotencyKey
-from xinyi_shared.auth import TokenVerifier
-from xinyi_shared.http import create_app
 
 
 @pytest.fixture(scope="module")
 def api() -> Iterator[TestClient]:
-    app = create_app(
-        service="test",
-        title="test",
-        description="test",
-        verifier=TokenVerifier("http://issuer.test", "xinyi-api", jwks_url="http://unused.test/certs"),
-        readiness_checks={},
-    )
+    app = bare_app()
     ran: list[str | None] = []
     app.state.ran = ran
 

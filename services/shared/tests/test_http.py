@@ -13,9 +13,9 @@ from fastapi import FastAPI, File, Query, UploadFile
 from fastapi.testclient import TestClient
 from pydantic import BaseModel
 
-from xinyi_shared.auth import TokenVerifier
+from services.shared.tests.apps import bare_app
 from xinyi_shared.errors import Conflict
-from xinyi_shared.http import INTERNAL_ERROR_REASON, MAX_PAGE_OFFSET, PageOffset, create_app, exception_facts
+from xinyi_shared.http import INTERNAL_ERROR_REASON, MAX_PAGE_OFFSET, PageOffset, exception_facts
 from xinyi_shared.logs import REQUEST_ID_HEADER, request_id_var
 
 PHONE = "13812345678"
@@ -41,13 +41,7 @@ def database_error() -> sqlalchemy.exc.IntegrityError:
 
 
 def build_app() -> FastAPI:
-    app = create_app(
-        service="test",
-        title="test",
-        description="test",
-        verifier=TokenVerifier("http://issuer.test", "xinyi-api", jwks_url="http://unused.test/certs"),
-        readiness_checks={},
-    )
+    app = bare_app()
 
     @app.get("/items")
     def items(limit: Annotated[int, Query(ge=1, le=500)] = 100, offset: PageOffset = 0) -> dict[str, int]:

@@ -28,10 +28,9 @@ from prometheus_client.registry import Collector
 from sqlalchemy import create_engine, text
 from sqlalchemy.pool import QueuePool
 
+from services.shared.tests.apps import bare_app
 from xinyi_shared import exposition
-from xinyi_shared.auth import TokenVerifier
 from xinyi_shared.exposition import MULTIPROC_DIR_ENV, fresh_multiprocess_dir, scrape_registry
-from xinyi_shared.http import create_app
 from xinyi_shared.platform_metrics import POOL_WORKER_GAUGES, DatabasePools, PoolGauges
 
 T = TypeVar("T")
@@ -161,13 +160,7 @@ def test_a_scrape_sums_the_workers_counters_and_merges_their_gauges_by_mode(
 
 
 def test_metrics_serves_every_worker_and_only_what_is_valid_from_any(workers_dir: Path) -> None:
-    app = create_app(
-        service="svc",
-        title="t",
-        description="t",
-        verifier=TokenVerifier("http://issuer.test", "xinyi-api", jwks_url="http://unused.test/certs"),
-        readiness_checks={},
-    )
+    app = bare_app("svc")
     with TestClient(app) as client:
         body = client.get("/metrics").text
     assert 'xinyi_http_requests_total{method="GET",route="/v1/things",service="svc",status="200"} 7.0' in body

@@ -22,12 +22,12 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool, QueuePool
 
+from services.shared.tests.apps import bare_app
 from xinyi_shared import platform_metrics
 from xinyi_shared.auth import Principal, Role, TokenVerifier
 from xinyi_shared.db import Database
 from xinyi_shared.errors import NotFound
 from xinyi_shared.grpc_server import GrpcServer
-from xinyi_shared.http import create_app
 from xinyi_shared.outbox import OutboxRelay
 from xinyi_shared.platform_metrics import (
     ConsumerMetrics,
@@ -366,13 +366,7 @@ def test_a_service_s_database_is_tracked_under_its_two_engines(monkeypatch: pyte
 
 
 def test_http_requests_are_counted_per_route_template_with_their_status_and_latency() -> None:
-    app = create_app(
-        service="svc-http",
-        title="t",
-        description="t",
-        verifier=TokenVerifier("http://issuer.test", "xinyi-api", jwks_url="http://unused.test/certs"),
-        readiness_checks={},
-    )
+    app = bare_app("svc-http")
 
     @app.get("/v1/estates/{code}/bug")
     def bug(code: str) -> None:

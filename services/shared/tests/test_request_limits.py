@@ -17,9 +17,9 @@ from fastapi import Depends, FastAPI, File, Request, UploadFile
 from fastapi.testclient import TestClient
 from pydantic import BaseModel
 
-from xinyi_shared.auth import TokenVerifier
+from services.shared.tests.apps import bare_app
 from xinyi_shared.errors import Unauthenticated
-from xinyi_shared.http import DEFAULT_BODY_LIMIT, MAX_HEADER_BYTES, MIB, CurrentPrincipal, client_address, create_app
+from xinyi_shared.http import DEFAULT_BODY_LIMIT, MAX_HEADER_BYTES, MIB, CurrentPrincipal, client_address
 from xinyi_shared.logs import REQUEST_ID_HEADER
 from xinyi_shared.rate_limits import Quota, RateLimited
 
@@ -48,14 +48,7 @@ Caller = Annotated[str, Depends(authenticate)]
 
 
 def build_app(calls: Calls, body_limits: dict[str, int] | None = None) -> FastAPI:
-    app = create_app(
-        service="test",
-        title="test",
-        description="test",
-        verifier=TokenVerifier("http://issuer.test", "xinyi-api", jwks_url="http://unused.test/certs"),
-        readiness_checks={},
-        body_limits={"/estates/{code}/upload": UPLOAD_LIMIT} if body_limits is None else body_limits,
-    )
+    app = bare_app(body_limits={"/estates/{code}/upload": UPLOAD_LIMIT} if body_limits is None else body_limits)
 
     app.state.calls = calls
 
