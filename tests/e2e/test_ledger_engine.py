@@ -146,6 +146,39 @@ def test_batched_posting_over_grpc_is_all_or_nothing_per_transaction(books) -> N
     assert refused.value.code() == grpc.StatusCode.INVALID_ARGUMENT
 
 
+def test_a_batch_item_whose_memo_cannot_be_stored_is_refused_alone(books) -> None:
+    code, ledger, _ = books
+    ledger.post(
+        "/common-income",
+        json={"kind": "other", "amount_fen": 100000, "received_on": TODAY},
+        headers={"Idempotency-Key": key()},
+    )
+    before = ledger.get("/balances").json()["1000"]
+    stub = ledger_pb2_grpc.LedgerServiceStub(grpc.insecure_channel(grpc_target("ledger")))
+    metadata = [("authorization", f"Bearer {service_token('microfund-service')}")]
+    lines = [
+        ledger_pb2.PostingLine(account="4190", amount_fen=300),
+        ledger_pb2.PostingLine(account="1000", amount_fen=-300),
+    ]
+    answer = stub.PostTransactions(
+        ledger_pb2.PostTransactionsRequest(
+            estate_code=code,
+            book="trust",
+            transactions=[
+                ledger_pb2.PostTransactionItem(idempotency_key=key(), kind="bench_transfer", memo=memo, lines=lines)
+                for memo in ("receipt\x00 7", 'a "quoted" \\ memo, {braced}')
+            ],
+        ),
+        metadata=metadata,
+        timeout=30,
+    )
+    assert (answer.posted, answer.refused) == (1, 1)
+    assert answer.results[0].error_code == "INVALID_ARGUMENT" and "NUL" in answer.results[0].error_reason
+    assert ledger.get("/balances").json()["1000"] == before - 300
+    (posted,) = [e for e in ledger.get("/transactions?limit=5").json() if e["id"] == answer.results[1].transaction_id]
+    assert posted["memo"] == 'a "quoted" \\ memo, {braced}'  # stored as written, quotes and all
+
+
 def kill_ledger() -> None:
     """kill -9 the ledger's whole process group (its master and every worker)."""
     pid = int((STATE_DIR / "services" / "ledger.pid").read_text())

@@ -230,6 +230,13 @@ def test_transactions_that_are_refused(lines: tuple[Line, ...], period: str) -> 
         Transaction(kind="x", period=period, lines=lines)
 
 
+@pytest.mark.parametrize("memo", ["receipt\x00 42", "\x00"])
+def test_a_memo_cannot_hold_nul(memo: str) -> None:
+    # PostgreSQL's text cannot store it: refused as input, never a failed write.
+    with pytest.raises(InvalidInput, match="NUL"):
+        Transaction(kind="x", period="2025-01", lines=(Line("1000", 100), Line("4100", -100)), memo=memo)
+
+
 @pytest.mark.parametrize(
     "line",
     [

@@ -7,6 +7,7 @@ import uuid
 
 import pytest
 
+from xinyi_shared.errors import InvalidInput
 from xinyi_shared.pg_arrays import int_array, text_array, uuid_array
 
 
@@ -40,9 +41,9 @@ def test_ids_as_objects_or_text() -> None:
 
 @pytest.mark.parametrize("bad", ['a","b', "a\\", 'x"'])
 def test_an_id_cannot_hold_a_quote_or_backslash(bad: str) -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(InvalidInput):
         uuid_array([str(uuid.uuid4()), bad])
-    with pytest.raises(ValueError):
+    with pytest.raises(InvalidInput):
         uuid_array([None, bad])
 
 
@@ -55,5 +56,5 @@ def test_text_is_quoted_and_escaped() -> None:
 
 @pytest.mark.parametrize("values", [["a\x00b"], ["a", None, "\x00"]])
 def test_text_cannot_hold_nul(values: list[str | None]) -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(InvalidInput):
         text_array(values)

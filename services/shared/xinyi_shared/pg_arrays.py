@@ -7,7 +7,9 @@ it in SQL (``CAST(:ids AS uuid[])``): PostgreSQL parses the literal and checks e
 against the cast's type.
 
 Every element is either quoted or checked to need no quoting, so no value can add, drop or shift
-an element: an array always has exactly as many elements as its input had values.
+an element: an array always has exactly as many elements as its input had values. A value that
+cannot be written (text holding NUL, which PostgreSQL refuses; an "id" holding a quote) is
+InvalidInput, as PostgreSQL's own refusal of a value would be.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from typing import cast
+
+from xinyi_shared.errors import InvalidInput
 
 __all__ = ["int_array", "text_array", "uuid_array"]
 
@@ -48,13 +52,13 @@ def uuid_array(values: Sequence[str | uuid.UUID | None]) -> str:
     joined = '","'.join(texts)
     # Only the separators may hold quotes; no value may hold a backslash (it would escape a quote).
     if joined.count('"') != 2 * (len(texts) - 1) or "\\" in joined:
-        raise ValueError("an id holds a quote or a backslash")
+        raise InvalidInput("an id holds a quote or a backslash: it is not a UUID")
     return '{"' + joined + '"}'
 
 
 def _plain(text: str) -> str:
     if '"' in text or "\\" in text:
-        raise ValueError("an id holds a quote or a backslash")
+        raise InvalidInput("an id holds a quote or a backslash: it is not a UUID")
     return text
 
 
@@ -67,12 +71,12 @@ def text_array(values: Sequence[str | None]) -> str:
     texts = cast("Sequence[str]", values)  # no None, checked above
     joined = _SEPARATOR.join(texts)
     if joined.count(_SEPARATOR) != len(texts) - 1:
-        raise ValueError("text holds a NUL character")
+        raise InvalidInput("text cannot hold a NUL character")
     escaped = joined.replace("\\", "\\\\").replace('"', '\\"')
     return '{"' + escaped.replace(_SEPARATOR, '","') + '"}'
 
 
 def _quoted(text: str) -> str:
     if _SEPARATOR in text:
-        raise ValueError("text holds a NUL character")
+        raise InvalidInput("text cannot hold a NUL character")
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'

@@ -136,6 +136,8 @@ class Transaction:
             raise InvalidInput(f"a transaction must balance: debits and credits differ by {total} fen")
         if not isinstance(self.memo, str):
             raise InvalidInput("a memo is text")
+        if "\x00" in self.memo:
+            raise InvalidInput("a memo cannot hold a NUL character")
         if self.reverses is not None and (not isinstance(self.reverses, str) or not self.reverses):
             raise InvalidInput("a reversal names the transaction it reverses")
         reference = dict(self.reference)  # a copy: the caller's dict cannot change a posted entry
