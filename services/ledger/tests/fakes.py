@@ -89,7 +89,7 @@ from ledger_service.domain.expenses import Escalation, ExpenseStatus, Proposal
 from ledger_service.domain.funds import FUND_BOOK_PREFIX, FUND_CHART, FundBook, community_of_book, fund_book_code
 from ledger_service.domain.money import bill_amount
 from ledger_service.domain.postings import EXPENSES_PAYABLE, PREPAID, RECEIVABLE, Line, Transaction, check_period
-from ledger_service.domain.trust_books import OpenBill
+from ledger_service.domain.trust_books import FeeBills, OpenBill
 from ledger_service.domain.views import (
     BillView,
     EntryLine,
@@ -934,6 +934,9 @@ class FakeJournal(JournalRepository):
                 tables.period_totals[key] = tables.period_totals.get(key, 0) + line.amount_fen
             posted.append(PostedRef(transaction_id, number))
         return posted
+
+    def post_fee_bills(self, bills: FeeBills, posted_by: str) -> list[str]:
+        return [posted.transaction_id for posted in self.post(bills.transactions(), posted_by)]
 
     def _row(self, transaction_id: uuid.UUID | str) -> TransactionRow | None:
         row = self._t.transactions.get(str(transaction_id))

@@ -7,15 +7,16 @@ from decimal import Decimal
 from typing import TypedDict
 
 import pytest
-from hypothesis import event, settings
+from hypothesis import event, given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
 from ledger_service.domain.books import STANDARD_CHART
 from ledger_service.domain.money import bill_amount, share
-from ledger_service.domain.postings import Line, Transaction, reversal
+from ledger_service.domain.postings import MAX_ABS_FEN, Line, Transaction, reversal
 from ledger_service.domain.trust_books import (
     Allocation,
+    FeeBills,
     HouseholdBalance,
     Kind,
     MonthlyStatement,
@@ -324,6 +325,51 @@ def test_a_bill_on_the_collected_basis_accrues_nothing_until_settled() -> None:
         prepaid_credit_fen=0,
     )
     assert [t.kind for t in transactions] == [Kind.FEE_BILLED]
+
+
+@settings(max_examples=60)
+@given(
+    st.lists(
+        st.tuples(st.text("abcdef0123456789-", min_size=1, max_size=12), st.integers(1, MAX_ABS_FEN)),
+        max_size=20,
+        unique_by=lambda bill: bill[0],
+    )
+)
+def test_a_batch_of_bills_is_the_bills_bill_household_posts(bills: list[tuple[str, int]]) -> None:
+    batch = FeeBills("2025-03", [f"bill-{h}" for h, _ in bills], [h for h, _ in bills], [fen for _, fen in bills])
+    expected = [
+        bill_household("2025-03", h, fen, Remuneration(), prepaid_credit_fen=0, reference={"bill_id": f"bill-{h}"})[0]
+        for h, fen in bills
+    ]
+    assert batch.transactions() == expected
+    assert [batch.movement()] == (movements(expected) or [MonthMovement("2025-03")])
+
+
+@pytest.mark.parametrize(
+    ("bill_ids", "households", "amounts"),
+    [
+        (["b1"], ["h1"], [True]),
+        (["b1"], ["h1"], ["100"]),
+        (["b1"], ["h1"], [1.0]),
+        (["b1"], ["h1"], [0]),
+        (["b1"], ["h1"], [-5]),
+        (["b1"], ["h1"], [MAX_ABS_FEN + 1]),
+        (["b1"], [""], [100]),
+        ([""], ["h1"], [100]),
+        (["b1", "b1"], ["h1", "h2"], [100, 200]),
+        (["b1", "b2"], ["h1"], [100, 200]),
+    ],
+)
+def test_a_batch_of_bills_that_is_refused(
+    bill_ids: list[object], households: list[object], amounts: list[object]
+) -> None:
+    with pytest.raises(InvalidInput):
+        FeeBills("2025-03", bill_ids, households, amounts)  # type: ignore[arg-type]
+
+
+def test_a_batch_of_bills_needs_a_month() -> None:
+    with pytest.raises(InvalidInput):
+        FeeBills("2025-13", ["b1"], ["h1"], [100])
 
 
 def test_prepaid_credit_settles_a_new_bill_and_is_collected_fee_income() -> None:

@@ -15,7 +15,7 @@ from typing import Any
 
 from ledger_service.domain.billing import NewBill
 from ledger_service.domain.postings import Line, Transaction
-from ledger_service.domain.trust_books import OpenBill
+from ledger_service.domain.trust_books import FeeBills, OpenBill
 from ledger_service.domain.views import (
     BillView,
     EntryLine,
@@ -245,6 +245,41 @@ class JournalRepository:
         ).one()
         numbers = dict(zip(numbered.ids, numbered.numbers, strict=True))
         return [PostedRef(transaction_id, numbers[transaction_id]) for transaction_id in ids]
+
+    def post_fee_bills(self, bills: FeeBills, posted_by: str) -> list[str]:
+        """Post a batch of bills, the lines built by the statement from one array per column (the
+        statement-level checks of ``postings`` hold them to the same rules as any posting); returns
+        their transactions' ids, in order."""
+        if not len(bills):
+            return []
+        ids = new_ids(len(bills))
+        self.session.execute(
+            sql(
+                "WITH b AS MATERIALIZED (SELECT * FROM unnest(CAST(:ids AS uuid[]), CAST(:bill_ids AS text[]), "
+                "CAST(:households AS uuid[]), CAST(:amounts AS bigint[])) WITH ORDINALITY AS b(id, bill_id, household, "
+                "amount, n)), "
+                "tx AS (INSERT INTO transactions (id, estate_code, period, kind, memo, reference, posted_by, estate_seq) "
+                "SELECT id, :estate, :period, :kind, :memo, jsonb_build_object('bill_id', bill_id), :by, "
+                "nextval((SELECT estate_sequence(:estate))) FROM b ORDER BY n) "
+                "INSERT INTO postings (transaction_id, line, estate_code, account, household_id, amount_fen) "
+                "SELECT b.id, 1::smallint, :estate, :debit, b.household, b.amount FROM b "
+                "UNION ALL SELECT b.id, 2::smallint, :estate, :credit, NULL, -b.amount FROM b"
+            ),
+            {
+                "estate": self.estate,
+                "by": posted_by,
+                "period": bills.period,
+                "kind": str(bills.kind),
+                "memo": bills.memo,
+                "debit": bills.debit_account,
+                "credit": bills.credit_account,
+                "ids": uuid_array(ids),
+                "bill_ids": text_array(bills.bill_ids),
+                "households": uuid_array(bills.household_ids),
+                "amounts": int_array(bills.amounts_fen),
+            },
+        )
+        return ids
 
     def transaction(self, transaction_id: uuid.UUID) -> tuple[Transaction, bool] | None:
         """The transaction and whether it has been reversed already."""

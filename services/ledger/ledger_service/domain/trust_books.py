@@ -59,6 +59,7 @@ from ledger_service.domain.postings import (
     CASH,
     DONATION_PAYABLE,
     FEE_INCOME,
+    MAX_ABS_FEN,
     PREPAID,
     RECEIVABLE,
     REMUNERATION,
@@ -378,14 +379,7 @@ def bill_household(
     _require_text("household", household_id)
     _require_fen("a bill", amount_fen, minimum=1)
     _require_fen("prepaid credit", prepaid_credit_fen, minimum=0)
-    bill = Transaction(
-        kind=Kind.FEE_BILLED,
-        period=period,
-        lines=(Line(RECEIVABLE, amount_fen, household_id), Line(FEE_INCOME, -amount_fen)),
-        memo=f"Property fee {period}",
-        reference=_reference(reference),
-    )
-    postings = [bill]
+    postings = [fee_bill(period, household_id, amount_fen, _reference(reference))]
     applied = min(prepaid_credit_fen, amount_fen)
     if applied > 0:
         postings.append(
@@ -398,6 +392,76 @@ def bill_household(
             )
         )
     return postings + _accrual(period, terms, remuneration_accrued_in_period, basis_total_in_period_before, postings)
+
+
+def fee_bill(period: str, household_id: str, amount_fen: int, reference: Mapping[str, str]) -> Transaction:
+    """A household's bill of ``period``: Dr 1100[h] / Cr 4000 ``amount_fen``."""
+    return Transaction(
+        kind=Kind.FEE_BILLED,
+        period=period,
+        lines=(Line(RECEIVABLE, amount_fen, household_id), Line(FEE_INCOME, -amount_fen)),
+        memo=fee_bill_memo(period),
+        reference=dict(reference),
+    )
+
+
+def fee_bill_memo(period: str) -> str:
+    return f"Property fee {period}"
+
+
+@dataclass(frozen=True)
+class FeeBills:
+    """Bills of one period that no prepaid credit touches, as one batch: bill ``i`` is
+    ``fee_bill(period, household_ids[i], amounts_fen[i], {"bill_id": bill_ids[i]})``, the entry
+    :func:`bill_household` posts first.
+
+    A billing chunk holds thousands of bills of the same shape; checked here once as a whole, they
+    are posted as rows without a :class:`Transaction` built and checked for each (see
+    :meth:`transactions` for the entries they are)."""
+
+    period: str
+    bill_ids: Sequence[str]  # each a tuple once made
+    household_ids: Sequence[str]
+    amounts_fen: Sequence[int]
+
+    kind = Kind.FEE_BILLED
+    debit_account = RECEIVABLE
+    credit_account = FEE_INCOME
+
+    def __post_init__(self) -> None:
+        check_period(self.period)
+        for name in ("bill_ids", "household_ids", "amounts_fen"):
+            object.__setattr__(self, name, tuple(getattr(self, name)))
+        if not len(self.bill_ids) == len(self.household_ids) == len(self.amounts_fen):
+            raise InvalidInput("every bill has one id, one household and one amount")
+        if len(set(self.bill_ids)) != len(self.bill_ids):
+            raise InvalidInput("a bill is listed twice")
+        for bill_id, household_id in zip(self.bill_ids, self.household_ids, strict=True):
+            _require_text("a bill id", bill_id)
+            _require_text("household", household_id)
+        for amount in self.amounts_fen:
+            _require_fen("a bill", amount, minimum=1)
+            if amount > MAX_ABS_FEN:
+                raise InvalidInput("an amount is too large")
+
+    def __len__(self) -> int:
+        return len(self.bill_ids)
+
+    @property
+    def memo(self) -> str:
+        return fee_bill_memo(self.period)
+
+    def transactions(self) -> list[Transaction]:
+        """The bills as entries, in order."""
+        return [
+            fee_bill(self.period, household_id, amount, {"bill_id": bill_id})
+            for bill_id, household_id, amount in zip(self.bill_ids, self.household_ids, self.amounts_fen, strict=True)
+        ]
+
+    def movement(self) -> MonthMovement:
+        """What the bills add to their month's statement: :func:`movements` of :meth:`transactions`."""
+        total = sum(self.amounts_fen)
+        return MonthMovement(self.period, fees_billed_fen=total, income_fen=total, transactions=len(self))
 
 
 def allocate_payment(amount_fen: int, open_bills: Sequence[OpenBill]) -> Allocation:

@@ -57,14 +57,14 @@ from ledger_service.domain.billing import (
     plan_chunk,
 )
 from ledger_service.domain.postings import RECEIVABLE, Transaction
-from ledger_service.domain.trust_books import Kind, Remuneration
+from ledger_service.domain.trust_books import FeeBills, Kind, Remuneration
 from ledger_service.service_layer.common import Registry, UnitOfWorkFactory, check_key, rules_in_force, writable
-from ledger_service.service_layer.movements import post_and_announce
+from ledger_service.service_layer.movements import post_and_announce, post_fee_bills_and_announce
 from ledger_service.service_layer.remuneration import accrue
 from ledger_service.service_layer.unit_of_work import LedgerUnitOfWork
 from xinyi_shared.db import Database
 from xinyi_shared.errors import Conflict, InvalidInput, NotFound, XinyiError
-from xinyi_shared.ids import new_id
+from xinyi_shared.ids import new_id, new_ids
 
 log = logging.getLogger(__name__)
 
@@ -354,39 +354,52 @@ def bill_chunk(
     plan = plan_chunk(fees, uow.journal.billed_in_period(period, households, job_id))
     if plan.to_bill:
         credits = uow.journal.prepaid_credits([fee.household_id for fee in plan.to_bill])
-        transactions: list[Transaction] = []
-        spans: list[tuple[HouseholdFee, str, int, int]] = []  # fee, bill id, first transaction, how many
-        for fee in plan.to_bill:
-            bill_id = new_id()
-            built = rules.bill_household(
-                period,
-                fee.household_id,
-                fee.amount_fen,
-                NO_TERMS,
-                prepaid_credit_fen=credits.get(fee.household_id, 0),
-                reference={"bill_id": bill_id},
-            )
-            spans.append((fee, bill_id, len(transactions), len(built)))
-            transactions.extend(built)
-        posted = post_and_announce(uow, transactions, actor)
         bills: list[NewBill] = []
-        settlements: list[tuple[str, str, int]] = []
-        for fee, bill_id, first, count in spans:
-            bills.append(
-                NewBill(
-                    bill_id,
+        settlements: list[tuple[str, str, int]] = []  # bill id, prepaid application's transaction, fen
+        # Most households have no prepaid credit: their bills are one batch of rows.
+        plain = [fee for fee in plan.to_bill if fee.household_id not in credits]
+        if plain:
+            batch = FeeBills(
+                period, new_ids(len(plain)), [fee.household_id for fee in plain], [fee.amount_fen for fee in plain]
+            )
+            posted_ids = post_fee_bills_and_announce(uow, batch, actor)
+            bills.extend(
+                NewBill(bill_id, fee.household_id, fee.amount_fen, fee.area_centi_sqm, fee.days, transaction_id)
+                for fee, bill_id, transaction_id in zip(plain, batch.bill_ids, posted_ids, strict=True)
+            )
+        credited = [fee for fee in plan.to_bill if fee.household_id in credits]
+        if credited:
+            transactions: list[Transaction] = []
+            spans: list[tuple[HouseholdFee, str, int, int]] = []  # fee, bill id, first transaction, how many
+            for fee in credited:
+                bill_id = new_id()
+                built = rules.bill_household(
+                    period,
                     fee.household_id,
                     fee.amount_fen,
-                    fee.area_centi_sqm,
-                    fee.days,
-                    posted[first].transaction_id,
+                    NO_TERMS,
+                    prepaid_credit_fen=credits[fee.household_id],
+                    reference={"bill_id": bill_id},
                 )
-            )
-            for index in range(first + 1, first + count):
-                transaction = transactions[index]
-                if transaction.kind == Kind.PREPAID_APPLIED:
-                    applied = -transaction.amount_on(RECEIVABLE, fee.household_id)
-                    settlements.append((bill_id, posted[index].transaction_id, applied))
+                spans.append((fee, bill_id, len(transactions), len(built)))
+                transactions.extend(built)
+            posted = post_and_announce(uow, transactions, actor)
+            for fee, bill_id, first, count in spans:
+                bills.append(
+                    NewBill(
+                        bill_id,
+                        fee.household_id,
+                        fee.amount_fen,
+                        fee.area_centi_sqm,
+                        fee.days,
+                        posted[first].transaction_id,
+                    )
+                )
+                for index in range(first + 1, first + count):
+                    transaction = transactions[index]
+                    if transaction.kind == Kind.PREPAID_APPLIED:
+                        applied = -transaction.amount_on(RECEIVABLE, fee.household_id)
+                        settlements.append((bill_id, posted[index].transaction_id, applied))
         uow.journal.add_bills(period, start, period_rules.fee_rate_fen_per_sqm_month, bills, billing_job_id=job_id)
         uow.journal.settle(settlements)
         uow.basis_moved(period)

@@ -11,13 +11,15 @@ from google.protobuf.message import Message
 
 from ledger_service.domain.funds import community_of_book
 from ledger_service.domain.postings import Transaction
-from ledger_service.domain.trust_books import movements
+from ledger_service.domain.trust_books import FeeBills, MonthMovement, movements
 from ledger_service.domain.views import PostedRef
 from xinyi.ledger.v1 import events_pb2
 
 
 class Journal(Protocol):
     def post(self, transactions: Sequence[Transaction], posted_by: str) -> list[PostedRef]: ...
+
+    def post_fee_bills(self, bills: FeeBills, posted_by: str) -> list[str]: ...
 
 
 class PostingWork(Protocol):
@@ -33,21 +35,34 @@ def post_and_announce(work: PostingWork, transactions: Sequence[Transaction], po
     """Post ``transactions`` and announce, per period, what they moved (a fund's books announce
     nothing here: the micro-fund service publishes the fund's figures)."""
     posted = work.journal.post(transactions, posted_by)
-    if posted and community_of_book(work.estate_code) is None:
+    if posted:
         for moved in movements(transactions):
-            work.publish(
-                events_pb2.BooksMoved(
-                    estate_code=work.estate_code,
-                    period=moved.period,
-                    fees_billed_fen=moved.fees_billed_fen,
-                    fees_collected_fen=moved.fees_collected_fen,
-                    income_fen=moved.income_fen,
-                    expenses_fen=moved.expenses_fen,
-                    budget_lines=[
-                        events_pb2.BudgetLineAmount(account=line, amount_fen=fen)
-                        for line, fen in moved.budget_lines.items()
-                    ],
-                    transactions=moved.transactions,
-                )
-            )
+            _announce(work, moved)
     return posted
+
+
+def post_fee_bills_and_announce(work: PostingWork, bills: FeeBills, posted_by: str) -> list[str]:
+    """Post a batch of bills (their transactions' ids, in order) and announce what they moved."""
+    posted = work.journal.post_fee_bills(bills, posted_by)
+    if posted:
+        _announce(work, bills.movement())
+    return posted
+
+
+def _announce(work: PostingWork, moved: MonthMovement) -> None:
+    if community_of_book(work.estate_code) is not None:
+        return
+    work.publish(
+        events_pb2.BooksMoved(
+            estate_code=work.estate_code,
+            period=moved.period,
+            fees_billed_fen=moved.fees_billed_fen,
+            fees_collected_fen=moved.fees_collected_fen,
+            income_fen=moved.income_fen,
+            expenses_fen=moved.expenses_fen,
+            budget_lines=[
+                events_pb2.BudgetLineAmount(account=line, amount_fen=fen) for line, fen in moved.budget_lines.items()
+            ],
+            transactions=moved.transactions,
+        )
+    )
