@@ -7,6 +7,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+from typing import NamedTuple
 
 from xinyi_shared.errors import InvalidInput
 
@@ -42,6 +43,24 @@ class Household:
         """How people name the dwelling: 3栋2单元1502."""
         unit = f"{self.unit}单元" if self.unit else ""
         return f"{self.building}栋{unit}{self.room}"
+
+
+class ListedHousehold(NamedTuple):
+    """A household as the estate's listing hands it on (ListHouseholdPages): every field as the
+    contract writes it, the id and the dates as text (ISO dates; empty for no grid or no date).
+    Billing a district reads hundreds of thousands at a time, so no :class:`Household` is made
+    (nor validated) per row: these are rows read back from the register."""
+
+    id: str
+    estate_code: str
+    building: str
+    unit: str
+    floor: str
+    room: str
+    area_centi_sqm: int  # hundredths of a m²
+    grid_code: str
+    occupied_from: str
+    occupied_until: str
 
 
 @dataclass(frozen=True)

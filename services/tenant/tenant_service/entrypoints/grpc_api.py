@@ -13,6 +13,7 @@ from tenant_service.entrypoints.grpc_mappers import (
     estate_to_proto,
     grid_to_proto,
     household_id_of,
+    household_page,
     household_to_proto,
     membership_to_proto,
     rules_to_proto,
@@ -70,11 +71,9 @@ class TenantServicer(tenant_pb2_grpc.TenantServiceServicer):
     ) -> Iterator[tenant_pb2.HouseholdPage]:
         code = _authorised(request.estate_code, *READERS)
         estate_cases.get_estate(self._database, code)
-        households = household_cases.stream_households(self._database, code)
+        households = household_cases.household_listing(self._database, code)
         for start in range(0, len(households), HOUSEHOLD_PAGE):
-            yield tenant_pb2.HouseholdPage(
-                households=[household_to_proto(h) for h in households[start : start + HOUSEHOLD_PAGE]]
-            )
+            yield household_page(households[start : start + HOUSEHOLD_PAGE])
 
     def GetHousehold(
         self, request: tenant_pb2.GetHouseholdRequest, context: grpc.ServicerContext

@@ -8,12 +8,12 @@ tenant's events (adapters/events.py: ``EstateOnboarded`` carries an ``Estate``, 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
 from tenant_service.domain.estate import Estate, EstateRules, EstateStatus, RemunerationBasis, StaffAccount
-from tenant_service.domain.households import Household, Membership
+from tenant_service.domain.households import Household, ListedHousehold, Membership
 from xinyi.tenant.v1 import tenant_pb2
 from xinyi_shared.errors import InvalidInput
 
@@ -77,6 +77,27 @@ def household_to_proto(h: Household) -> tenant_pb2.Household:
         occupied_from=h.occupied_from.isoformat() if h.occupied_from else "",
         occupied_until=h.occupied_until.isoformat() if h.occupied_until else "",
     )
+
+
+def household_page(households: Sequence[ListedHousehold]) -> tenant_pb2.HouseholdPage:
+    """A page of the listing: household_to_proto's messages, each made in place in the page (one made
+    apart would be copied in)."""
+    page = tenant_pb2.HouseholdPage()
+    add = page.households.add
+    for h in households:
+        add(
+            id=h.id,
+            estate_code=h.estate_code,
+            building=h.building,
+            unit=h.unit,
+            floor=h.floor,
+            room=h.room,
+            area_centi_sqm=h.area_centi_sqm,
+            grid_code=h.grid_code,
+            occupied_from=h.occupied_from,
+            occupied_until=h.occupied_until,
+        )
+    return page
 
 
 def grid_to_proto(estate_code: str, grid: Mapping[str, Any]) -> tenant_pb2.Grid:
