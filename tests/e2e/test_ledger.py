@@ -156,6 +156,38 @@ def test_a_month_of_the_books_matches_the_hand_computed_figures(books) -> None:
     assert "测试小区" in text and "物业酬金" in text
 
 
+def test_a_chunk_bills_households_with_prepaid_credit_beside_those_without(books) -> None:
+    code, ledger, (h1, h2, h3) = books
+    assert pay(ledger, h2, 5000).json()["to_prepaid_fen"] == 5000  # paid before any bill: all prepaid
+
+    billed = bill(ledger)
+    assert (billed["households_billed"], billed["billed_fen"]) == (3, 3150 + 4219 + 2286)
+
+    # h2's bill (its own entry) is settled from its credit by a second entry; h1 and h3 owe theirs.
+    owed = {h: ledger.get(f"/households/{h}/account").json() for h in (h1, h2, h3)}
+    assert [(owed[h]["owed_fen"], owed[h]["prepaid_fen"]) for h in (h1, h2, h3)] == [(3150, 0), (0, 781), (2286, 0)]
+    balances = ledger.get("/balances").json()
+    assert sum(balances.values()) == 0, "the books balance"
+    assert (balances["1100"], balances["2000"], balances["4000"]) == (3150 + 2286, -781, -9655)
+    statement = ledger.get(f"/statements/{PERIOD}").json()
+    assert (statement["fees_billed_fen"], statement["fees_collected_fen"]) == (9655, 4219)
+
+    entries = ledger.get("/transactions", params={"limit": 100}).json()
+    bills = [e for e in entries if e["kind"] == "fee_billed"]
+    assert sorted(line["amount_fen"] for e in bills for line in e["lines"] if line["account"] == "1100") == [
+        2286,
+        3150,
+        4219,
+    ]
+    assert {e["memo"] for e in bills} == {f"Property fee {PERIOD}"}
+    moved = [
+        events_pb2.BooksMoved.FromString(m)
+        for m in estate_events("xinyi.ledger.events.v1", code, "xinyi.ledger.v1.BooksMoved")
+    ]
+    assert sum(m.fees_billed_fen for m in moved if m.period == PERIOD) == 9655
+    assert sum(m.fees_collected_fen for m in moved if m.period == PERIOD) == 4219
+
+
 def test_retries_are_idempotent_and_bad_input_posts_nothing(books, tenant_api, admin_token, make_member) -> None:
     code, ledger, (h1, _, _) = books
     bill(ledger)
