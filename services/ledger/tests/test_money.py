@@ -135,6 +135,9 @@ def test_bill_amount_is_the_exact_value_rounded_once(area: int, rate: Decimal, d
         (9000, Decimal("-35")),
         (9000, Decimal("NaN")),
         (9000, Decimal("Infinity")),
+        (9000, Decimal("sNaN")),
+        (9000, True),  # after 1 below: a remembered rate of 1 is not a rate of True
+        (9000, Decimal("-0.00001")),
         (-1, Decimal("35")),
         (90.0, Decimal("35")),
         (9000, Decimal("35"), 10, None),  # both or neither
@@ -146,5 +149,6 @@ def test_bill_amount_is_the_exact_value_rounded_once(area: int, rate: Decimal, d
     ],
 )
 def test_bill_amount_refuses_what_cannot_be_billed_exactly(arguments: tuple[object, ...]) -> None:
+    assert bill_amount(9000, 1) == 90  # the rate of 1 fen is remembered, and must not stand in for True
     with pytest.raises(InvalidInput):
         bill_amount(*arguments)  # type: ignore[arg-type]

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import NamedTuple
 
 import grpc
 
@@ -41,8 +42,9 @@ class PeriodRules:
     billing_day: int
 
 
-@dataclass(frozen=True)
-class BillableHousehold:
+class BillableHousehold(NamedTuple):
+    """A household as billing needs it (a tuple: a district streams hundreds of thousands)."""
+
     id: str
     area_centi_sqm: int
     occupied_from: date | None

@@ -21,7 +21,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from enum import StrEnum
 from functools import lru_cache
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
 from ledger_service.domain.money import bill_amount
 from ledger_service.domain.postings import check_period
@@ -64,10 +64,9 @@ def occupied_days(period: str, occupied_from: date | None, occupied_until: date 
     return (None if days == days_in_month else days), days_in_month
 
 
-@dataclass(frozen=True)
-class HouseholdFee:
+class HouseholdFee(NamedTuple):
     """What one household owes for a month: ``amount_fen`` (0: nothing to bill) for ``days``
-    occupied (None: the whole month)."""
+    occupied (None: the whole month). A tuple: a billing run makes one per household."""
 
     household_id: str
     amount_fen: int
@@ -91,9 +90,8 @@ def household_fee(
     return HouseholdFee(household_id, amount, days, area_centi_sqm)
 
 
-@dataclass(frozen=True)
-class NewBill:
-    """A bill to record, with the transaction that posted it."""
+class NewBill(NamedTuple):
+    """A bill to record, with the transaction that posted it (a tuple, one per household billed)."""
 
     bill_id: str
     household_id: str

@@ -22,6 +22,7 @@ Rounding rules (the README copies them):
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import lru_cache
 
 from xinyi_shared.errors import InvalidInput
 
@@ -81,9 +82,15 @@ def rate_fraction(rate_fen_per_sqm_month: Decimal | int) -> tuple[int, int]:
         raise InvalidInput(
             f"a fee rate must be a Decimal of fen per m² per month, not {type(rate_fen_per_sqm_month).__name__}"
         )
-    rate = Decimal(rate_fen_per_sqm_month)
-    if not rate.is_finite():
+    if isinstance(rate_fen_per_sqm_month, Decimal) and not rate_fen_per_sqm_month.is_finite():
         raise InvalidInput("a fee rate must be a finite number")
+    return _fraction(rate_fen_per_sqm_month)
+
+
+@lru_cache(maxsize=256, typed=True)
+def _fraction(rate_fen_per_sqm_month: Decimal | int) -> tuple[int, int]:
+    # Remembered: a billing run asks it for every household, at the estate's one rate.
+    rate = Decimal(rate_fen_per_sqm_month)
     if rate < 0:
         raise InvalidInput("a fee rate cannot be negative")
     numerator, denominator = rate.as_integer_ratio()
