@@ -30,12 +30,12 @@ def _open_period_and_accounts(cursor: psycopg.Cursor) -> tuple[str, str, str]:
     return period, first, second
 
 
-def _new_transaction(cursor: psycopg.Cursor, code: str, period: str) -> uuid.UUID:
+def _new_transaction(cursor: psycopg.Cursor, code: str, period: str, reverses: uuid.UUID | None = None) -> uuid.UUID:
     transaction_id = uuid.uuid4()
     cursor.execute(
-        "INSERT INTO transactions (id, estate_code, period, kind, posted_by, estate_seq) "
-        "VALUES (%s, %s, %s, 'e2e_check', 'e2e', nextval(estate_sequence(%s)))",
-        (transaction_id, code, period, code),
+        "INSERT INTO transactions (id, estate_code, period, kind, posted_by, estate_seq, reverses) "
+        "VALUES (%s, %s, %s, 'e2e_check', 'e2e', nextval(estate_sequence(%s)), %s)",
+        (transaction_id, code, period, code, reverses),
     )
     return transaction_id
 
@@ -109,10 +109,16 @@ def _bill_naming(cursor: psycopg.Cursor, code: str, transaction_id: uuid.UUID) -
     _add_bill(cursor, code, period, transaction_id)
 
 
+def _reversal_naming(cursor: psycopg.Cursor, code: str, transaction_id: uuid.UUID) -> None:
+    period, _, _ = _open_period_and_accounts(cursor)
+    _new_transaction(cursor, code, period, reverses=transaction_id)
+
+
 # Each row that names a transaction, and what its statement-level check answers when it is not there.
 NAMING_ROWS = {
     "posting": (_post_naming, "names a transaction that does not exist"),
     "bill": (_bill_naming, "not in the books of its estate"),
+    "reversal": (_reversal_naming, "reverses a transaction that is not in the books of its estate"),
 }
 
 
@@ -129,3 +135,18 @@ def test_a_row_must_name_a_transaction_of_its_own_books(make_estate, row: str, w
         _in_estate(cursor, own.code)
         with pytest.raises(psycopg.errors.ForeignKeyViolation, match=refusal):
             write(cursor, own.code, named)
+
+
+def test_a_transaction_of_its_own_books_is_reversed_once(make_estate) -> None:
+    estate = make_estate("jrnl-reversal")
+    wait_for_books(estate.code, estate.manager_token)
+    with connect("ledger", "app") as connection, connection.transaction(force_rollback=True):
+        cursor = connection.cursor()
+        _in_estate(cursor, estate.code)
+        period, _, _ = _open_period_and_accounts(cursor)
+        original = _new_transaction(cursor, estate.code, period)
+        reversal = _new_transaction(cursor, estate.code, period, reverses=original)
+        cursor.execute("SELECT reverses FROM transactions WHERE id = %s", (reversal,))
+        assert cursor.fetchone() == (original,)
+        with pytest.raises(psycopg.errors.UniqueViolation):
+            _new_transaction(cursor, estate.code, period, reverses=original)
