@@ -116,7 +116,7 @@ class JournalRepository:
                 sql("INSERT INTO periods (estate_code, period) VALUES (:estate, :period) ON CONFLICT DO NOTHING"),
                 {"estate": self.estate, "period": period},
             )
-            status = self.session.execute(sql(statement), {**params, "keys": "{}"}).one().status
+            status = self.session.execute(sql(statement), {**params, "keys": int_array([])}).one().status
         return str(status)
 
     def lock_period_for_close(self, period: str) -> str | None:

@@ -354,57 +354,67 @@ def bill_chunk(
     plan = plan_chunk(fees, uow.journal.billed_in_period(period, households, job_id))
     if plan.to_bill:
         credits = uow.journal.prepaid_credits([fee.household_id for fee in plan.to_bill])
-        bills: list[NewBill] = []
-        settlements: list[tuple[str, str, int]] = []  # bill id, prepaid application's transaction, fen
         # Most households have no prepaid credit: their bills are one batch of rows.
-        plain = [fee for fee in plan.to_bill if fee.household_id not in credits]
-        if plain:
-            batch = FeeBills(
-                period, new_ids(len(plain)), [fee.household_id for fee in plain], [fee.amount_fen for fee in plain]
-            )
-            posted_ids = post_fee_bills_and_announce(uow, batch, actor)
-            bills.extend(
-                NewBill(bill_id, fee.household_id, fee.amount_fen, fee.area_centi_sqm, fee.days, transaction_id)
-                for fee, bill_id, transaction_id in zip(plain, batch.bill_ids, posted_ids, strict=True)
-            )
-        credited = [fee for fee in plan.to_bill if fee.household_id in credits]
-        if credited:
-            transactions: list[Transaction] = []
-            spans: list[tuple[HouseholdFee, str, int, int]] = []  # fee, bill id, first transaction, how many
-            for fee in credited:
-                bill_id = new_id()
-                built = rules.bill_household(
-                    period,
-                    fee.household_id,
-                    fee.amount_fen,
-                    NO_TERMS,
-                    prepaid_credit_fen=credits[fee.household_id],
-                    reference={"bill_id": bill_id},
-                )
-                spans.append((fee, bill_id, len(transactions), len(built)))
-                transactions.extend(built)
-            posted = post_and_announce(uow, transactions, actor)
-            for fee, bill_id, first, count in spans:
-                bills.append(
-                    NewBill(
-                        bill_id,
-                        fee.household_id,
-                        fee.amount_fen,
-                        fee.area_centi_sqm,
-                        fee.days,
-                        posted[first].transaction_id,
-                    )
-                )
-                for index in range(first + 1, first + count):
-                    transaction = transactions[index]
-                    if transaction.kind == Kind.PREPAID_APPLIED:
-                        applied = -transaction.amount_on(RECEIVABLE, fee.household_id)
-                        settlements.append((bill_id, posted[index].transaction_id, applied))
+        bills = _post_plain_bills(uow, period, [fee for fee in plan.to_bill if fee.household_id not in credits], actor)
+        credited, settlements = _post_credited_bills(
+            uow, period, [fee for fee in plan.to_bill if fee.household_id in credits], credits, actor
+        )
+        bills.extend(credited)
         uow.journal.add_bills(period, start, period_rules.fee_rate_fen_per_sqm_month, bills, billing_job_id=job_id)
         uow.journal.settle(settlements)
         uow.basis_moved(period)
     uow.commit()
     return plan
+
+
+def _post_plain_bills(uow: LedgerUnitOfWork, period: str, fees: Sequence[HouseholdFee], actor: str) -> list[NewBill]:
+    """Post the bills of households without prepaid credit as one batch (:class:`FeeBills`)."""
+    if not fees:
+        return []
+    batch = FeeBills(period, new_ids(len(fees)), [fee.household_id for fee in fees], [fee.amount_fen for fee in fees])
+    posted_ids = post_fee_bills_and_announce(uow, batch, actor)
+    return [
+        NewBill(bill_id, fee.household_id, fee.amount_fen, fee.area_centi_sqm, fee.days, transaction_id)
+        for fee, bill_id, transaction_id in zip(fees, batch.bill_ids, posted_ids, strict=True)
+    ]
+
+
+def _post_credited_bills(
+    uow: LedgerUnitOfWork, period: str, fees: Sequence[HouseholdFee], credits: dict[str, int], actor: str
+) -> tuple[list[NewBill], list[tuple[str, str, int]]]:
+    """Post the bills of households with prepaid credit, each settled from it as far as it goes:
+    the bills, and the settlements (bill id, the prepaid application's transaction, fen)."""
+    if not fees:
+        return [], []
+    transactions: list[Transaction] = []
+    spans: list[tuple[HouseholdFee, str, int, int]] = []  # fee, bill id, first transaction, how many
+    for fee in fees:
+        bill_id = new_id()
+        built = rules.bill_household(
+            period,
+            fee.household_id,
+            fee.amount_fen,
+            NO_TERMS,
+            prepaid_credit_fen=credits[fee.household_id],
+            reference={"bill_id": bill_id},
+        )
+        spans.append((fee, bill_id, len(transactions), len(built)))
+        transactions.extend(built)
+    posted = post_and_announce(uow, transactions, actor)
+    bills: list[NewBill] = []
+    settlements: list[tuple[str, str, int]] = []
+    for fee, bill_id, first, count in spans:
+        bills.append(
+            NewBill(
+                bill_id, fee.household_id, fee.amount_fen, fee.area_centi_sqm, fee.days, posted[first].transaction_id
+            )
+        )
+        for index in range(first + 1, first + count):
+            transaction = transactions[index]
+            if transaction.kind == Kind.PREPAID_APPLIED:
+                applied = -transaction.amount_on(RECEIVABLE, fee.household_id)
+                settlements.append((bill_id, posted[index].transaction_id, applied))
+    return bills, settlements
 
 
 # The worker ----------------------------------------------------------------------------------
