@@ -5,6 +5,8 @@ its lines to the month's totals (which statements and balances are read from).""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import psycopg
 import pytest
@@ -56,13 +58,20 @@ def _post_lines(cursor: psycopg.Cursor, code: str, transaction_id: uuid.UUID, de
     )
 
 
-def test_postings_add_their_lines_to_the_months_totals(make_estate) -> None:
-    estate = make_estate("jrnl-t")
+@contextmanager
+def _own_books(make_estate, name: str) -> Iterator[tuple[psycopg.Cursor, str, str, str, str]]:
+    """A new estate's books, as the ledger's own role in a transaction rolled back at the end:
+    (cursor, estate code, its first month opened, two of its accounts)."""
+    estate = make_estate(name)
     wait_for_books(estate.code, estate.manager_token)
     with connect("ledger", "app") as connection, connection.transaction(force_rollback=True):
         cursor = connection.cursor()
         _in_estate(cursor, estate.code)
-        period, debit, credit = _open_period_and_accounts(cursor)
+        yield (cursor, estate.code, *_open_period_and_accounts(cursor))
+
+
+def test_postings_add_their_lines_to_the_months_totals(make_estate) -> None:
+    with _own_books(make_estate, "jrnl-t") as (cursor, code, period, debit, credit):
 
         def totals() -> dict[str, int]:
             cursor.execute(
@@ -74,7 +83,7 @@ def test_postings_add_their_lines_to_the_months_totals(make_estate) -> None:
 
         assert totals() == {}
         for _ in range(3):
-            _post_lines(cursor, estate.code, _new_transaction(cursor, estate.code, period), debit, credit)
+            _post_lines(cursor, code, _new_transaction(cursor, code, period), debit, credit)
         assert totals() == {debit: 3 * 12345, credit: -3 * 12345}
 
 
@@ -87,14 +96,9 @@ def _add_bill(cursor: psycopg.Cursor, code: str, period: str, transaction_id: uu
 
 
 def test_a_bill_of_a_transaction_of_its_own_books_is_recorded(make_estate) -> None:
-    estate = make_estate("jrnl-bill")
-    wait_for_books(estate.code, estate.manager_token)
-    with connect("ledger", "app") as connection, connection.transaction(force_rollback=True):
-        cursor = connection.cursor()
-        _in_estate(cursor, estate.code)
-        period, _, _ = _open_period_and_accounts(cursor)
-        transaction_id = _new_transaction(cursor, estate.code, period)
-        _add_bill(cursor, estate.code, period, transaction_id)
+    with _own_books(make_estate, "jrnl-bill") as (cursor, code, period, _, _):
+        transaction_id = _new_transaction(cursor, code, period)
+        _add_bill(cursor, code, period, transaction_id)
         cursor.execute("SELECT count(*) FROM bills WHERE transaction_id = %s", (transaction_id,))
         assert cursor.fetchone() == (1,)
 
@@ -138,15 +142,10 @@ def test_a_row_must_name_a_transaction_of_its_own_books(make_estate, row: str, w
 
 
 def test_a_transaction_of_its_own_books_is_reversed_once(make_estate) -> None:
-    estate = make_estate("jrnl-reversal")
-    wait_for_books(estate.code, estate.manager_token)
-    with connect("ledger", "app") as connection, connection.transaction(force_rollback=True):
-        cursor = connection.cursor()
-        _in_estate(cursor, estate.code)
-        period, _, _ = _open_period_and_accounts(cursor)
-        original = _new_transaction(cursor, estate.code, period)
-        reversal = _new_transaction(cursor, estate.code, period, reverses=original)
+    with _own_books(make_estate, "jrnl-reversal") as (cursor, code, period, _, _):
+        original = _new_transaction(cursor, code, period)
+        reversal = _new_transaction(cursor, code, period, reverses=original)
         cursor.execute("SELECT reverses FROM transactions WHERE id = %s", (reversal,))
         assert cursor.fetchone() == (original,)
         with pytest.raises(psycopg.errors.UniqueViolation):
-            _new_transaction(cursor, estate.code, period, reverses=original)
+            _new_transaction(cursor, code, period, reverses=original)
