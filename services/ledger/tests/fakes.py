@@ -89,7 +89,7 @@ from ledger_service.domain.expenses import Escalation, ExpenseStatus, Proposal
 from ledger_service.domain.funds import FUND_BOOK_PREFIX, FUND_CHART, FundBook, community_of_book, fund_book_code
 from ledger_service.domain.money import bill_amount
 from ledger_service.domain.postings import EXPENSES_PAYABLE, PREPAID, RECEIVABLE, Line, Transaction, check_period
-from ledger_service.domain.trust_books import FeeBills, OpenBill
+from ledger_service.domain.trust_books import FeeBills, OpenBill, ServicePostings
 from ledger_service.domain.views import (
     BillView,
     EntryLine,
@@ -97,6 +97,7 @@ from ledger_service.domain.views import (
     EstateContext,
     PaymentView,
     PeriodTotal,
+    Posted,
     PostedRef,
 )
 from ledger_service.service_layer.movements import post_and_announce
@@ -938,6 +939,9 @@ class FakeJournal(JournalRepository):
     def post_fee_bills(self, bills: FeeBills, posted_by: str) -> list[str]:
         return [posted.transaction_id for posted in self.post(bills.transactions(), posted_by)]
 
+    def post_service_postings(self, batch: ServicePostings, posted_by: str) -> list[PostedRef]:
+        return self.post(batch.transactions(), posted_by)
+
     def _row(self, transaction_id: uuid.UUID | str) -> TransactionRow | None:
         row = self._t.transactions.get(str(transaction_id))
         return row if row is not None and row.estate_code == self.estate else None
@@ -1693,6 +1697,10 @@ class FakeIdempotencyKeys(IdempotencyKeys):
     def answer_many(self, responses: dict[str, dict[str, Any]]) -> None:
         for key, response in responses.items():
             self.answer(key, response)
+
+    def answer_posted(self, keys: list[str], posted: list[PostedRef], period: str) -> None:
+        for key, ref in zip(keys, posted, strict=True):
+            self.answer(key, Posted(ref.transaction_id, ref.number, period).stored())
 
     def release_many(self, released: list[str]) -> None:
         keys = self._fake_connection.tables.idempotency_keys

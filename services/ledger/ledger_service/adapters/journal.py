@@ -15,7 +15,7 @@ from typing import Any
 
 from ledger_service.domain.billing import NewBill
 from ledger_service.domain.postings import Line, Transaction
-from ledger_service.domain.trust_books import FeeBills, OpenBill
+from ledger_service.domain.trust_books import FeeBills, OpenBill, ServicePostings
 from ledger_service.domain.views import (
     BillView,
     EntryLine,
@@ -202,7 +202,7 @@ class JournalRepository:
     # Transactions ----------------------------------------------------------------------------------
 
     def post(self, transactions: Sequence[Transaction], posted_by: str) -> list[PostedRef]:
-        """Post ``transactions`` (in order) and all their lines: two statements whatever their number."""
+        """Post ``transactions`` (in order) and all their lines: one statement whatever their number."""
         if not transactions:
             return []
         ids = new_ids(len(transactions))
@@ -211,6 +211,51 @@ class JournalRepository:
             for transaction_id, transaction in zip(ids, transactions, strict=True)
             for number, line in enumerate(transaction.lines, start=1)
         ]
+        return self._insert(
+            posted_by,
+            ids,
+            {
+                "periods": text_array([t.period for t in transactions]),
+                "kinds": text_array([t.kind for t in transactions]),
+                "memos": text_array([t.memo for t in transactions]),
+                "reverses": uuid_array([t.reverses or None for t in transactions]),
+                "references": text_array([json.dumps(dict(t.reference), ensure_ascii=False) for t in transactions]),
+                "line_tx": uuid_array([transaction_id for transaction_id, _, _ in lines]),
+                "line_no": int_array([number for _, number, _ in lines]),
+                "accounts": text_array([line.account for _, _, line in lines]),
+                "households": uuid_array([line.household_id or None for _, _, line in lines]),
+                "amounts": int_array([line.amount_fen for _, _, line in lines]),
+            },
+        )
+
+    def post_service_postings(self, batch: ServicePostings, posted_by: str) -> list[PostedRef]:
+        """Post other services' batch from its columns (no reversal, no reference, no household)."""
+        if not len(batch):
+            return []
+        ids = new_ids(len(batch))
+        line_tx: list[str] = []
+        line_no: list[int] = []
+        for transaction_id, lines in zip(ids, batch.lines, strict=True):
+            line_tx.extend([transaction_id] * len(lines))
+            line_no.extend(range(1, len(lines) + 1))
+        return self._insert(
+            posted_by,
+            ids,
+            {
+                "periods": text_array([batch.period] * len(ids)),
+                "kinds": text_array(batch.kinds),
+                "memos": text_array(batch.memos),
+                "reverses": uuid_array([None] * len(ids)),
+                "references": text_array(["{}"] * len(ids)),
+                "line_tx": uuid_array(line_tx),
+                "line_no": int_array(line_no),
+                "accounts": text_array([account for lines in batch.lines for account, _, _ in lines]),
+                "households": uuid_array([None] * len(line_tx)),
+                "amounts": int_array([amount for lines in batch.lines for _, amount, _ in lines]),
+            },
+        )
+
+    def _insert(self, posted_by: str, ids: list[str], columns: dict[str, str]) -> list[PostedRef]:
         numbered = self.session.execute(
             sql(
                 "WITH tx AS (INSERT INTO transactions (id, estate_code, period, kind, memo, reverses, reference, "
@@ -227,21 +272,7 @@ class JournalRepository:
                 # One row of two arrays: a thousand rows cost the caller more to load than their SQL.
                 "SELECT array_agg(id::text) AS ids, array_agg(estate_seq) AS numbers FROM tx"
             ),
-            {
-                "estate": self.estate,
-                "by": posted_by,
-                "ids": uuid_array(ids),
-                "periods": text_array([t.period for t in transactions]),
-                "kinds": text_array([t.kind for t in transactions]),
-                "memos": text_array([t.memo for t in transactions]),
-                "reverses": uuid_array([t.reverses or None for t in transactions]),
-                "references": text_array([json.dumps(dict(t.reference), ensure_ascii=False) for t in transactions]),
-                "line_tx": uuid_array([transaction_id for transaction_id, _, _ in lines]),
-                "line_no": int_array([number for _, number, _ in lines]),
-                "accounts": text_array([line.account for _, _, line in lines]),
-                "households": uuid_array([line.household_id or None for _, _, line in lines]),
-                "amounts": int_array([line.amount_fen for _, _, line in lines]),
-            },
+            {"estate": self.estate, "by": posted_by, "ids": uuid_array(ids), **columns},
         ).one()
         numbers = dict(zip(numbered.ids, numbered.numbers, strict=True))
         return [PostedRef(transaction_id, numbers[transaction_id]) for transaction_id in ids]

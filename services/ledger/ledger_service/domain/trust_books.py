@@ -47,7 +47,8 @@ effect at the start of a period; a correction takes the terms of the period it i
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import re
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -59,7 +60,9 @@ from ledger_service.domain.postings import (
     CASH,
     DONATION_PAYABLE,
     FEE_INCOME,
+    MANAGED_ACCOUNTS,
     MAX_ABS_FEN,
+    MAX_ENTRY_FEN,
     PREPAID,
     RECEIVABLE,
     REMUNERATION,
@@ -68,6 +71,7 @@ from ledger_service.domain.postings import (
     Transaction,
     check_period,
     is_budget_line,
+    is_known_account,
     reversal,
 )
 from xinyi_shared.errors import Conflict, InvalidInput
@@ -462,6 +466,147 @@ class FeeBills:
         """What the bills add to their month's statement: :func:`movements` of :meth:`transactions`."""
         total = sum(self.amounts_fen)
         return MonthMovement(self.period, fees_billed_fen=total, income_fen=total, transactions=len(self))
+
+
+SERVICE_KIND = re.compile(r"[a-z][a-z_]{2,39}")
+"""The kind of a transaction another service posts: lower-case words (``materials``, ``grant_paid``)."""
+
+MAX_MEMO = 200
+"""A memo longer than this is cut to it."""
+
+ServiceLine = tuple[str, int, str | None]
+"""A line another service posts: account, amount in fen (debits positive), household (always None:
+only the ledger's own rules post to the household sub-ledgers)."""
+
+
+OWN_KINDS = frozenset(kind.value for kind in Kind if kind is not Kind.EXPENSE)
+"""Kinds only the ledger's own rules post (an approved expense comes back as another service's
+posting, so ``expense`` is not one of them)."""
+
+_KIND_REFUSAL = "kind must be lower-case words, and not one the ledger posts by itself"
+_MANAGED_REFUSAL = f"accounts {', '.join(sorted(MANAGED_ACCOUNTS))} are posted only by the ledger's own rules"
+_AMOUNT_REFUSAL = f"a line's amount is a whole number of fen, not 0, at most {MAX_ENTRY_FEN} either way"
+
+
+def service_posting_refusal(
+    kind: object, memo: object, lines: Sequence[ServiceLine], open_accounts: Collection[str] | None = None
+) -> str | None:
+    """Why a transaction another service posts is refused (None: it is not): a malformed or reserved
+    kind, an account of the ledger's own rules, an amount that is not a whole non-zero number of fen
+    within :data:`MAX_ENTRY_FEN`, what a :class:`Transaction` of its lines would refuse (fewer than
+    two lines, an unknown account, a household on an account without sub-ledgers, lines that do not
+    balance, a NUL in the memo) and, when ``open_accounts`` is given, an account not open in the
+    books. Checked on the plain tuples: a batch of thousands is checked without building each."""
+    if not isinstance(kind, str) or kind in OWN_KINDS or SERVICE_KIND.fullmatch(kind) is None:
+        return _KIND_REFUSAL
+    for account, _, _ in lines:
+        if account in MANAGED_ACCOUNTS:
+            return _MANAGED_REFUSAL
+    total = 0
+    for _, amount, _ in lines:
+        if isinstance(amount, bool) or not isinstance(amount, int) or not 0 < abs(amount) <= MAX_ENTRY_FEN:
+            return _AMOUNT_REFUSAL
+        total += amount
+    for account, _, household_id in lines:
+        if not is_known_account(account):
+            return f"unknown account {account!r}"
+        if household_id is not None:
+            return f"account {account} has no household sub-ledger"
+    if len(lines) < 2:
+        return "a transaction has at least two lines"
+    if total != 0:
+        return f"a transaction must balance: debits and credits differ by {total} fen"
+    if not isinstance(memo, str):
+        return "a memo is text"
+    if "\x00" in memo[:MAX_MEMO]:
+        return "a memo cannot hold a NUL character"
+    if open_accounts is not None:
+        missing = sorted({account for account, _, _ in lines if account not in open_accounts})
+        if missing:
+            return (
+                f"account(s) {', '.join(missing)} are not open in this estate's books "
+                "(budget lines open with an adopted budget)"
+            )
+    return None
+
+
+@dataclass(frozen=True)
+class ServicePostings:
+    """Transactions other services post into one period, as one batch: transaction ``i`` is
+    ``Transaction(kinds[i], period, lines[i], memos[i])`` (see :meth:`transactions`), each checked
+    by :func:`service_posting_refusal` when the batch is made, and posted as rows without a
+    :class:`Transaction` built for each."""
+
+    period: str
+    kinds: Sequence[str]  # each a tuple once made
+    memos: Sequence[str]  # cut to MAX_MEMO
+    lines: Sequence[Sequence[ServiceLine]]
+
+    def __post_init__(self) -> None:
+        check_period(self.period)
+        kinds, memos = (
+            tuple(self.kinds),
+            tuple(memo[:MAX_MEMO] if isinstance(memo, str) else memo for memo in self.memos),
+        )
+        lines = tuple(tuple(transaction) for transaction in self.lines)
+        if not len(kinds) == len(memos) == len(lines):
+            raise InvalidInput("every transaction has one kind, one memo and its lines")
+        for index, (kind, memo, transaction) in enumerate(zip(kinds, memos, lines, strict=True)):
+            refusal = service_posting_refusal(kind, memo, transaction)
+            if refusal is not None:
+                raise InvalidInput(f"transaction {index + 1}: {refusal}")
+        object.__setattr__(self, "kinds", kinds)
+        object.__setattr__(self, "memos", memos)
+        object.__setattr__(self, "lines", lines)
+
+    def __len__(self) -> int:
+        return len(self.kinds)
+
+    def transactions(self) -> list[Transaction]:
+        """The batch as entries, in order."""
+        return [
+            Transaction(kind, self.period, tuple(Line(a, f, h) for a, f, h in lines), memo)
+            for kind, memo, lines in zip(self.kinds, self.memos, self.lines, strict=True)
+        ]
+
+    def movement(self) -> MonthMovement:
+        """What the batch adds to its month's statement: :func:`movements` of :meth:`transactions`
+        (no fees: their accounts are the ledger's own)."""
+        moved = MonthMovement(self.period, transactions=len(self))
+        budget_lines: dict[str, int] = {}
+        for lines in self.lines:
+            for account, amount, _ in lines:
+                if account[0] == "4":
+                    moved.income_fen -= amount
+                elif account[0] == "5":
+                    moved.expenses_fen += amount
+                    if is_budget_line(account):
+                        budget_lines[account] = budget_lines.get(account, 0) + amount
+        moved.budget_lines = {line: fen for line, fen in sorted(budget_lines.items()) if fen}
+        return moved
+
+
+def service_postings(
+    period: str, items: Sequence[tuple[str, str, Sequence[ServiceLine]]], open_accounts: Collection[str]
+) -> tuple[ServicePostings, dict[int, InvalidInput]]:
+    """The batch of ``items`` (kind, memo, lines) that can post into ``period`` of books whose open
+    accounts are ``open_accounts``, and the refused ones by their index in ``items`` (each all or
+    nothing on its own)."""
+    refused: dict[int, InvalidInput] = {}
+    accepted: list[tuple[str, str, Sequence[ServiceLine]]] = []
+    for index, (kind, memo, lines) in enumerate(items):
+        refusal = service_posting_refusal(kind, memo, lines, open_accounts)
+        if refusal is None:
+            accepted.append((kind, memo, lines))
+        else:
+            refused[index] = InvalidInput(refusal)
+    batch = ServicePostings(
+        period,
+        [kind for kind, _, _ in accepted],
+        [memo for _, memo, _ in accepted],
+        [lines for _, _, lines in accepted],
+    )
+    return batch, refused
 
 
 def allocate_payment(amount_fen: int, open_bills: Sequence[OpenBill]) -> Allocation:

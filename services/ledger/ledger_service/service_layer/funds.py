@@ -25,10 +25,11 @@ from ledger_service.domain.funds import (
     community_of_book,
 )
 from ledger_service.domain.postings import MAX_ENTRY_FEN
+from ledger_service.domain.trust_books import SERVICE_KIND
 from ledger_service.domain.views import EntryView, Posted
 from ledger_service.service_layer import transparency
 from ledger_service.service_layer.common import check_key
-from ledger_service.service_layer.postings import GENERIC_KIND, MAX_BATCH
+from ledger_service.service_layer.postings import MAX_BATCH
 from ledger_service.service_layer.transparency import LogIdentity, PublishedCheckpoint
 from ledger_service.service_layer.unit_of_work import LedgerUnitOfWork
 from xinyi_shared.codes import is_estate_code
@@ -70,7 +71,7 @@ def open_fund_book(uow: LedgerUnitOfWork, name: str, actor: str) -> tuple[FundBo
 
 
 def _fund_transaction(kind: str, memo: str, lines: list[tuple[str, int, str | None]], period: str) -> FundTransaction:
-    if not isinstance(kind, str) or not GENERIC_KIND.match(kind):
+    if not isinstance(kind, str) or SERVICE_KIND.fullmatch(kind) is None:
         raise InvalidInput("kind must be lower-case words (3-40 letters and '_')")
     if not isinstance(memo, str):
         raise InvalidInput("a memo is text")

@@ -11,7 +11,7 @@ from google.protobuf.message import Message
 
 from ledger_service.domain.funds import community_of_book
 from ledger_service.domain.postings import Transaction
-from ledger_service.domain.trust_books import FeeBills, MonthMovement, movements
+from ledger_service.domain.trust_books import FeeBills, MonthMovement, ServicePostings, movements
 from ledger_service.domain.views import PostedRef
 from xinyi.ledger.v1 import events_pb2
 
@@ -20,6 +20,8 @@ class Journal(Protocol):
     def post(self, transactions: Sequence[Transaction], posted_by: str) -> list[PostedRef]: ...
 
     def post_fee_bills(self, bills: FeeBills, posted_by: str) -> list[str]: ...
+
+    def post_service_postings(self, batch: ServicePostings, posted_by: str) -> list[PostedRef]: ...
 
 
 class PostingWork(Protocol):
@@ -46,6 +48,14 @@ def post_fee_bills_and_announce(work: PostingWork, bills: FeeBills, posted_by: s
     posted = work.journal.post_fee_bills(bills, posted_by)
     if posted:
         _announce(work, bills.movement())
+    return posted
+
+
+def post_service_postings_and_announce(work: PostingWork, batch: ServicePostings, posted_by: str) -> list[PostedRef]:
+    """Post other services' batch (in order) and announce what it moved."""
+    posted = work.journal.post_service_postings(batch, posted_by)
+    if posted:
+        _announce(work, batch.movement())
     return posted
 
 

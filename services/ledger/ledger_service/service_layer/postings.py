@@ -11,7 +11,6 @@ do not serialise on running totals.
 
 from __future__ import annotations
 
-import re
 import uuid
 from dataclasses import asdict
 from datetime import date
@@ -20,12 +19,8 @@ from typing import Any
 from ledger_service.adapters.idempotency import request_fingerprint
 from ledger_service.domain import trust_books as rules
 from ledger_service.domain.postings import (
-    MANAGED_ACCOUNTS,
-    MAX_ENTRY_FEN,
     PREPAID,
     RECEIVABLE,
-    Line,
-    Transaction,
     check_period,
 )
 from ledger_service.domain.trust_books import HouseholdBalance, Kind, MonthlyStatement, Remuneration
@@ -43,7 +38,7 @@ from ledger_service.service_layer.common import (
     rules_in_force,
     writable,
 )
-from ledger_service.service_layer.movements import post_and_announce
+from ledger_service.service_layer.movements import post_and_announce, post_service_postings_and_announce
 from ledger_service.service_layer.remuneration import accrue
 from ledger_service.service_layer.unit_of_work import LedgerUnitOfWork
 from ledger_service.service_layer.views import statement_json, statement_view
@@ -51,11 +46,8 @@ from xinyi.ledger.v1 import events_pb2
 from xinyi_shared.errors import Conflict, InvalidInput, NotFound, XinyiError
 
 PAYMENT_METHODS = ("cash", "bank_transfer", "wechat_pay", "alipay")
-GENERIC_KIND = re.compile(r"^[a-z][a-z_]{2,39}$")
 MAX_BATCH = 5000
 NO_TERMS = Remuneration()  # the posting rules need terms only to accrue, which happens per batch
-# Kinds only the ledger's own rules post (an expense comes from the budget's approvals, through here).
-OWN_KINDS = frozenset(k.value for k in Kind if k is not Kind.EXPENSE)
 
 
 def _household_balance(uow: LedgerUnitOfWork, household_id: str) -> HouseholdBalance:
@@ -205,17 +197,6 @@ def reverse(uow: LedgerUnitOfWork, key: str, transaction_id: uuid.UUID, reason: 
 # Postings of other services ---------------------------------------------------------------------
 
 
-def _generic_transaction(kind: str, memo: str, lines: list[tuple[str, int, str | None]], period: str) -> Transaction:
-    if not GENERIC_KIND.match(kind) or kind in OWN_KINDS:
-        raise InvalidInput("kind must be lower-case words, and not one the ledger posts by itself")
-    if any(account in MANAGED_ACCOUNTS for account, _, _ in lines):
-        raise InvalidInput(f"accounts {', '.join(sorted(MANAGED_ACCOUNTS))} are posted only by the ledger's own rules")
-    for _, amount, _ in lines:
-        if isinstance(amount, bool) or not isinstance(amount, int) or not 0 < abs(amount) <= MAX_ENTRY_FEN:
-            raise InvalidInput(f"a line's amount is a whole number of fen, not 0, at most {MAX_ENTRY_FEN} either way")
-    return Transaction(kind=kind, period=period, lines=tuple(Line(a, f, h) for a, f, h in lines), memo=memo[:200])
-
-
 def post_transaction(
     uow: LedgerUnitOfWork, key: str, kind: str, memo: str, lines: list[tuple[str, int, str | None]], actor: str
 ) -> tuple[Posted, bool]:
@@ -265,36 +246,28 @@ def post_transactions(
             refusal = error
         claimed = uow.keys.claim_many(fingerprints)
         earlier = uow.keys.stored_many([key for key in fingerprints if key not in claimed])
-        to_post: list[tuple[int, Transaction]] = []
-        released: list[str] = []
-        for index, (key, kind, memo, lines) in enumerate(items):
+        new: list[int] = []  # items claimed now, to check and post
+        released: list[str] = []  # keys claimed now for items refused
+        for index, (key, _, _, _) in enumerate(items):
             if results[index] is not None:
                 continue
             if key not in claimed:
                 results[index] = _replay(earlier.get(key), fingerprints[key])
-                continue
-            try:
-                if refusal is not None:
-                    raise type(refusal)(refusal.reason, refusal.details)
-                transaction = _generic_transaction(kind, memo, lines, period)
-                missing = sorted({line.account for line in transaction.lines} - opened)
-                if missing:
-                    raise InvalidInput(
-                        f"account(s) {', '.join(missing)} are not open in this estate's books "
-                        "(budget lines open with an adopted budget)"
-                    )
-                to_post.append((index, transaction))
-            except XinyiError as error:
-                results[index] = error
+            elif refusal is not None:
+                results[index] = type(refusal)(refusal.reason, refusal.details)
                 released.append(key)
+            else:
+                new.append(index)
+        batch, refused = rules.service_postings(period, [items[index][1:] for index in new], opened)
+        for position, reason in refused.items():
+            results[new[position]] = reason
+            released.append(items[new[position]][0])
         uow.keys.release_many(released)
-        posted = post_and_announce(uow, [transaction for _, transaction in to_post], actor)
-        answers: dict[str, dict[str, Any]] = {}
-        for (index, _), ref in zip(to_post, posted, strict=True):
-            result = Posted(ref.transaction_id, ref.number, period)
-            results[index] = (result, False)
-            answers[items[index][0]] = result.stored()
-        uow.keys.answer_many(answers)
+        to_post = [index for position, index in enumerate(new) if position not in refused]
+        posted = post_service_postings_and_announce(uow, batch, actor)
+        for index, ref in zip(to_post, posted, strict=True):
+            results[index] = (Posted(ref.transaction_id, ref.number, period), False)
+        uow.keys.answer_posted([items[index][0] for index in to_post], posted, period)
         final = [result for result in results if result is not None]
         if refusal is not None and not any(isinstance(result, tuple) for result in final):
             raise refusal  # nothing to replay: the whole call is refused
