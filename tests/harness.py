@@ -200,6 +200,8 @@ def read_events(topic: str, timeout: float = 30) -> list[tuple[dict[str, str], b
     consumer = KafkaConsumer(bootstrap_servers=f"127.0.0.1:{PORTS['KAFKA_PORT']}", enable_auto_commit=False)
     try:
         partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
+        if not partitions:  # the topic is created with its first event: nothing was relayed yet
+            return []
         consumer.assign(partitions)
         consumer.seek_to_beginning(*partitions)
         end = consumer.end_offsets(partitions)

@@ -458,7 +458,9 @@ def test_a_month_of_two_estates_in_the_committees_figures(
     except AssertionError:
         seen = figures_now()
         diffs = {
-            key: {n: (seen.get(key, {}).get(n), v) for n, v in figures.items() if seen.get(key, {}).get(n) != v}
+            f"{key[0]} {key[1]}": {
+                n: (seen.get(key, {}).get(n), v) for n, v in figures.items() if seen.get(key, {}).get(n) != v
+            }
             for key, figures in want.items()
         }
         raise AssertionError(

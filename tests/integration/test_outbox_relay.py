@@ -56,7 +56,18 @@ def relay(database: Database) -> Iterator[_ObservedRelay]:
     assert relay.idle.wait(60), "the relay never finished its first rounds"
     eventually(lambda: relay.listening or None, timeout=10, what="the relay to listen")
     yield relay
+    # Leave nothing of this module pending in the ticketing outbox for the service's relays.
+    eventually(lambda: not pending_test_events(database) or None, timeout=WITHIN, what="this module's events to leave")
     relay.stop()
+
+
+def pending_test_events(database: Database) -> int:
+    with database.system_session() as session:
+        return int(
+            session.execute(
+                text("SELECT count(*) FROM outbox WHERE published_at IS NULL AND topic LIKE 'xinyi.test.%'")
+            ).scalar_one()
+        )
 
 
 def settings() -> ServiceSettings:
@@ -149,3 +160,27 @@ def test_a_seq_never_committed_holds_the_events_behind_it_only_for_a_while(
         raise RuntimeError("rolled back after its event took a seq")
     behind = record(database, code)
     arrives(behind)  # within WITHIN, well before the fallback poll: the relay looked again by itself
+
+
+def test_an_event_to_a_topic_not_yet_on_the_cluster_is_relayed_and_holds_nothing_back(
+    database: Database, relay: _ObservedRelay
+) -> None:
+    # The broker does not create topics by itself: a relay must create the topic an event names
+    # even when it was built with other topics, or that event (and every one behind it) waits forever.
+    from kafka.admin import KafkaAdminClient
+
+    code = unique_code("newtopic")
+    fresh_topic = f"xinyi.test.outbox-fresh-{uuid.uuid4().hex[:12]}.v1"
+    try:
+        with database.estate_session(code) as session:
+            fresh = publish(session, fresh_topic, "xinyi/test", code, events_pb2.EstateResumed(estate_code=code))
+        behind = record(database, code)
+        arrives(behind)
+        assert fresh.id in {attributes.get("id", "") for attributes, _ in read_events(fresh_topic)}
+    finally:
+        admin = KafkaAdminClient(bootstrap_servers=f"127.0.0.1:{PORTS['KAFKA_PORT']}")
+        try:
+            if fresh_topic in admin.list_topics():
+                admin.delete_topics([fresh_topic])
+        finally:
+            admin.close()

@@ -132,6 +132,7 @@ class OutboxRelay:
         self._settings = settings
         self._database = database
         self._topics = topics
+        self._ready_topics: set[str] = set()  # topics known to exist on the cluster
         self._stop = threading.Event()
         # wake() and stop() write a byte here to end the thread's wait at once.
         self._wake_read, self._wake_write = os.pipe()
@@ -360,7 +361,7 @@ class OutboxRelay:
 
     def _ensure_producer(self) -> KafkaProducer:
         if self._producer is None:
-            ensure_topics(self._settings, self._topics)
+            self._ensure_topics(self._topics)
             self._producer = KafkaProducer(
                 bootstrap_servers=self._settings.kafka_bootstrap,
                 client_id=f"{self._settings.service_name}-outbox",
@@ -375,6 +376,17 @@ class OutboxRelay:
                 linger_ms=5,
             )
         return self._producer
+
+    def _ensure_topics(self, topics: list[str]) -> None:
+        """Create the topics not known to exist yet (the broker does not auto-create them).
+
+        Rows name their own topic; one naming a topic the service was not built with would otherwise
+        wait on metadata that never comes, and hold back every event behind it, round after round.
+        """
+        missing = sorted(set(topics) - self._ready_topics)
+        if missing:
+            ensure_topics(self._settings, missing)
+            self._ready_topics.update(missing)
 
     def _next_in_order(self, session: Session) -> list[Row[Any]]:
         """The pending rows to publish now, in seq order, stopping at a missing seq.
@@ -437,6 +449,7 @@ class OutboxRelay:
             if not rows:
                 return 0
             producer = self._ensure_producer()
+            self._ensure_topics([row.topic for row in rows])
             futures = []
             for row in rows:
                 event = CloudEvent.from_attributes(row.attributes, bytes(row.payload))
