@@ -145,7 +145,9 @@ def test_batched_posting_over_grpc_is_all_or_nothing_per_transaction(funded_batc
     assert answer.results[1].error_code == "INVALID_ARGUMENT" and answer.results[1].error_reason
     again = stub.PostTransactions(request, metadata=metadata, timeout=30)
     assert (again.posted, again.refused, again.replayed) == (0, 2, 2)
-    assert again.results[0].transaction_id == answer.results[0].transaction_id
+    for first, replayed in zip(answer.results, again.results, strict=True):
+        assert (replayed.transaction_id, replayed.period) == (first.transaction_id, first.period)
+        assert replayed.replayed == bool(first.transaction_id)
     assert ledger.get("/balances").json()["1000"] == 100000 - 500 - 700
     with pytest.raises(grpc.RpcError) as refused:
         stub.PostTransactions(

@@ -97,7 +97,6 @@ from ledger_service.domain.views import (
     EstateContext,
     PaymentView,
     PeriodTotal,
-    Posted,
     PostedRef,
 )
 from ledger_service.service_layer.movements import post_and_announce
@@ -939,8 +938,15 @@ class FakeJournal(JournalRepository):
     def post_fee_bills(self, bills: FeeBills, posted_by: str) -> list[str]:
         return [posted.transaction_id for posted in self.post(bills.transactions(), posted_by)]
 
-    def post_service_postings(self, batch: ServicePostings, posted_by: str) -> list[PostedRef]:
-        return self.post(batch.transactions(), posted_by)
+    def post_service_postings(self, batch: ServicePostings, ids: Sequence[str], posted_by: str) -> list[PostedRef]:
+        posted = self.post(batch.transactions(), posted_by)
+        # The fake makes its own ids: the entries take the ids the caller chose instead.
+        renamed = []
+        for ref, wanted in zip(posted, ids, strict=True):
+            row = self._t.transactions.pop(ref.transaction_id)
+            self._t.transactions[wanted] = replace(row, id=wanted)
+            renamed.append(PostedRef(wanted, ref.number))
+        return renamed
 
     def _row(self, transaction_id: uuid.UUID | str) -> TransactionRow | None:
         row = self._t.transactions.get(str(transaction_id))
@@ -1679,28 +1685,34 @@ class FakeIdempotencyKeys(IdempotencyKeys):
         if row is not None:  # an UPDATE
             keys[(self.estate, key)] = replace(row, response=json.dumps(response, default=str))
 
-    def claim_many(self, fingerprints: dict[str, str]) -> set[str]:
+    def claim_many(
+        self, fingerprints: dict[str, str], postings: dict[str, str] | None = None, period: str = ""
+    ) -> set[str]:
         keys = self._fake_connection.tables.idempotency_keys
         new = {key for key in fingerprints if (self.estate, key) not in keys}
         for key in new:
-            keys[(self.estate, key)] = KeyRow(fingerprints[key], None)
+            posting = (postings or {}).get(key)
+            answer = {"transaction_id": posting, "period": period, "reverses": None} if posting else None
+            keys[(self.estate, key)] = KeyRow(fingerprints[key], json.dumps(answer) if answer else None)
         return new
 
     def stored_many(self, wanted: list[str]) -> dict[str, tuple[str, dict[str, Any] | None]]:
         keys = self._fake_connection.tables.idempotency_keys
-        return {
-            key: (row.request_hash, dict(json.loads(row.response)) if row.response is not None else None)
-            for key in wanted
-            if (row := keys.get((self.estate, key))) is not None
-        }
+        found = {}
+        for key in wanted:
+            row = keys.get((self.estate, key))
+            if row is None:
+                continue
+            answer = dict(json.loads(row.response)) if row.response is not None else None
+            if answer is not None and "transaction_id" in answer and "number" not in answer:
+                entry = self._fake_connection.tables.transactions.get(answer["transaction_id"])
+                answer["number"] = entry.number if entry is not None and entry.estate_code == self.estate else None
+            found[key] = (row.request_hash, answer)
+        return found
 
     def answer_many(self, responses: dict[str, dict[str, Any]]) -> None:
         for key, response in responses.items():
             self.answer(key, response)
-
-    def answer_posted(self, keys: list[str], posted: list[PostedRef], period: str) -> None:
-        for key, ref in zip(keys, posted, strict=True):
-            self.answer(key, Posted(ref.transaction_id, ref.number, period).stored())
 
     def release_many(self, released: list[str]) -> None:
         keys = self._fake_connection.tables.idempotency_keys

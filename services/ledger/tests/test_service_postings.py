@@ -17,7 +17,6 @@ from ledger_service.domain.trust_books import (
     ServicePostings,
     movements,
     service_posting_refusal,
-    service_postings,
 )
 from xinyi_shared.errors import InvalidInput
 
@@ -73,11 +72,11 @@ items = st.lists(
 def test_a_batch_accepts_and_refuses_what_one_transaction_at_a_time_would(
     items: list[tuple[str, str, list[ServiceLine]]],
 ) -> None:
-    batch, refused = service_postings(PERIOD, items, OPEN)
+    reasons = [service_posting_refusal(kind, memo, lines, OPEN) for kind, memo, lines in items]
     expected = [one_at_a_time(kind, memo, lines, OPEN) for kind, memo, lines in items]
-    assert {index: error.reason for index, error in refused.items()} == {
-        index: reason for index, reason in enumerate(expected) if isinstance(reason, str)
-    }
+    assert reasons == [reason if isinstance(reason, str) else None for reason in expected]
+    kept = [item for item, reason in zip(items, reasons, strict=True) if reason is None]
+    batch = ServicePostings(PERIOD, [k for k, _, _ in kept], [m for _, m, _ in kept], [lines for _, _, lines in kept])
     accepted = [transaction for transaction in expected if isinstance(transaction, Transaction)]
     assert batch.transactions() == accepted
     assert [batch.movement()] == (movements(accepted) or [MonthMovement(PERIOD)])

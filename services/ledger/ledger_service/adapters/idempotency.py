@@ -6,10 +6,9 @@ import hashlib
 import json
 from typing import Any
 
-from ledger_service.domain.views import PostedRef
 from xinyi_shared.db import Executor, sql
 from xinyi_shared.errors import Conflict
-from xinyi_shared.pg_arrays import int_array, text_array
+from xinyi_shared.pg_arrays import text_array
 
 # One encoder for every fingerprint: json.dumps with options builds a new one per call.
 _FINGERPRINT_ENCODER = json.JSONEncoder(sort_keys=True, default=str, ensure_ascii=False)
@@ -17,6 +16,16 @@ _FINGERPRINT_ENCODER = json.JSONEncoder(sort_keys=True, default=str, ensure_asci
 
 def request_fingerprint(body: dict[str, Any]) -> str:
     return hashlib.sha256(_FINGERPRINT_ENCODER.encode(body).encode()).hexdigest()
+
+
+# The stored answer; one written at the claim (claim_many's postings) lacks the entry's number,
+# which is read from the entry.
+_STORED_RESPONSE = (
+    "CASE WHEN response ? 'transaction_id' AND NOT response ? 'number' "
+    "THEN response || jsonb_build_object('number', (SELECT t.estate_seq FROM transactions t "
+    "WHERE t.estate_code = :estate AND t.id = CAST(response->>'transaction_id' AS uuid))) "
+    "ELSE response END AS response"
+)
 
 
 class IdempotencyKeys:
@@ -43,7 +52,10 @@ class IdempotencyKeys:
 
     def stored(self, key: str, fingerprint: str) -> dict[str, Any] | None:
         row = self.session.execute(
-            sql("SELECT request_hash, response FROM idempotency_keys WHERE estate_code = :estate AND key = :key"),
+            sql(
+                f"SELECT request_hash, {_STORED_RESPONSE} FROM idempotency_keys "
+                "WHERE estate_code = :estate AND key = :key"
+            ),
             {"estate": self.estate, "key": key},
         ).first()
         if row is None:
@@ -63,20 +75,32 @@ class IdempotencyKeys:
 
     # Batches: one statement each, whatever the number of keys ------------------------------------
 
-    def claim_many(self, fingerprints: dict[str, str]) -> set[str]:
-        """Claim every key of ``fingerprints`` (key → request fingerprint); returns those that were new."""
+    def claim_many(
+        self, fingerprints: dict[str, str], postings: dict[str, str] | None = None, period: str = ""
+    ) -> set[str]:
+        """Claim every key of ``fingerprints`` (key → request fingerprint); returns those that were new.
+
+        A key of ``postings`` (key → the id its transaction will have, posted in ``period`` by this
+        unit of work) is claimed with its answer already written, ``Posted.stored()`` but for the
+        entry's number, which :meth:`stored_many` reads from the entry: a batch is then answered
+        without a second write of each key (the claim and the posting commit together or not at all)."""
         if not fingerprints:
             return set()
+        postings = postings or {}
         rows = self.session.execute(
             sql(
-                "INSERT INTO idempotency_keys (estate_code, key, request_hash) "
-                "SELECT :estate, key, hash FROM unnest(CAST(:keys AS text[]), CAST(:hashes AS text[])) AS k(key, hash) "
+                "INSERT INTO idempotency_keys (estate_code, key, request_hash, response) "
+                "SELECT :estate, key, hash, CASE WHEN id IS NULL THEN NULL ELSE jsonb_build_object("
+                "'transaction_id', id, 'period', CAST(:period AS text), 'reverses', NULL) END "
+                "FROM unnest(CAST(:keys AS text[]), CAST(:hashes AS text[]), CAST(:ids AS text[])) AS k(key, hash, id) "
                 "ORDER BY key ON CONFLICT DO NOTHING RETURNING key"
             ),
             {
                 "estate": self.estate,
+                "period": period,
                 "keys": text_array(list(fingerprints)),
                 "hashes": text_array(list(fingerprints.values())),
+                "ids": text_array([postings.get(key) for key in fingerprints]),
             },
         ).scalars()
         return set(rows)
@@ -87,8 +111,8 @@ class IdempotencyKeys:
             return {}
         rows = self.session.execute(
             sql(
-                "SELECT key, request_hash, response FROM idempotency_keys "
-                "WHERE estate_code = :estate AND key = ANY(CAST(:keys AS text[]))"
+                f"SELECT key, request_hash, {_STORED_RESPONSE} "
+                "FROM idempotency_keys WHERE estate_code = :estate AND key = ANY(CAST(:keys AS text[]))"
             ),
             {"estate": self.estate, "keys": text_array(keys)},
         ).all()
@@ -107,27 +131,6 @@ class IdempotencyKeys:
                 "estate": self.estate,
                 "keys": text_array(list(responses)),
                 "responses": text_array([json.dumps(r, default=str) for r in responses.values()]),
-            },
-        )
-
-    def answer_posted(self, keys: list[str], posted: list[PostedRef], period: str) -> None:
-        """Answer ``keys[i]`` with ``Posted(posted[i]…, period).stored()``, written by PostgreSQL
-        (a batch of a thousand answers costs more to encode here than to build there)."""
-        if not keys:
-            return
-        self.session.execute(
-            sql(
-                "UPDATE idempotency_keys k SET response = jsonb_build_object('transaction_id', a.id, "
-                "'number', a.number, 'period', CAST(:period AS text), 'reverses', NULL) "
-                "FROM unnest(CAST(:keys AS text[]), CAST(:ids AS text[]), CAST(:numbers AS bigint[])) "
-                "AS a(key, id, number) WHERE k.estate_code = :estate AND k.key = a.key"
-            ),
-            {
-                "estate": self.estate,
-                "period": period,
-                "keys": text_array(keys),
-                "ids": text_array([ref.transaction_id for ref in posted]),
-                "numbers": int_array([ref.number for ref in posted]),
             },
         )
 

@@ -228,25 +228,28 @@ class JournalRepository:
             },
         )
 
-    def post_service_postings(self, batch: ServicePostings, posted_by: str) -> list[PostedRef]:
-        """Post other services' batch from its columns (no reversal, no reference, no household)."""
+    def post_service_postings(self, batch: ServicePostings, ids: Sequence[str], posted_by: str) -> list[PostedRef]:
+        """Post other services' batch from its columns (no reversal, no reference, no household), as
+        the transactions ``ids`` (one per transaction of the batch, in order)."""
         if not len(batch):
             return []
-        ids = new_ids(len(batch))
+        chosen = list(ids)
+        if len(chosen) != len(batch):
+            raise ValueError("one id per transaction of the batch")
         line_tx: list[str] = []
         line_no: list[int] = []
-        for transaction_id, lines in zip(ids, batch.lines, strict=True):
+        for transaction_id, lines in zip(chosen, batch.lines, strict=True):
             line_tx.extend([transaction_id] * len(lines))
             line_no.extend(range(1, len(lines) + 1))
         return self._insert(
             posted_by,
-            ids,
+            chosen,
             {
-                "periods": text_array([batch.period] * len(ids)),
+                "periods": text_array([batch.period] * len(chosen)),
                 "kinds": text_array(batch.kinds),
                 "memos": text_array(batch.memos),
-                "reverses": uuid_array([None] * len(ids)),
-                "references": text_array(["{}"] * len(ids)),
+                "reverses": uuid_array([None] * len(chosen)),
+                "references": text_array(["{}"] * len(chosen)),
                 "line_tx": uuid_array(line_tx),
                 "line_no": int_array(line_no),
                 "accounts": text_array([account for lines in batch.lines for account, _, _ in lines]),

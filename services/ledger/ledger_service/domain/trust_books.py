@@ -586,29 +586,6 @@ class ServicePostings:
         return moved
 
 
-def service_postings(
-    period: str, items: Sequence[tuple[str, str, Sequence[ServiceLine]]], open_accounts: Collection[str]
-) -> tuple[ServicePostings, dict[int, InvalidInput]]:
-    """The batch of ``items`` (kind, memo, lines) that can post into ``period`` of books whose open
-    accounts are ``open_accounts``, and the refused ones by their index in ``items`` (each all or
-    nothing on its own)."""
-    refused: dict[int, InvalidInput] = {}
-    accepted: list[tuple[str, str, Sequence[ServiceLine]]] = []
-    for index, (kind, memo, lines) in enumerate(items):
-        refusal = service_posting_refusal(kind, memo, lines, open_accounts)
-        if refusal is None:
-            accepted.append((kind, memo, lines))
-        else:
-            refused[index] = InvalidInput(refusal)
-    batch = ServicePostings(
-        period,
-        [kind for kind, _, _ in accepted],
-        [memo for _, memo, _ in accepted],
-        [lines for _, _, lines in accepted],
-    )
-    return batch, refused
-
-
 def allocate_payment(amount_fen: int, open_bills: Sequence[OpenBill]) -> Allocation:
     """Split a payment over a household's open bills, oldest first; what is left is prepaid credit.
 

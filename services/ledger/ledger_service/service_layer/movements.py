@@ -21,7 +21,7 @@ class Journal(Protocol):
 
     def post_fee_bills(self, bills: FeeBills, posted_by: str) -> list[str]: ...
 
-    def post_service_postings(self, batch: ServicePostings, posted_by: str) -> list[PostedRef]: ...
+    def post_service_postings(self, batch: ServicePostings, ids: Sequence[str], posted_by: str) -> list[PostedRef]: ...
 
 
 class PostingWork(Protocol):
@@ -51,9 +51,11 @@ def post_fee_bills_and_announce(work: PostingWork, bills: FeeBills, posted_by: s
     return posted
 
 
-def post_service_postings_and_announce(work: PostingWork, batch: ServicePostings, posted_by: str) -> list[PostedRef]:
-    """Post other services' batch (in order) and announce what it moved."""
-    posted = work.journal.post_service_postings(batch, posted_by)
+def post_service_postings_and_announce(
+    work: PostingWork, batch: ServicePostings, ids: Sequence[str], posted_by: str
+) -> list[PostedRef]:
+    """Post other services' batch (in order, as the transactions ``ids``) and announce what it moved."""
+    posted = work.journal.post_service_postings(batch, ids, posted_by)
     if posted:
         _announce(work, batch.movement())
     return posted

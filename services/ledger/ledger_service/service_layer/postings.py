@@ -44,6 +44,7 @@ from ledger_service.service_layer.unit_of_work import LedgerUnitOfWork
 from ledger_service.service_layer.views import statement_json, statement_view
 from xinyi.ledger.v1 import events_pb2
 from xinyi_shared.errors import Conflict, InvalidInput, NotFound, XinyiError
+from xinyi_shared.ids import new_ids
 
 PAYMENT_METHODS = ("cash", "bank_transfer", "wechat_pay", "alipay")
 MAX_BATCH = 5000
@@ -212,8 +213,8 @@ def post_transactions(
 ) -> list[tuple[Posted, bool] | XinyiError]:
     """Many transactions in one unit of work, each with its own idempotency key, each all or nothing
     on its own: one refused (malformed, unbalanced, an account not open, a key reused for another
-    request) is returned as its error and the others post. Set-based: the keys are claimed, the
-    transactions posted and the answers kept in one statement each, whatever the batch's size.
+    request) is returned as its error and the others post. Set-based: the keys are claimed with their
+    answers, and the transactions posted, in one statement each, whatever the batch's size.
     Every check the database makes is made here first, so a refusal never reaches it."""
     if not items:
         raise InvalidInput("post at least one transaction")
@@ -244,30 +245,36 @@ def post_transactions(
             period = posting_period(uow, context, context.current_period)
         except XinyiError as error:
             refusal = error
-        claimed = uow.keys.claim_many(fingerprints)
+        # Checked before the keys are claimed, so each key that will post is claimed with its answer.
+        checked = [index for index, result in enumerate(results) if result is None]
+        reasons: dict[int, str | None] = {}
+        if refusal is None:
+            reasons = {index: rules.service_posting_refusal(*items[index][1:], opened) for index in checked}
+        postable = [index for index in checked if refusal is None and reasons[index] is None]
+        ids = dict(zip((items[index][0] for index in postable), new_ids(len(postable)), strict=True))
+        claimed = uow.keys.claim_many(fingerprints, ids, period)
         earlier = uow.keys.stored_many([key for key in fingerprints if key not in claimed])
-        new: list[int] = []  # items claimed now, to check and post
+        to_post: list[int] = []
         released: list[str] = []  # keys claimed now for items refused
-        for index, (key, _, _, _) in enumerate(items):
-            if results[index] is not None:
-                continue
+        for index in checked:
+            key = items[index][0]
+            reason = reasons.get(index)
             if key not in claimed:
                 results[index] = _replay(earlier.get(key), fingerprints[key])
-            elif refusal is not None:
-                results[index] = type(refusal)(refusal.reason, refusal.details)
+            elif refusal is not None or reason is not None:
+                results[index] = (
+                    type(refusal)(refusal.reason, refusal.details) if refusal else InvalidInput(reason or "")
+                )
                 released.append(key)
             else:
-                new.append(index)
-        batch, refused = rules.service_postings(period, [items[index][1:] for index in new], opened)
-        for position, reason in refused.items():
-            results[new[position]] = reason
-            released.append(items[new[position]][0])
+                to_post.append(index)
         uow.keys.release_many(released)
-        to_post = [index for position, index in enumerate(new) if position not in refused]
-        posted = post_service_postings_and_announce(uow, batch, actor)
+        batch = rules.ServicePostings(
+            period, [items[i][1] for i in to_post], [items[i][2] for i in to_post], [items[i][3] for i in to_post]
+        )
+        posted = post_service_postings_and_announce(uow, batch, [ids[items[i][0]] for i in to_post], actor)
         for index, ref in zip(to_post, posted, strict=True):
             results[index] = (Posted(ref.transaction_id, ref.number, period), False)
-        uow.keys.answer_posted([items[index][0] for index in to_post], posted, period)
         final = [result for result in results if result is not None]
         if refusal is not None and not any(isinstance(result, tuple) for result in final):
             raise refusal  # nothing to replay: the whole call is refused
