@@ -5,15 +5,15 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from datetime import date
-from typing import Protocol
+from typing import Any, Protocol
 
 from ledger_service.adapters.journal import JournalRepository
 from ledger_service.adapters.tenant_client import BillableHousehold, PeriodRules, period_rules
 from ledger_service.domain.postings import MAX_ENTRY_FEN, check_period
-from ledger_service.domain.views import EstateContext
+from ledger_service.domain.views import EstateContext, Posted
 from ledger_service.service_layer.unit_of_work import LedgerUnitOfWork
 from xinyi.tenant.v1 import tenant_pb2
-from xinyi_shared.errors import Conflict, InvalidInput, NotFound
+from xinyi_shared.errors import Conflict, InvalidInput, NotFound, XinyiError
 
 IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{7,127}$")
 
@@ -112,3 +112,15 @@ def rules_in_force(uow: LedgerUnitOfWork, registry: Registry, day: date, *, lear
     if learn:
         uow.rules.record(message, source="grpc:GetEstateRules")
     return period_rules(message)
+
+
+def replay_posted(
+    earlier: tuple[str, dict[str, Any] | None] | None, fingerprint: str
+) -> tuple[Posted, bool] | XinyiError:
+    """A batch item whose key was claimed before: its first answer, or why it cannot be replayed
+    (``earlier`` is the key's stored request fingerprint and answer, None when the key is unknown)."""
+    if earlier is None or earlier[1] is None:
+        return Conflict("this idempotency key is being used by a request still in progress")
+    if earlier[0] != fingerprint:
+        return Conflict("this idempotency key was already used for a different request")
+    return Posted(**earlier[1]), True

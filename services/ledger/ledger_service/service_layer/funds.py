@@ -28,7 +28,7 @@ from ledger_service.domain.postings import MAX_ENTRY_FEN
 from ledger_service.domain.trust_books import SERVICE_KIND
 from ledger_service.domain.views import EntryView, Posted
 from ledger_service.service_layer import transparency
-from ledger_service.service_layer.common import check_key
+from ledger_service.service_layer.common import check_key, replay_posted
 from ledger_service.service_layer.postings import MAX_BATCH
 from ledger_service.service_layer.transparency import LogIdentity, PublishedCheckpoint
 from ledger_service.service_layer.unit_of_work import LedgerUnitOfWork
@@ -132,7 +132,7 @@ def post_fund_transactions(
             if results[index] is not None:
                 continue
             if key not in claimed:
-                results[index] = _replay(earlier.get(key), fingerprints[key])
+                results[index] = replay_posted(earlier.get(key), fingerprints[key])
                 continue
             try:
                 transaction = _fund_transaction(kind, memo, lines, period)
@@ -153,14 +153,6 @@ def post_fund_transactions(
         uow.keys.answer_many(answers)
         uow.commit()
     return [result for result in results if result is not None]
-
-
-def _replay(earlier: tuple[str, dict[str, Any] | None] | None, fingerprint: str) -> tuple[Posted, bool] | XinyiError:
-    if earlier is None or earlier[1] is None:
-        return Conflict("this idempotency key is being used by a request still in progress")
-    if earlier[0] != fingerprint:
-        return Conflict("this idempotency key was already used for a different request")
-    return Posted(**earlier[1]), True
 
 
 # Reads ----------------------------------------------------------------------------------------------

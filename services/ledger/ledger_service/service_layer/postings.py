@@ -35,6 +35,7 @@ from ledger_service.service_layer.common import (
     months,
     period_start,
     posting_period,
+    replay_posted,
     rules_in_force,
     writable,
 )
@@ -260,7 +261,7 @@ def post_transactions(
             key = items[index][0]
             reason = reasons.get(index)
             if key not in claimed:
-                results[index] = _replay(earlier.get(key), fingerprints[key])
+                results[index] = replay_posted(earlier.get(key), fingerprints[key])
             elif refusal is not None or reason is not None:
                 results[index] = (
                     type(refusal)(refusal.reason, refusal.details) if refusal else InvalidInput(reason or "")
@@ -280,14 +281,6 @@ def post_transactions(
             raise refusal  # nothing to replay: the whole call is refused
         uow.commit()
     return final
-
-
-def _replay(earlier: tuple[str, dict[str, Any] | None] | None, fingerprint: str) -> tuple[Posted, bool] | XinyiError:
-    if earlier is None or earlier[1] is None:
-        return Conflict("this idempotency key is being used by a request still in progress")
-    if earlier[0] != fingerprint:
-        return Conflict("this idempotency key was already used for a different request")
-    return Posted(**earlier[1]), True
 
 
 # Closing a month -------------------------------------------------------------------------------
