@@ -17,11 +17,14 @@ replica's partitions. So the replica's consumer, and no other, handles ``EstateO
 group rebalance in between (the platform's ledger restarting), the test says so rather than wait in
 vain.
 
-What is checked: the spans of the one request (the tenant's ``POST /v1/estates``, its
-``publish xinyi.tenant.events.v1`` into the outbox, the ledger's ``process xinyi.tenant.events.v1``
-that opens the trust books, its ``GetEstate`` call and the tenant's answer to it) all carry the trace
-id that the tenant answered as ``x-request-id``, link parent to child, and form one tree with the
+What is checked. The spans of the onboarding request (the tenant's ``POST /v1/estates``, its ``publish
+xinyi.tenant.events.v1`` into the outbox, the ledger's ``process xinyi.tenant.events.v1`` that opens the
+trust books from the event, and the ledger's own ``publish`` of ``TrustBooksOpened``) all carry the
+trace id that the tenant answered as ``x-request-id``, link parent to child, and form one tree with the
 HTTP span as its only root; the ledger replica's log line for the event names the same trace and span.
+Then a resident's read of the books on the ledger replica, which asks the tenant replica over gRPC
+which households are the resident's (``CheckMembership``), is one trace too: the ledger's HTTP span,
+its gRPC client span and the tenant's gRPC server span under it.
 """
 
 from __future__ import annotations
@@ -53,14 +56,16 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
 from opentelemetry.proto.common.v1.common_pb2 import AnyValue
 from opentelemetry.proto.trace.v1.trace_pb2 import Span as SpanMessage
 
-from tests.e2e.conftest import estate_body
+from tests.e2e.conftest import estate_body, onboard, wait_for_books
 from tests.harness import PORTS, REPO_DIR, bearer, eventually, unique_code
-from xinyi_shared.kafka_topics import TENANT_EVENTS
+from xinyi_shared.kafka_topics import LEDGER_EVENTS, TENANT_EVENTS
 
 pytestmark = pytest.mark.e2e
 
 LEDGER_GROUP = "ledger.tenant-events"  # ledger_service.entrypoints.consumers.tenant_subscription
 ONBOARDED = "xinyi.tenant.v1.EstateOnboarded"
+BOOKS_OPENED = "xinyi.ledger.v1.TrustBooksOpened"
+CHECK_MEMBERSHIP = "xinyi.tenant.v1.TenantService/CheckMembership"
 KAFKA = f"127.0.0.1:{PORTS['KAFKA_PORT']}"
 
 
@@ -345,11 +350,15 @@ def test_one_requests_spans_join_into_one_trace_across_tenant_kafka_and_ledger(
                 None,
             ),
             "process": next((s for s in consumed if s.service == "ledger"), None),
-            "grpc client": _the(
-                spans, service="ledger", kind="SPAN_KIND_CLIENT", name="xinyi.tenant.v1.TenantService/GetEstate"
-            ),
-            "grpc server": _the(
-                spans, service="tenant", kind="SPAN_KIND_SERVER", name="xinyi.tenant.v1.TenantService/GetEstate"
+            "books opened": next(
+                (
+                    s
+                    for s in spans
+                    if s.service == "ledger"
+                    and s.kind == "SPAN_KIND_PRODUCER"
+                    and s.attributes.get("cloudevents.event_type") == BOOKS_OPENED
+                ),
+                None,
             ),
         }
         if any(span is None for span in found.values()):
@@ -366,7 +375,6 @@ def test_one_requests_spans_join_into_one_trace_across_tenant_kafka_and_ledger(
     tree = _tree(everything)
     by_id = {span.span_id: span for span in everything}
     http, publish, process = spans["http"], spans["publish"], spans["process"]
-    client, server = spans["grpc client"], spans["grpc server"]
     assert http.parent_span_id == "", tree  # the request began the trace
     # The event is recorded inside the request (under FastAPI's own endpoint span, when FastAPI traces).
     assert http.span_id in _ancestors(publish, by_id), tree
@@ -376,8 +384,8 @@ def test_one_requests_spans_join_into_one_trace_across_tenant_kafka_and_ledger(
     assert process.attributes["messaging.consumer.group.name"] == LEDGER_GROUP
     assert process.attributes["xinyi.event.outcome"] == "applied"
     assert int(process.attributes["messaging.destination.partition.id"]) in traced.ledger_partitions
-    assert client.parent_span_id == process.span_id, tree
-    assert server.parent_span_id == client.span_id, tree
+    assert spans["books opened"].parent_span_id == process.span_id, tree
+    assert spans["books opened"].attributes["messaging.destination.name"] == LEDGER_EVENTS
 
     # One tree: every span of the trace hangs from another of it, up to the one root.
     time.sleep(1)  # stragglers of the same request (the books' own event, token fetches)
@@ -399,3 +407,37 @@ def test_one_requests_spans_join_into_one_trace_across_tenant_kafka_and_ledger(
         if line.startswith("{") and trace_id in line and "event applied" in line
     ]
     assert [(line["request_id"], line["span_id"]) for line in applied] == [(trace_id, process.span_id)]
+
+
+def test_a_read_that_asks_the_tenant_service_over_grpc_is_one_trace(
+    traced: Platform, tenant_api, admin_token, make_member
+) -> None:
+    code = unique_code("trace")
+    assert onboard(tenant_api, admin_token, code).status_code == 201
+    _, resident = make_member(code, "resident")
+    wait_for_books(code, resident)
+
+    # Not of the oversight: the ledger asks the tenant service which households are the resident's.
+    read = httpx.get(f"{traced.ledger.url}/v1/estates/{code}/transactions", headers=bearer(resident), timeout=30)
+    assert read.status_code == 200, read.text
+    trace_id = read.headers["x-request-id"]
+
+    def the_trace() -> dict[str, ExportedSpan] | None:
+        spans = traced.receiver.of_trace(trace_id)
+        found = {
+            "http": _the(spans, service="ledger", kind="SPAN_KIND_SERVER", name="GET /v1/estates/{code}/transactions"),
+            "grpc client": _the(spans, service="ledger", kind="SPAN_KIND_CLIENT", name=CHECK_MEMBERSHIP),
+            "grpc server": _the(spans, service="tenant", kind="SPAN_KIND_SERVER", name=CHECK_MEMBERSHIP),
+        }
+        return None if any(span is None for span in found.values()) else found  # type: ignore[return-value]
+
+    spans = eventually(the_trace, timeout=60, what=f"the spans of trace {trace_id} from ledger and tenant")
+    everything = traced.receiver.of_trace(trace_id)
+    tree = _tree(everything)
+    by_id = {span.span_id: span for span in everything}
+    http, client, server = spans["http"], spans["grpc client"], spans["grpc server"]
+    assert http.parent_span_id == "", tree
+    assert http.span_id in _ancestors(client, by_id), tree
+    assert server.parent_span_id == client.span_id, tree
+    assert server.attributes.get("rpc.service") in (None, "xinyi.tenant.v1.TenantService"), tree
+    assert [span.name for span in everything if not span.parent_span_id] == [http.name], tree

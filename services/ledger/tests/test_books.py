@@ -59,3 +59,23 @@ def test_books_open_with_the_estate_terms() -> None:
 def test_impossible_terms_are_refused(overrides: dict[str, object]) -> None:
     with pytest.raises(InvalidInput):
         terms(**overrides)
+
+
+def test_an_estate_message_states_the_terms_and_profile_the_books_open_with() -> None:
+    # The onboarding event's estate and GetEstate's answer are read alike: the books open from the
+    # event without asking the tenant service, with the same terms it would have answered.
+    from ledger_service.adapters.tenant_client import EstateInfo, estate_terms
+    from xinyi.tenant.v1 import tenant_pb2
+
+    message = tenant_pb2.Estate(
+        code="jinhe-lvzhou",
+        name="金河绿洲",
+        district_code="wuhou",
+        community_code="jinhe",
+        fee_rate_fen_per_sqm_month="35.5",
+        remuneration_share_bps=1500,
+        donation_share_bps=3000,
+    )
+    stated, info = estate_terms(message)
+    assert stated == terms(fee_rate_fen_per_sqm_month=Decimal("35.5"))
+    assert info == EstateInfo("jinhe-lvzhou", "金河绿洲", "jinhe", "Asia/Shanghai", "wuhou")

@@ -65,6 +65,20 @@ def _date(value: str) -> date | None:
     return date.fromisoformat(value) if value else None
 
 
+def estate_terms(estate: tenant_pb2.Estate) -> tuple[EstateTerms, EstateInfo]:
+    """The terms and profile an estate message states (GetEstate's answer, or an onboarding event's)."""
+    terms = EstateTerms(
+        estate_code=estate.code,
+        fee_rate_fen_per_sqm_month=Decimal(estate.fee_rate_fen_per_sqm_month),
+        remuneration_share_bps=estate.remuneration_share_bps,
+        donation_share_bps=estate.donation_share_bps,
+    )
+    info = EstateInfo(
+        estate.code, estate.name, estate.community_code, estate.time_zone or "Asia/Shanghai", estate.district_code
+    )
+    return terms, info
+
+
 class TenantClient:
     def __init__(self, settings: ServiceSettings, tokens: ServiceTokenProvider) -> None:
         self._channel = channel(settings.tenant_grpc_target)
@@ -73,17 +87,7 @@ class TenantClient:
 
     def estate(self, estate_code: str) -> tuple[EstateTerms, EstateInfo]:
         """The estate's terms and profile, from one GetEstate call."""
-        estate = self._estate(estate_code)
-        terms = EstateTerms(
-            estate_code=estate.code,
-            fee_rate_fen_per_sqm_month=Decimal(estate.fee_rate_fen_per_sqm_month),
-            remuneration_share_bps=estate.remuneration_share_bps,
-            donation_share_bps=estate.donation_share_bps,
-        )
-        info = EstateInfo(
-            estate.code, estate.name, estate.community_code, estate.time_zone or "Asia/Shanghai", estate.district_code
-        )
-        return terms, info
+        return estate_terms(self._estate(estate_code))
 
     def rules_message(self, estate_code: str, day: date) -> tenant_pb2.EstateRules:
         """The rules in force on ``day``, as the tenant service states them (with their start date)."""

@@ -35,14 +35,15 @@ class ConsumerWork:
 def tenant_subscription(registry: EstateRegistry) -> Subscription:
     def on_estate_onboarded(session: Session, event: CloudEvent) -> None:
         onboarded = event.parse(tenant_events.EstateOnboarded)
-        # The event names the estate; its terms are read from the registry, the source of truth, its
-        # first rules from the event (one call to the tenant service fewer on the way to open books).
+        # The books open as the event states the estate and its first rules (the tenant service is
+        # asked only for what an older event lacks); later changes follow as events of the estate.
         open_trust_books(
             session,
             registry,
             onboarded.estate.code,
             cause_event_id=event.id,
             onboarded_with=onboarded.rules if onboarded.HasField("rules") else None,
+            onboarded_as=onboarded.estate,
         )
 
     def status_setter(status: str) -> EventHandler:

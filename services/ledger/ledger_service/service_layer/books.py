@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from ledger_service.adapters.books import BooksRepository
 from ledger_service.adapters.rules import RulesRepository
-from ledger_service.adapters.tenant_client import EstateInfo
+from ledger_service.adapters.tenant_client import EstateInfo, estate_terms
 from ledger_service.domain.books import EstateTerms, TrustBooks, open_books
 from xinyi.ledger.v1 import events_pb2
 from xinyi.tenant.v1 import tenant_pb2
@@ -34,16 +34,22 @@ def open_trust_books(
     estate_code: str,
     cause_event_id: str,
     onboarded_with: tenant_pb2.EstateRules | None = None,
+    onboarded_as: tenant_pb2.Estate | None = None,
 ) -> bool:
-    """Open the estate's books with the terms the registry states; False when they were already open.
-    ``onboarded_with``: the rules the onboarding event carries, when it does (events from before that
-    field carry none, and the rules in force today are asked of the registry instead).
+    """Open the estate's books; False when they were already open. ``onboarded_as`` and
+    ``onboarded_with``: the estate and its first rules as the onboarding event states them, when it
+    does; what an event lacks is asked of the registry (the terms and profile in force now, the rules
+    in force today), so the books open as the estate was onboarded without a call to the tenant
+    service on the way.
 
     Runs inside the transaction that records the causing event as processed."""
     repository = BooksRepository(session)
     if repository.get(estate_code) is not None:
         return False
-    terms, info = registry.estate(estate_code)
+    if onboarded_as is not None and onboarded_as.code == estate_code and onboarded_as.fee_rate_fen_per_sqm_month:
+        terms, info = estate_terms(onboarded_as)
+    else:
+        terms, info = registry.estate(estate_code)
     books = open_books(terms)
     # The rules with the month they started: the books begin that month, and the ledger reads its
     # rules from here on (later changes arrive as EstateRulesChanged events, after this one in the
