@@ -1,5 +1,5 @@
 """The first slice across every boundary: HTTP → PostgreSQL + Keycloak → outbox → Kafka → ledger
-consumer → gRPC back to the tenant service → trust books → HTTP, refused to other estates."""
+consumer → trust books → HTTP (→ gRPC to the tenant service), refused to other estates."""
 
 from __future__ import annotations
 
@@ -81,9 +81,13 @@ def test_retrying_an_onboarding_creates_nothing_twice(tenant_api: httpx.Client, 
     assert [estate["name"] for estate in listed if estate["code"] == code] == [first.json()["name"]]
 
 
-def test_the_request_id_follows_the_estate_through_kafka_and_grpc(tenant_api, admin_token, make_estate) -> None:
+def test_the_request_id_follows_the_estate_through_kafka_and_grpc(
+    tenant_api, admin_token, make_estate, make_member
+) -> None:
     # A caller's request id of a trace id's shape (32 hex digits, as the CLI sends) becomes the trace id
-    # of the request, which travels in the W3C trace context (see xinyi_shared.tracing).
+    # of the request, which travels in the W3C trace context (see xinyi_shared.tracing): through Kafka
+    # from the onboarding to the ledger that opens the books, and through gRPC from a resident's read
+    # of the books to the tenant service that says which households are the resident's.
     request_id = uuid.uuid4().hex
     code = unique_code("trace")
     created = tenant_api.post(
@@ -92,12 +96,23 @@ def test_the_request_id_follows_the_estate_through_kafka_and_grpc(tenant_api, ad
     assert created.status_code == 201
     assert created.headers["x-request-id"] == request_id
 
-    def logged(service: str) -> str | None:
+    def logged(service: str, wanted: str) -> str | None:
         log = (STATE_DIR / "services" / f"{service}.log").read_text(errors="replace")
-        lines = [line for line in log.splitlines() if request_id in line]
+        lines = [line for line in log.splitlines() if wanted in line]
         return "\n".join(lines) if lines else None
 
-    ledger_lines = eventually(lambda: logged("ledger"), what="the ledger to log the request id")
+    ledger_lines = eventually(lambda: logged("ledger", request_id), what="the ledger to log the request id")
     assert "event applied" in ledger_lines
-    tenant_lines = eventually(lambda: logged("tenant"), what="the tenant service to log the gRPC call")
-    assert "GetEstate" in tenant_lines
+
+    _, resident = make_member(code, "resident")
+    wait_for_books(code, resident)
+    read_id = uuid.uuid4().hex
+    read = httpx.get(
+        f"{http_url('ledger')}/v1/estates/{code}/transactions",
+        headers={**bearer(resident), "X-Request-Id": read_id},
+        timeout=30,
+    )
+    assert read.status_code == 200, read.text
+    assert read.headers["x-request-id"] == read_id
+    tenant_lines = eventually(lambda: logged("tenant", read_id), what="the tenant service to log the gRPC call")
+    assert "CheckMembership" in tenant_lines
