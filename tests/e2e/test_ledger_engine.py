@@ -89,6 +89,19 @@ def test_paging_parameters_are_bounded(books, query) -> None:
     assert {"error", "reason"} <= set(answer.json())
 
 
+def entry_sequence(code: str) -> str | None:
+    with connect("ledger", "system") as connection:
+        row = connection.execute("SELECT to_regclass('estate_seq_' || md5(%s))::text", (code,)).fetchone()
+        return row[0] if row else None
+
+
+def test_the_books_sequence_of_entry_numbers_is_ready_once_the_books_open(books) -> None:
+    # Created just after the books' own commit (a DDL statement kept off the way to open books), so
+    # the estate's first entry does not wait on it.
+    code = books[0]
+    assert eventually(lambda: entry_sequence(code), timeout=10, what=f"the entry sequence of {code}")
+
+
 def test_entries_are_numbered_per_estate_and_paged_by_number(books) -> None:
     _, ledger, (h1, h2, h3) = books
     for household in (h1, h2, h3, h1):

@@ -13,6 +13,11 @@ class BooksRepository:
     def __init__(self, session: Executor) -> None:
         self.session = session
 
+    def number_entries(self, estate_code: str) -> None:
+        """Create the sequence that numbers the estate's entries (its first entry creates it if this
+        never ran: see ``estate_sequence``, migration 0005)."""
+        self.session.execute(sql("SELECT estate_sequence(:estate)"), {"estate": estate_code})
+
     def add(self, books: TrustBooks, opened_by_event: str, info: EstateInfo, first_period: str) -> bool:
         """Store newly opened books; False when the estate's books already exist (nothing written)."""
         inserted = self.session.execute(
@@ -37,8 +42,6 @@ class BooksRepository:
         ).first()
         if inserted is None:
             return False
-        # The estate's own numbering of its entries starts with its books.
-        self.session.execute(sql("SELECT estate_sequence(:estate)"), {"estate": books.terms.estate_code})
         self.session.execute(
             sql(
                 "INSERT INTO accounts (estate_code, code, name, name_zh, type) "
