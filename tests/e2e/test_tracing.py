@@ -318,6 +318,20 @@ def _the(spans: list[ExportedSpan], **wanted: Any) -> ExportedSpan | None:
     return found[0] if found else None
 
 
+def _published(spans: list[ExportedSpan], service: str, event_type: str) -> ExportedSpan | None:
+    """The first span of ``service`` publishing an event of ``event_type`` into its outbox."""
+    return next(
+        (
+            s
+            for s in spans
+            if s.service == service
+            and s.kind == "SPAN_KIND_PRODUCER"
+            and s.attributes.get("cloudevents.event_type") == event_type
+        ),
+        None,
+    )
+
+
 def test_one_requests_spans_join_into_one_trace_across_tenant_kafka_and_ledger(
     traced: Platform, tenant_api, admin_token
 ) -> None:
@@ -339,27 +353,9 @@ def test_one_requests_spans_join_into_one_trace_across_tenant_kafka_and_ledger(
         ]
         found = {
             "http": _the(spans, service="tenant", kind="SPAN_KIND_SERVER", name="POST /v1/estates"),
-            "publish": next(
-                (
-                    s
-                    for s in spans
-                    if s.service == "tenant"
-                    and s.kind == "SPAN_KIND_PRODUCER"
-                    and s.attributes.get("cloudevents.event_type") == ONBOARDED
-                ),
-                None,
-            ),
+            "publish": _published(spans, "tenant", ONBOARDED),
             "process": next((s for s in consumed if s.service == "ledger"), None),
-            "books opened": next(
-                (
-                    s
-                    for s in spans
-                    if s.service == "ledger"
-                    and s.kind == "SPAN_KIND_PRODUCER"
-                    and s.attributes.get("cloudevents.event_type") == BOOKS_OPENED
-                ),
-                None,
-            ),
+            "books opened": _published(spans, "ledger", BOOKS_OPENED),
         }
         if any(span is None for span in found.values()):
             if _members(traced.admin).get(traced.ledger_member, traced.ledger_partitions) != traced.ledger_partitions:

@@ -2,7 +2,9 @@ from decimal import Decimal
 
 import pytest
 
+from ledger_service.adapters.tenant_client import EstateInfo, estate_terms
 from ledger_service.domain.books import STANDARD_CHART, AccountType, EstateTerms, open_books
+from xinyi.tenant.v1 import tenant_pb2
 from xinyi_shared.errors import InvalidInput
 
 
@@ -64,9 +66,6 @@ def test_impossible_terms_are_refused(overrides: dict[str, object]) -> None:
 def test_an_estate_message_states_the_terms_and_profile_the_books_open_with() -> None:
     # The onboarding event's estate and GetEstate's answer are read alike: the books open from the
     # event without asking the tenant service, with the same terms it would have answered.
-    from ledger_service.adapters.tenant_client import EstateInfo, estate_terms
-    from xinyi.tenant.v1 import tenant_pb2
-
     message = tenant_pb2.Estate(
         code="jinhe-lvzhou",
         name="金河绿洲",
