@@ -89,6 +89,7 @@ class Database:
     def ping(self) -> None:
         with self.app_engine.connect() as connection:
             connection.execute(text("SELECT 1"))
+            connection.commit()  # not the rollback of a close, which unprepares the connection's statements
 
     def dispose(self) -> None:
         self.app_engine.dispose()

@@ -209,10 +209,13 @@ class OutboxRelay:
                 self._follow()
                 continue
             try:
+                started = time.monotonic()
                 relayed = self.relay_once()
                 backoff = poll
                 if relayed:
-                    # Notifications of commits up to now are covered by the next round.
+                    # Notifications of commits up to now are covered by the next round, which waits
+                    # for the rest of the interval so that events committed meanwhile share it.
+                    self._stop.wait(started + self._settings.outbox_round_interval_seconds - time.monotonic())
                     self._drain_notifications()
                     continue
                 notified = True

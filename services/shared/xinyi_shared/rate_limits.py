@@ -107,6 +107,7 @@ class RateLimiter:
         without counting this request (see :meth:`hit` for counting)."""
         with self.engine.connect() as connection:
             row = connection.execute(_COUNT, {"scope": quota.scope, "key": key, "window": quota.window_seconds}).first()
+            connection.commit()  # a read: a rollback would unprepare the connection's statements
         if row is None:
             return
         count, retry_after = row

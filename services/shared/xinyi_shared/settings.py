@@ -77,6 +77,10 @@ class ServiceSettings(BaseSettings):
     # How long the relay holds back events behind a missing outbox seq (a transaction still between its
     # insert and its commit, or one rolled back) before it takes the seq for rolled back.
     outbox_gap_wait_seconds: float = Field(default=2.0, ge=0)
+    # Under sustained load, relay rounds start at most this often: a round's fixed cost (a transaction,
+    # a Kafka round trip) is shared by the events of its interval instead of paid per commit. The
+    # first event after a quiet spell leaves at once.
+    outbox_round_interval_seconds: float = Field(default=0.01, ge=0, le=1)
 
     # Uploaded files (vouchers, photos; xinyi_shared.blobs): a folder on this machine, or an S3 bucket.
     blob_backend: Literal["filesystem", "s3"] = "filesystem"

@@ -18,7 +18,8 @@ from types import TracebackType
 from typing import Self
 
 from google.protobuf.message import Message
-from sqlalchemy import Connection
+from psycopg.pq import TransactionStatus
+from sqlalchemy import Connection, text
 
 from xinyi_shared.db import Database, set_estate
 from xinyi_shared.outbox import publish
@@ -66,7 +67,7 @@ class EstateUnitOfWork:
         if connection is not None:
             try:
                 if connection.in_transaction():
-                    connection.rollback()
+                    end_uncommitted(connection)
             finally:
                 connection.close()
 
@@ -87,3 +88,24 @@ class EstateUnitOfWork:
     def publish(self, message: Message) -> None:
         """Announce ``message`` about this estate through the outbox, in this transaction."""
         publish(self.connection, self.topic, self.source, self.estate_code, message)
+
+
+def end_uncommitted(connection: Connection) -> None:
+    """End a transaction left without a commit: roll back what it wrote, and commit one that wrote
+    nothing (a read, or a refusal before any write), which is the same to the database.
+
+    Why not always roll back: psycopg forgets every prepared statement of a connection at each
+    rollback (it cannot tell what the transaction may have dropped), so its next statements are
+    parsed and planned again, a DEALLOCATE ALL round trip and the costliest part of a short
+    statement; a read-only request would do that on every call.
+    """
+    driver = connection.connection.driver_connection
+    status = getattr(getattr(driver, "info", None), "transaction_status", None)
+    if status == TransactionStatus.INTRANS:
+        # A transaction gets an id at its first write (a row locked FOR UPDATE/SHARE included); without
+        # one, committing keeps nothing that a rollback would have undone.
+        wrote = connection.execute(text("SELECT pg_current_xact_id_if_assigned() IS NOT NULL")).scalar()
+        if not wrote:
+            connection.commit()
+            return
+    connection.rollback()
