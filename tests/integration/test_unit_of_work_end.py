@@ -9,11 +9,12 @@ from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import Connection, text
+from sqlalchemy.exc import OperationalError
 
 from tests.harness import PORTS
 from xinyi_shared.db import Database, set_estate
 from xinyi_shared.settings import ServiceSettings
-from xinyi_shared.unit_of_work import end_uncommitted
+from xinyi_shared.unit_of_work import EstateUnitOfWork, end_uncommitted
 
 ESTATE = "uow-end-probe"  # no such estate: rows written under it are the test's own
 PREPARED = text("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE '%uow_end_probe%'")
@@ -89,3 +90,18 @@ def test_a_failed_transaction_is_rolled_back(database: Database) -> None:
         assert not connection.in_transaction()
         assert connection.execute(text("SELECT 2")).scalar() == 2
         connection.rollback()
+
+
+def test_a_lost_connection_leaves_its_own_error(database: Database) -> None:
+    """The database going away mid-transaction: the caller sees that error (a consumer retries it as
+    transient), not one of ending the transaction on a connection that is gone."""
+    work = EstateUnitOfWork(database, ESTATE, topic="xinyi.test.uow-end.v1", source="xinyi/test")
+    with pytest.raises(OperationalError), work as uow:
+        pid = uow.connection.execute(text("SELECT pg_backend_pid()")).scalar()
+        with database.connect() as other:
+            # A role may end its own backends; the timeout waits until this one is gone.
+            assert other.execute(text("SELECT pg_terminate_backend(:pid, 10000)"), {"pid": pid}).scalar()
+            other.commit()
+        uow.connection.execute(text("SELECT 1"))
+    with EstateUnitOfWork(database, ESTATE, topic="xinyi.test.uow-end.v1", source="xinyi/test") as uow:
+        assert uow.connection.execute(text("SELECT 2")).scalar() == 2  # the pool gave a live connection

@@ -20,6 +20,7 @@ from typing import Self
 from google.protobuf.message import Message
 from psycopg.pq import TransactionStatus
 from sqlalchemy import Connection, text
+from sqlalchemy.exc import DBAPIError
 
 from xinyi_shared.db import Database, set_estate
 from xinyi_shared.outbox import publish
@@ -99,13 +100,20 @@ def end_uncommitted(connection: Connection) -> None:
     parsed and planned again, a DEALLOCATE ALL round trip and the costliest part of a short
     statement; a read-only request would do that on every call.
     """
-    driver = connection.connection.driver_connection
-    status = getattr(getattr(driver, "info", None), "transaction_status", None)
-    if status == TransactionStatus.INTRANS:
-        # A transaction gets an id at its first write (a row locked FOR UPDATE/SHARE included); without
-        # one, committing keeps nothing that a rollback would have undone.
-        wrote = connection.execute(text("SELECT pg_current_xact_id_if_assigned() IS NOT NULL")).scalar()
-        if not wrote:
-            connection.commit()
-            return
+    if not connection.invalidated and _wrote_nothing(connection):
+        connection.commit()
+        return
+    # Also after a lost connection (invalidated): the rollback only resets it, and the error that
+    # lost it is the one the caller sees.
     connection.rollback()
+
+
+def _wrote_nothing(connection: Connection) -> bool:
+    info = getattr(connection.connection.driver_connection, "info", None)
+    if getattr(info, "transaction_status", None) != TransactionStatus.INTRANS:
+        return False  # failed (a statement raised) or in an unknown state: roll back
+    try:
+        # A transaction gets an id at its first write (a row locked FOR UPDATE/SHARE included).
+        return not connection.execute(text("SELECT pg_current_xact_id_if_assigned() IS NOT NULL")).scalar()
+    except DBAPIError:
+        return False  # cannot tell (the connection may have gone): roll back
