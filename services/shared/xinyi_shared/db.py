@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from sqlalchemy import Connection, Engine, TextClause, create_engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from xinyi_shared.direct_sql import DirectConnection
 from xinyi_shared.settings import ServiceSettings
 
 ESTATE_SETTING = "xinyi.estate"
@@ -54,6 +55,9 @@ class Database:
             pool_recycle=POOL_RECYCLE_SECONDS,
             hide_parameters=True,  # a failed statement's error never carries its values (names, phones)
         )
+        # Its connections can run plain-text statements on the driver (a unit of work that opts in;
+        # see xinyi_shared.direct_sql). SQLAlchemy makes each connection from this class attribute.
+        self.app_engine._connection_cls = DirectConnection
         # The relay and platform listings are rare enough to afford a ping per checkout.
         self.system_engine: Engine = create_engine(
             settings.database_url("system"),

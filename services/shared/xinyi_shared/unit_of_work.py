@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from types import TracebackType
-from typing import Self
+from typing import ClassVar, Self
 
 from google.protobuf.message import Message
 from psycopg.pq import TransactionStatus
@@ -23,11 +23,16 @@ from sqlalchemy import Connection, text
 from sqlalchemy.exc import DBAPIError
 
 from xinyi_shared.db import Database, set_estate
+from xinyi_shared.direct_sql import DirectConnection
 from xinyi_shared.outbox import publish
 
 
 class EstateUnitOfWork:
     """Subclasses add typed repositories in :meth:`bind` (called with the open session)."""
+
+    # Run the repositories' plain-text statements on the driver (xinyi_shared.direct_sql): a
+    # subclass whose repositories use only what DirectResult offers of SQLAlchemy's results.
+    direct_statements: ClassVar[bool] = False
 
     def __init__(self, database: Database, estate_code: str, *, topic: str, source: str) -> None:
         self.database = database
@@ -50,6 +55,8 @@ class EstateUnitOfWork:
         # A bare connection rather than an ORM session: the repositories speak SQL, and a session's
         # bookkeeping costs about a tenth of a millisecond on every statement.
         connection = self.database.connect()
+        if self.direct_statements and isinstance(connection, DirectConnection):
+            connection.direct = True
         try:
             connection.begin()
             set_estate(connection, self.estate_code)

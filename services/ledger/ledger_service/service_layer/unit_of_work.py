@@ -30,6 +30,8 @@ class AccrualQueue(Protocol):
 
 
 class LedgerUnitOfWork(EstateUnitOfWork):
+    direct_statements = True  # its repositories speak text SQL; the payment path runs about ten
+
     journal: JournalRepository
     keys: IdempotencyKeys
     rules: RulesRepository
