@@ -3,6 +3,7 @@ workers keep their metrics."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import time
@@ -119,3 +120,17 @@ def test_a_worker_ends_when_its_master_is_killed() -> None:
     while not _gone(child) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert _gone(child), "the worker outlived its master"
+
+
+def test_a_worker_hides_what_it_built_at_start_from_the_collector() -> None:
+    # In a process of its own: freezing is for the whole interpreter.
+    probe = (
+        "import gc, json; from xinyi_shared import runtime; before = gc.get_freeze_count(); "
+        "runtime.settle_garbage_collector(); "
+        "print(json.dumps([before, gc.get_freeze_count(), gc.get_threshold()[0]]))"
+    )
+    answer = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60)
+    before, frozen, young_threshold = json.loads(answer.stdout)
+    assert before == 0
+    assert frozen > 10_000  # the modules imported so far, at least
+    assert young_threshold == runtime.YOUNG_COLLECTION_THRESHOLD
