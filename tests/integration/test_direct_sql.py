@@ -14,10 +14,8 @@ from sqlalchemy import Connection, bindparam, column, select, text
 from sqlalchemy.exc import DataError, IntegrityError, MultipleResultsFound, NoResultFound, OperationalError
 from sqlalchemy.types import Integer
 
-from tests.harness import PORTS
 from xinyi_shared.db import Database, set_estate, sql
 from xinyi_shared.direct_sql import DirectConnection, DirectResult
-from xinyi_shared.settings import ServiceSettings
 
 ESTATE = "direct-sql-probe"  # no such estate: rows written under it are the test's own and rolled back
 ROWS = sql(
@@ -28,16 +26,9 @@ ROWS = sql(
 PARAMETERS = {"day": datetime.date(2026, 12, 2), "id": uuid.UUID(int=7), "amount": 2**40, "count": 3}
 
 
-@pytest.fixture(scope="module")
-def database() -> Iterator[Database]:
-    db = Database(ServiceSettings(service_name="ledger", http_port=0, grpc_port=0, db_port=PORTS["POSTGRES_PORT"]))
-    yield db
-    db.dispose()
-
-
 @pytest.fixture
-def direct(database: Database) -> Iterator[Connection]:
-    connection = database.connect()
+def direct(ledger_database: Database) -> Iterator[Connection]:
+    connection = ledger_database.connect()
     assert isinstance(connection, DirectConnection), "the app engine makes DirectConnections"
     connection.direct = True
     connection.begin()
@@ -46,16 +37,16 @@ def direct(database: Database) -> Iterator[Connection]:
     connection.close()
 
 
-def _through_sqlalchemy(database: Database) -> list[tuple[object, ...]]:
-    with database.connect() as connection:
+def _through_sqlalchemy(ledger_database: Database) -> list[tuple[object, ...]]:
+    with ledger_database.connect() as connection:
         return [tuple(row) for row in connection.execute(ROWS, PARAMETERS).all()]
 
 
-def test_rows_and_values_are_sqlalchemys(database: Database, direct: Connection) -> None:
+def test_rows_and_values_are_sqlalchemys(ledger_database: Database, direct: Connection) -> None:
     result = direct.execute(ROWS, PARAMETERS)
     assert isinstance(result, DirectResult)
     rows = result.all()
-    assert [tuple(row) for row in rows] == _through_sqlalchemy(database)
+    assert [tuple(row) for row in rows] == _through_sqlalchemy(ledger_database)
     first = rows[0]
     assert (first.n, first.label, first.amount, first.rate) == (1, "1%", 2**40, Decimal("1.50"))
     assert first.reference == {"n": 1} and first.id == uuid.UUID(int=7)
@@ -112,9 +103,9 @@ def test_driver_errors_are_wrapped_as_sqlalchemy_wraps_them(direct: Connection) 
         direct.execute(insert, {"estate": ESTATE, "key": key})
 
 
-def test_a_lost_connection_is_invalidated(database: Database, direct: Connection) -> None:
+def test_a_lost_connection_is_invalidated(ledger_database: Database, direct: Connection) -> None:
     pid = direct.execute(sql("SELECT pg_backend_pid()")).scalar()
-    with database.connect() as other:
+    with ledger_database.connect() as other:
         assert other.execute(text("SELECT pg_terminate_backend(:pid, 10000)"), {"pid": pid}).scalar()
         other.commit()
     with pytest.raises(OperationalError) as lost:
@@ -122,10 +113,10 @@ def test_a_lost_connection_is_invalidated(database: Database, direct: Connection
     assert lost.value.connection_invalidated and direct.invalidated
 
 
-def test_anything_else_takes_sqlalchemys_path(database: Database, direct: Connection) -> None:
+def test_anything_else_takes_sqlalchemys_path(ledger_database: Database, direct: Connection) -> None:
     typed = text("SELECT :n AS n").bindparams(bindparam("n", type_=Integer))
     assert not isinstance(direct.execute(typed, {"n": 4}), DirectResult)
     assert not isinstance(direct.execute(select(column("x")).select_from(text("(SELECT 5 AS x) AS t"))), DirectResult)
     assert not isinstance(direct.execute(ROWS, [PARAMETERS]), DirectResult)
-    with database.connect() as plain:  # not opted in
+    with ledger_database.connect() as plain:  # not opted in
         assert not isinstance(plain.execute(ROWS, PARAMETERS), DirectResult)

@@ -18,19 +18,11 @@ from sqlalchemy.orm import Session
 from tenant_service.adapters.households import HouseholdRepository
 from tenant_service.domain.households import Household
 from tenant_service.entrypoints.grpc_mappers import household_page, household_to_proto
-from tests.harness import PORTS, unique_code
+from tests.harness import unique_code
 from xinyi.tenant.v1 import tenant_pb2
 from xinyi_shared.db import Database, set_estate
-from xinyi_shared.settings import ServiceSettings
 
 GRID = "G1"
-
-
-@pytest.fixture(scope="module")
-def database() -> Iterator[Database]:
-    db = Database(ServiceSettings(service_name="tenant", http_port=0, grpc_port=0, db_port=PORTS["POSTGRES_PORT"]))
-    yield db
-    db.dispose()
 
 
 @pytest.fixture
@@ -39,9 +31,9 @@ def estate() -> str:
 
 
 @pytest.fixture
-def session(database: Database, estate: str) -> Iterator[Session]:
+def session(tenant_database: Database, estate: str) -> Iterator[Session]:
     """A transaction in ``estate``, as the service's estate sessions are, rolled back at the end."""
-    session = database.new_session()
+    session = tenant_database.new_session()
     session.begin()
     set_estate(session, estate)
     yield session

@@ -5,15 +5,12 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import text
 
-from tests.harness import PORTS
 from xinyi_shared.db import Database
 from xinyi_shared.pg_arrays import int_array, text_array, uuid_array
-from xinyi_shared.settings import ServiceSettings
 
 AWKWARD_TEXT = [
     "plain",
@@ -29,37 +26,30 @@ AWKWARD_TEXT = [
 ]
 
 
-@pytest.fixture(scope="module")
-def database() -> Iterator[Database]:
-    db = Database(ServiceSettings(service_name="ledger", http_port=0, grpc_port=0, db_port=PORTS["POSTGRES_PORT"]))
-    yield db
-    db.dispose()
-
-
-def _parsed(database: Database, literal: str, sql_type: str) -> list[object]:
-    with database.system_session() as session:
+def _parsed(ledger_database: Database, literal: str, sql_type: str) -> list[object]:
+    with ledger_database.system_session() as session:
         return list(session.execute(text(f"SELECT CAST(:v AS {sql_type}) AS a"), {"v": literal}).scalar_one())
 
 
-def test_text_comes_back_as_written(database: Database) -> None:
+def test_text_comes_back_as_written(ledger_database: Database) -> None:
     values = [*AWKWARD_TEXT, None]
-    assert _parsed(database, text_array(values), "text[]") == values
+    assert _parsed(ledger_database, text_array(values), "text[]") == values
 
 
-def test_json_references_come_back_as_written(database: Database) -> None:
+def test_json_references_come_back_as_written(ledger_database: Database) -> None:
     references = [json.dumps({"bill_id": str(uuid.uuid4()), "memo": memo}, ensure_ascii=False) for memo in AWKWARD_TEXT]
-    assert _parsed(database, text_array(references), "jsonb[]") == [json.loads(r) for r in references]
+    assert _parsed(ledger_database, text_array(references), "jsonb[]") == [json.loads(r) for r in references]
 
 
-def test_ids_and_integers_come_back_as_written(database: Database) -> None:
+def test_ids_and_integers_come_back_as_written(ledger_database: Database) -> None:
     ids: list[str | uuid.UUID | None] = [uuid.uuid4(), str(uuid.uuid4()), None]
-    assert _parsed(database, uuid_array(ids), "uuid[]") == [uuid.UUID(str(i)) if i else None for i in ids]
+    assert _parsed(ledger_database, uuid_array(ids), "uuid[]") == [uuid.UUID(str(i)) if i else None for i in ids]
     amounts = [0, -1, 10**10, -(2**63), 2**63 - 1, None]
-    assert _parsed(database, int_array(amounts), "bigint[]") == amounts
+    assert _parsed(ledger_database, int_array(amounts), "bigint[]") == amounts
 
 
-def test_an_id_that_is_not_one_is_refused_by_postgresql(database: Database) -> None:
+def test_an_id_that_is_not_one_is_refused_by_postgresql(ledger_database: Database) -> None:
     from sqlalchemy.exc import DataError
 
     with pytest.raises(DataError):
-        _parsed(database, uuid_array(["not-an-id"]), "uuid[]")
+        _parsed(ledger_database, uuid_array(["not-an-id"]), "uuid[]")

@@ -5,26 +5,16 @@ the statements psycopg prepared on it (a rollback makes psycopg deallocate them 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import Connection, text
 from sqlalchemy.exc import OperationalError
 
-from tests.harness import PORTS
 from xinyi_shared.db import Database, set_estate
-from xinyi_shared.settings import ServiceSettings
 from xinyi_shared.unit_of_work import EstateUnitOfWork, end_uncommitted
 
 ESTATE = "uow-end-probe"  # no such estate: rows written under it are the test's own
 PREPARED = text("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE '%uow_end_probe%'")
-
-
-@pytest.fixture(scope="module")
-def database() -> Iterator[Database]:
-    db = Database(ServiceSettings(service_name="ledger", http_port=0, grpc_port=0, db_port=PORTS["POSTGRES_PORT"]))
-    yield db
-    db.dispose()
 
 
 def _read_until_prepared(connection: Connection) -> None:
@@ -49,9 +39,9 @@ def _written(connection: Connection, key: str) -> bool:
     return bool(found)
 
 
-def test_what_was_written_is_rolled_back(database: Database) -> None:
+def test_what_was_written_is_rolled_back(ledger_database: Database) -> None:
     key = f"uow-end-{uuid.uuid4()}"
-    with database.connect() as connection:
+    with ledger_database.connect() as connection:
         connection.begin()
         _write(connection, key)
         end_uncommitted(connection)
@@ -59,8 +49,8 @@ def test_what_was_written_is_rolled_back(database: Database) -> None:
         assert not _written(connection, key)
 
 
-def test_a_read_ends_keeping_its_prepared_statements(database: Database) -> None:
-    with database.connect() as connection:
+def test_a_read_ends_keeping_its_prepared_statements(ledger_database: Database) -> None:
+    with ledger_database.connect() as connection:
         connection.begin()
         _read_until_prepared(connection)
         end_uncommitted(connection)
@@ -69,9 +59,9 @@ def test_a_read_ends_keeping_its_prepared_statements(database: Database) -> None
         connection.rollback()
 
 
-def test_a_rollback_after_a_write_forgets_them(database: Database) -> None:
+def test_a_rollback_after_a_write_forgets_them(ledger_database: Database) -> None:
     """The contrast that makes the commit worth it: the same reads, then a write, then the end."""
-    with database.connect() as connection:
+    with ledger_database.connect() as connection:
         connection.begin()
         _read_until_prepared(connection)
         key = f"uow-end-{uuid.uuid4()}"
@@ -81,8 +71,8 @@ def test_a_rollback_after_a_write_forgets_them(database: Database) -> None:
         assert not _written(connection, key)
 
 
-def test_a_failed_transaction_is_rolled_back(database: Database) -> None:
-    with database.connect() as connection:
+def test_a_failed_transaction_is_rolled_back(ledger_database: Database) -> None:
+    with ledger_database.connect() as connection:
         connection.begin()
         with pytest.raises(Exception, match="division by zero"):
             connection.execute(text("SELECT 1 / 0"))
@@ -92,16 +82,16 @@ def test_a_failed_transaction_is_rolled_back(database: Database) -> None:
         connection.rollback()
 
 
-def test_a_lost_connection_leaves_its_own_error(database: Database) -> None:
-    """The database going away mid-transaction: the caller sees that error (a consumer retries it as
+def test_a_lost_connection_leaves_its_own_error(ledger_database: Database) -> None:
+    """The ledger_database going away mid-transaction: the caller sees that error (a consumer retries it as
     transient), not one of ending the transaction on a connection that is gone."""
-    work = EstateUnitOfWork(database, ESTATE, topic="xinyi.test.uow-end.v1", source="xinyi/test")
+    work = EstateUnitOfWork(ledger_database, ESTATE, topic="xinyi.test.uow-end.v1", source="xinyi/test")
     with pytest.raises(OperationalError), work as uow:
         pid = uow.connection.execute(text("SELECT pg_backend_pid()")).scalar()
-        with database.connect() as other:
+        with ledger_database.connect() as other:
             # A role may end its own backends; the timeout waits until this one is gone.
             assert other.execute(text("SELECT pg_terminate_backend(:pid, 10000)"), {"pid": pid}).scalar()
             other.commit()
         uow.connection.execute(text("SELECT 1"))
-    with EstateUnitOfWork(database, ESTATE, topic="xinyi.test.uow-end.v1", source="xinyi/test") as uow:
+    with EstateUnitOfWork(ledger_database, ESTATE, topic="xinyi.test.uow-end.v1", source="xinyi/test") as uow:
         assert uow.connection.execute(text("SELECT 2")).scalar() == 2  # the pool gave a live connection

@@ -1,0 +1,30 @@
+"""Fixtures shared by the integration tests that talk to a service's database directly (as its app
+role, with row-level security, on the running PostgreSQL cluster)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from tests.harness import PORTS
+from xinyi_shared.db import Database
+from xinyi_shared.settings import ServiceSettings
+
+
+def _service_database(service: str) -> Iterator[Database]:
+    database = Database(ServiceSettings(service_name=service, http_port=0, grpc_port=0, db_port=PORTS["POSTGRES_PORT"]))
+    yield database
+    database.dispose()
+
+
+@pytest.fixture(scope="module")
+def ledger_database() -> Iterator[Database]:
+    """The ledger's database, as the ledger's app engine connects to it."""
+    yield from _service_database("ledger")
+
+
+@pytest.fixture(scope="module")
+def tenant_database() -> Iterator[Database]:
+    """The tenant service's database, as its app engine connects to it."""
+    yield from _service_database("tenant")
