@@ -162,7 +162,7 @@ def worker_app() -> FastAPI:
 
 
 def settle_garbage_collector() -> None:
-    """Move what the worker has built so far (modules, the app, its routes and schemas: a few hundred
+    """Move what the worker has built so far (modules, the app, its routes and schemas: over a hundred
     thousand objects that live as long as the process) out of the collector's sight, so that its full
     collections, which would otherwise walk them all and hold the GIL for tens of milliseconds, only walk
     what requests leave behind; and collect the young less often."""
