@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import threading
 import time
 from typing import Any, cast
 
@@ -107,3 +109,90 @@ def test_the_lead_lock_is_not_the_lock_each_round_takes() -> None:
     # key for both, the leader's own session lock would refuse them.
     relay = _relay(_Listener(lock_free=True))
     assert relay._lead_lock_id != relay._lock_id
+
+
+class _NotifyingListener(_Listener):
+    """A leading LISTEN connection whose notifications the test sends through a pipe."""
+
+    def __init__(self) -> None:
+        super().__init__(lock_free=True)
+        self._read, self._write = os.pipe()
+        os.set_blocking(self._read, False)
+        self.broken = False
+
+    def fileno(self) -> int:
+        return self._read
+
+    def notify(self) -> None:
+        os.write(self._write, b"n")
+
+    def notifies(self, timeout: float = 0) -> list[str]:
+        try:
+            return ["xinyi_outbox"] * len(os.read(self._read, 512))
+        except BlockingIOError:
+            return []
+
+    def close(self) -> None:
+        super().close()
+        for fd in (self._read, self._write):
+            os.close(fd)
+
+
+class _CountingRelay(OutboxRelay):
+    """A leading relay whose rounds find nothing, or another relay's round under way, and are counted."""
+
+    def __init__(self, listener: _NotifyingListener, round_lock_busy: bool = False) -> None:
+        settings = ServiceSettings(
+            service_name="ledger", http_port=1, grpc_port=2, outbox_poll_seconds=0.01, outbox_idle_check_seconds=60
+        )
+        super().__init__(settings, cast(Database, None), ["xinyi.ledger.events.v1"])
+        self._listener = cast(Any, listener)
+        self._busy = round_lock_busy
+        self.rounds = threading.Semaphore(0)
+        self.count = 0
+
+    def relay_once(self) -> int:
+        self.round_lock_busy = self._busy
+        self.count += 1
+        self.rounds.release()
+        return 0
+
+
+def _run_for(relay: _CountingRelay, seconds: float) -> None:
+    thread = threading.Thread(target=relay._loop, daemon=True)
+    thread.start()
+    time.sleep(seconds)
+    relay._stop.set()
+    relay.wake()
+    thread.join(5)
+    assert not thread.is_alive()
+
+
+def test_a_listening_relay_with_nothing_to_relay_waits_for_a_commit_instead_of_polling() -> None:
+    listener = _NotifyingListener()
+    relay = _CountingRelay(listener)
+    thread = threading.Thread(target=relay._loop, daemon=True)
+    thread.start()
+    try:
+        assert relay.rounds.acquire(timeout=5)
+        time.sleep(0.3)  # thirty polls of 0.01 s, were it polling
+        assert relay.count == 1
+        listener.notify()  # a commit that recorded an event
+        assert relay.rounds.acquire(timeout=5)
+        assert relay.count == 2
+    finally:
+        relay._stop.set()
+        relay.wake()
+        thread.join(5)
+        listener.close()
+
+
+def test_a_relay_that_found_another_relays_round_under_way_looks_again_soon() -> None:
+    # That round may end without the events committed during it, and their notifications are spent.
+    listener = _NotifyingListener()
+    relay = _CountingRelay(listener, round_lock_busy=True)
+    try:
+        _run_for(relay, 0.3)
+        assert relay.count >= 3
+    finally:
+        listener.close()

@@ -9,7 +9,8 @@ Recording an event also notifies the channel ``xinyi_outbox``, which PostgreSQL 
 the transaction commits (and to listeners of the service's own database only). Every relay — one
 per worker process — listens on it; the one leading the service's relays (the holder of its lead lock)
 relays, so an event leaves within milliseconds of its commit, whichever process committed it.
-Polling every ``outbox_poll_seconds`` remains as the fallback of a relay that cannot listen.
+Polling every ``outbox_poll_seconds`` remains as the fallback of a relay that cannot listen; a
+listening relay with nothing to do looks on its own only every ``outbox_idle_check_seconds``.
 """
 
 from __future__ import annotations
@@ -61,7 +62,7 @@ OUTBOX_FAILURES = Counter(
 BATCH_SIZE = 500
 # While a missing seq is awaited, the relay looks again this often (a rollback sends no notification).
 GAP_RECHECK_SECONDS = 0.05
-BACKLOG_MEASURE_SECONDS = 1.0  # the backlog gauges are at most this old
+BACKLOG_MEASURE_SECONDS = 1.0  # the backlog gauges are at most this old (outbox_idle_check_seconds when idle)
 # Notified by every transaction that records an event; each service has its own database, so the
 # channel reaches that service's relays only.
 OUTBOX_CHANNEL = "xinyi_outbox"
@@ -150,6 +151,7 @@ class OutboxRelay:
         self._gaps: dict[int, float] = {}
         self._backlog_due = 0.0  # when the backlog's gauges are measured next (time.monotonic())
         self.holding_gap = False
+        self.round_lock_busy = False  # the last round found another relay's round under way
         self._leading = False  # holds the service's lead lock on the listener connection
         self._lead_attempt_at = 0.0
 
@@ -219,8 +221,14 @@ class OutboxRelay:
                     self._drain_notifications()
                     continue
                 notified = True
-                if self.holding_gap:  # its commit notifies; its rollback does not: look again soon
+                if self.holding_gap or self.round_lock_busy:
+                    # A held-back seq's commit notifies but its rollback does not, and another relay's
+                    # round may end without the events committed during it: look again soon.
                     self._wait(min(poll, GAP_RECHECK_SECONDS), notified)
+                    continue
+                if self._listener is not None:
+                    # Every commit that records an event notifies: nothing to poll for while listening.
+                    self._wait(self._settings.outbox_idle_check_seconds, notified)
                     continue
             except Exception as error:  # noqa: BLE001 - the relay must outlive any broker or database outage
                 self._round_failed(error)
@@ -439,6 +447,7 @@ class OutboxRelay:
     def relay_once(self) -> int:
         """Relay one batch; returns how many events Kafka acknowledged."""
         self.holding_gap = False
+        self.round_lock_busy = False
         with self._database.system_session() as session:
             # Measured by every replica's relay, the one holding the lock or not, so none reports a
             # backlog it saw rounds ago; at most once a BACKLOG_MEASURE_SECONDS, as under load the
@@ -447,6 +456,7 @@ class OutboxRelay:
                 return 0
             locked = session.execute(text("SELECT pg_try_advisory_xact_lock(:id)"), {"id": self._lock_id}).scalar()
             if not locked:
+                self.round_lock_busy = True
                 return 0
             rows = self._next_in_order(session)
             if not rows:

@@ -71,9 +71,12 @@ class ServiceSettings(BaseSettings):
     tenant_grpc_target: str = "127.0.0.1:9101"
     ledger_grpc_target: str = "127.0.0.1:9102"
 
-    # The relay is woken by a NOTIFY on each commit that recorded events; this poll is the fallback
-    # (a lost listener connection, a notification missed during a reconnect).
+    # The relay is woken by a NOTIFY on each commit that recorded events; this poll is the fallback of
+    # a relay that is not listening (a lost listener connection, until it reconnects).
     outbox_poll_seconds: float = Field(default=0.2, gt=0)
+    # A listening relay misses no commit, so when idle it looks on its own only this often (to keep
+    # the backlog gauges fresh): an idle service does not query its outbox five times a second.
+    outbox_idle_check_seconds: float = Field(default=5.0, gt=0)
     # How long the relay holds back events behind a missing outbox seq (a transaction still between its
     # insert and its commit, or one rolled back) before it takes the seq for rolled back.
     outbox_gap_wait_seconds: float = Field(default=2.0, ge=0)
