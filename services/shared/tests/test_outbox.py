@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any, cast
 
 import psycopg.conninfo
@@ -158,32 +160,32 @@ class _CountingRelay(OutboxRelay):
         return 0
 
 
-def _run_for(relay: _CountingRelay, seconds: float) -> None:
+@contextmanager
+def _running(relay: _CountingRelay) -> Iterator[None]:
+    """The relay's loop in a thread of its own for the ``with`` block, then stopped."""
     thread = threading.Thread(target=relay._loop, daemon=True)
     thread.start()
-    time.sleep(seconds)
-    relay._stop.set()
-    relay.wake()
-    thread.join(5)
+    try:
+        yield
+    finally:
+        relay._stop.set()
+        relay.wake()
+        thread.join(5)
     assert not thread.is_alive()
 
 
 def test_a_listening_relay_with_nothing_to_relay_waits_for_a_commit_instead_of_polling() -> None:
     listener = _NotifyingListener()
     relay = _CountingRelay(listener)
-    thread = threading.Thread(target=relay._loop, daemon=True)
-    thread.start()
     try:
-        assert relay.rounds.acquire(timeout=5)
-        time.sleep(0.3)  # thirty polls of 0.01 s, were it polling
-        assert relay.count == 1
-        listener.notify()  # a commit that recorded an event
-        assert relay.rounds.acquire(timeout=5)
-        assert relay.count == 2
+        with _running(relay):
+            assert relay.rounds.acquire(timeout=5)
+            time.sleep(0.3)  # thirty polls of 0.01 s, were it polling
+            assert relay.count == 1
+            listener.notify()  # a commit that recorded an event
+            assert relay.rounds.acquire(timeout=5)
+            assert relay.count == 2
     finally:
-        relay._stop.set()
-        relay.wake()
-        thread.join(5)
         listener.close()
 
 
@@ -192,7 +194,8 @@ def test_a_relay_that_found_another_relays_round_under_way_looks_again_soon() ->
     listener = _NotifyingListener()
     relay = _CountingRelay(listener, round_lock_busy=True)
     try:
-        _run_for(relay, 0.3)
+        with _running(relay):
+            time.sleep(0.3)
         assert relay.count >= 3
     finally:
         listener.close()
