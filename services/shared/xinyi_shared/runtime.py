@@ -83,6 +83,9 @@ def service_main(
         port=settings.http_port,
         log_config=None,
         access_log=False,
+        loop="uvloop",
+        # h11 keeps the head limit below (httptools has none of its own).
+        http="h11",
         # The request line and headers the server buffers at most (see xinyi_shared.http.RequestLimits).
         h11_max_incomplete_event_size=SERVER_MAX_HEAD_BYTES,
     )

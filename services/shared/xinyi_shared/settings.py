@@ -87,6 +87,11 @@ class ServiceSettings(BaseSettings):
     # a Kafka round trip) is shared by the events of its interval instead of paid per commit. The
     # first event after a quiet spell leaves at once.
     outbox_round_interval_seconds: float = Field(default=0.01, ge=0, le=1)
+    # Relayed events stay in the outbox this long (to look into a delivery), then the relay deletes
+    # them, a batch every outbox_prune_seconds: the table and its indexes do not grow with the years.
+    # Kafka keeps the events themselves (its topics' own retention).
+    outbox_keep_hours: float = Field(default=168.0, ge=0)
+    outbox_prune_seconds: float = Field(default=60.0, gt=0)
 
     # Uploaded files (vouchers, photos; xinyi_shared.blobs): a folder on this machine, or an S3 bucket.
     blob_backend: Literal["filesystem", "s3"] = "filesystem"
