@@ -9,6 +9,7 @@ service's relays take turns with it under the same lock, and hold back events be
 from __future__ import annotations
 
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 
@@ -184,3 +185,37 @@ def test_an_event_to_a_topic_not_yet_on_the_cluster_is_relayed_and_holds_nothing
     behind = record(database, code)
     arrives(behind)
     assert fresh.id in {attributes.get("id", "") for attributes, _ in read_events(fresh_topic)}
+
+
+def test_an_estates_events_go_to_the_partition_its_code_hashes_to(database: Database, relay: _ObservedRelay) -> None:
+    # The partition a Java client or kafka-python picks for the key (murmur2): events of one estate
+    # written by different clients share a partition (and so an order), and a reader can tell which
+    # partition holds an estate (tests/e2e/test_tracing.py does).
+    from kafka import KafkaConsumer, TopicPartition
+    from kafka.partitioner import murmur2
+
+    recorded = [record(database, unique_code("partition")) for _ in range(12)]
+    for event in recorded:
+        arrives(event)
+    consumer = KafkaConsumer(bootstrap_servers=f"127.0.0.1:{PORTS['KAFKA_PORT']}", enable_auto_commit=False)
+    try:
+        partitions = sorted(consumer.partitions_for_topic(TOPIC) or ())
+        assert len(partitions) > 1, "with one partition the test could not tell"
+        wanted = {event.id for event in recorded}
+        landed: dict[str, int] = {}
+        for partition in partitions:
+            topic_partition = TopicPartition(TOPIC, partition)
+            consumer.assign([topic_partition])
+            consumer.seek_to_beginning(topic_partition)
+            end = consumer.end_offsets([topic_partition])[topic_partition]
+            deadline = time.monotonic() + WITHIN
+            while consumer.position(topic_partition) < end and time.monotonic() < deadline:
+                for kafka_record in consumer.poll(timeout_ms=500).get(topic_partition, []):
+                    event_id = dict(kafka_record.headers).get("ce_id", b"").decode()
+                    if event_id in wanted:
+                        landed[event_id] = kafka_record.partition
+    finally:
+        consumer.close()
+    expected = {event.id: (murmur2(event.subject.encode()) & 0x7FFFFFFF) % len(partitions) for event in recorded}
+    assert landed == expected
+    assert len(set(expected.values())) > 1, "twelve estates on one partition: the test could not tell"

@@ -396,6 +396,10 @@ class OutboxRelay:
                     "delivery.timeout.ms": 30000,
                     "request.timeout.ms": 10000,
                     "linger.ms": 5,
+                    # Keyed records go where Java clients and kafka-python put them (murmur2 of the
+                    # key), not librdkafka's default (CRC32): an estate's events keep to one partition
+                    # whichever client wrote them, and tools can tell which partition holds an estate.
+                    "partitioner": "murmur2_random",
                     "logger": log,
                 }
             )
