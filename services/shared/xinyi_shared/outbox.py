@@ -65,6 +65,15 @@ OUTBOX_PRUNED = Counter(
 )
 
 BATCH_SIZE = 500
+# The first pending seq (``edge.seq``, NULL when none waits) and the seq just below it (``edge.below``:
+# the newest seq when none waits, 0 when there is none), where the relay's round counts from and the
+# prune stops: one backward probe of the seq index, once. (max() over a join with the first CTE read
+# every published row below it: a round's cost grew with the outbox's history.)
+_EDGE = (
+    "first AS MATERIALIZED (SELECT min(seq) AS seq FROM outbox WHERE published_at IS NULL), "
+    "edge AS MATERIALIZED (SELECT first.seq, coalesce((SELECT o.seq FROM outbox o WHERE o.seq < "
+    "coalesce(first.seq, 9223372036854775807) ORDER BY o.seq DESC LIMIT 1), 0) AS below FROM first)"
+)
 # Relayed events deleted at most this many per prune (a short statement in a relay round).
 PRUNE_BATCH = 5000
 # While a missing seq is awaited, the relay looks again this often (a rollback sends no notification).
@@ -427,12 +436,7 @@ class OutboxRelay:
         """
         window = session.execute(
             text(
-                "WITH first AS MATERIALIZED (SELECT min(seq) AS seq FROM outbox WHERE published_at IS NULL), "
-                # The seq just below the first pending one: one backward probe of the seq index, once.
-                # (max() over a join with the CTE read every published row below it: a round's cost
-                # grew with the outbox's history.)
-                "edge AS MATERIALIZED (SELECT first.seq, coalesce((SELECT o.seq FROM outbox o WHERE o.seq < first.seq "
-                "ORDER BY o.seq DESC LIMIT 1), 0) AS below FROM first) "
+                f"WITH {_EDGE} "
                 "SELECT edge.below, w.seq, w.pending, w.id, w.estate_code, w.topic, w.attributes, w.payload FROM edge "
                 "LEFT JOIN LATERAL (SELECT seq, published_at IS NULL AS pending, id, estate_code, topic, attributes, "
                 "payload FROM outbox WHERE seq >= edge.seq ORDER BY seq LIMIT :limit) w ON true"
@@ -476,10 +480,8 @@ class OutboxRelay:
         deleted = int(
             session.execute(
                 text(
-                    "WITH edge AS MATERIALIZED (SELECT coalesce((SELECT o.seq FROM outbox o WHERE o.seq < "
-                    "coalesce((SELECT min(p.seq) FROM outbox p WHERE p.published_at IS NULL), 9223372036854775807) "
-                    "ORDER BY o.seq DESC LIMIT 1), 0) AS seq), "
-                    "lowest AS MATERIALIZED (SELECT o.seq, o.published_at FROM outbox o, edge WHERE o.seq < edge.seq "
+                    f"WITH {_EDGE}, "
+                    "lowest AS MATERIALIZED (SELECT o.seq, o.published_at FROM outbox o, edge WHERE o.seq < edge.below "
                     "ORDER BY o.seq LIMIT :batch), "
                     "gone AS (DELETE FROM outbox WHERE seq IN (SELECT seq FROM lowest WHERE published_at IS NOT NULL "
                     "AND published_at < now() - make_interval(secs => :keep)) RETURNING 1) "
