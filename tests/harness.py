@@ -9,11 +9,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 from zoneinfo import ZoneInfo
 
 import httpx
 import psycopg
+
+if TYPE_CHECKING:
+    from xinyi_shared.settings import ServiceSettings
 
 REPO_DIR = Path(__file__).resolve().parent.parent
 DEMO_PASSWORD = "xinyi-dev-password"
@@ -51,6 +54,21 @@ KEYCLOAK_URL = f"http://127.0.0.1:{PORTS['KEYCLOAK_PORT']}"
 WEB_URL = f"http://127.0.0.1:{PORTS['WEB_PORT']}"
 SERVICES = ("tenant", "ledger", "ticketing", "microfund")
 STATE_DIR = Path(os.environ.get("XINYI_STATE", Path.home() / ".cache" / "xinyi" / "state"))
+
+
+def service_settings(service: str, **overrides: object) -> ServiceSettings:
+    """``service``'s settings as a process of this test run uses them: the running platform's
+    PostgreSQL and Kafka, no ports of its own; ``overrides`` on top (a relay's poll, say)."""
+    from xinyi_shared.settings import ServiceSettings
+
+    fields: dict[str, object] = {
+        "service_name": service,
+        "http_port": 0,
+        "grpc_port": 0,
+        "db_port": PORTS["POSTGRES_PORT"],
+        "kafka_bootstrap": f"127.0.0.1:{PORTS['KAFKA_PORT']}",
+    }
+    return ServiceSettings(**(fields | overrides))
 
 
 def http_url(service: str) -> str:

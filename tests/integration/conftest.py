@@ -7,13 +7,12 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.harness import PORTS
+from tests.harness import service_settings
 from xinyi_shared.db import Database
-from xinyi_shared.settings import ServiceSettings
 
 
 def _service_database(service: str) -> Iterator[Database]:
-    database = Database(ServiceSettings(service_name=service, http_port=0, grpc_port=0, db_port=PORTS["POSTGRES_PORT"]))
+    database = Database(service_settings(service))
     yield database
     database.dispose()
 

@@ -8,19 +8,18 @@ import uuid
 import pytest
 from sqlalchemy import text
 
-from tests.harness import PORTS, eventually, read_events, unique_code
+from tests.harness import eventually, read_events, service_settings, unique_code
 from xinyi.tenant.v1 import events_pb2, tenant_pb2
 from xinyi_shared.consumer import apply_event
 from xinyi_shared.db import Database
 from xinyi_shared.events import CloudEvent
 from xinyi_shared.kafka_topics import TENANT_EVENTS
 from xinyi_shared.outbox import publish
-from xinyi_shared.settings import ServiceSettings
 
 
 @pytest.fixture(scope="module")
 def database():
-    settings = ServiceSettings(service_name="tenant", http_port=0, grpc_port=0, db_port=PORTS["POSTGRES_PORT"])
+    settings = service_settings("tenant")
     db = Database(settings)
     yield db
     db.dispose()
@@ -123,7 +122,7 @@ def test_a_batch_applies_each_estates_events_in_one_transaction_and_isolates_a_f
 
     name = f"integration-{uuid.uuid4().hex[:8]}"
     subscription = Subscription(name, [TENANT_EVENTS], {events[0].type: handler}, batch_by_estate=True)
-    settings = ServiceSettings(service_name="tenant", http_port=0, grpc_port=0, db_port=PORTS["POSTGRES_PORT"])
+    settings = service_settings("tenant")
     consumer = IdempotentConsumer(settings, database, subscription)
     records = [
         SimpleNamespace(topic="test-topic", partition=0, offset=100 + i, headers=e.kafka_headers(), value=e.data)

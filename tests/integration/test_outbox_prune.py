@@ -16,7 +16,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 
 import xinyi_shared.outbox as outbox_module
-from tests.harness import PORTS
+from tests.harness import service_settings
 from xinyi_shared.db import Database
 from xinyi_shared.outbox import OutboxRelay
 from xinyi_shared.settings import ServiceSettings
@@ -26,15 +26,7 @@ RECENT = "10 minutes"
 
 
 def settings() -> ServiceSettings:
-    return ServiceSettings(
-        service_name="ticketing",
-        http_port=0,
-        grpc_port=0,
-        db_port=PORTS["POSTGRES_PORT"],
-        kafka_bootstrap=f"127.0.0.1:{PORTS['KAFKA_PORT']}",
-        outbox_keep_hours=1,
-        outbox_prune_seconds=60,
-    )
+    return service_settings("ticketing", outbox_keep_hours=1, outbox_prune_seconds=60)
 
 
 @pytest.fixture

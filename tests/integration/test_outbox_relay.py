@@ -16,7 +16,7 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import text
 
-from tests.harness import PORTS, eventually, read_events, unique_code
+from tests.harness import PORTS, eventually, read_events, service_settings, unique_code
 from xinyi.tenant.v1 import events_pb2
 from xinyi_shared.db import Database
 from xinyi_shared.events import CloudEvent
@@ -72,14 +72,7 @@ def pending_test_events(database: Database) -> int:
 
 
 def settings() -> ServiceSettings:
-    return ServiceSettings(
-        service_name="ticketing",
-        http_port=0,
-        grpc_port=0,
-        db_port=PORTS["POSTGRES_PORT"],
-        kafka_bootstrap=f"127.0.0.1:{PORTS['KAFKA_PORT']}",
-        outbox_poll_seconds=POLL_SECONDS,
-    )
+    return service_settings("ticketing", outbox_poll_seconds=POLL_SECONDS)
 
 
 def record(database: Database, code: str) -> CloudEvent:
