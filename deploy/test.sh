@@ -12,4 +12,13 @@ log "unit tests"
 
 log "integration, end-to-end and browser tests"
 "$DEPLOY_DIR/system-packages.sh" tests  # Debian's chromium for tests/browser
-exec "$DEPLOY_DIR/with-platform.sh" "$PYTHON" -m pytest -q tests/integration tests/e2e tests/browser
+# A failed run leaves a short diagnosis (tests/diagnostics.py: consumer groups behind, the services'
+# warnings), printed last so that it is in what CI keeps of the output.
+export XINYI_TEST_DIAGNOSTICS="$XINYI_STATE/test-diagnostics.txt"
+rm -f "$XINYI_TEST_DIAGNOSTICS"
+status=0
+"$DEPLOY_DIR/with-platform.sh" "$PYTHON" -m pytest -q tests/integration tests/e2e tests/browser || status=$?
+if ((status)) && [[ -f $XINYI_TEST_DIAGNOSTICS ]]; then
+  cat "$XINYI_TEST_DIAGNOSTICS"
+fi
+exit "$status"
