@@ -8,6 +8,7 @@ import itertools
 import json
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,6 +30,11 @@ log = logging.getLogger(__name__)
 
 EVENTS_CONSUMED = Counter(
     "xinyi_events_consumed_total", "Events handled by a consumer", ["service", "consumer", "type", "outcome"]
+)
+CONSUMER_STALLS = Counter(
+    "xinyi_consumer_stalls_total",
+    "Times a consumer got nothing from its polls while events waited in its partitions, and connected afresh",
+    ["service", "consumer"],
 )
 
 # A handler applies one event inside the estate-scoped transaction it is given.
@@ -148,6 +154,57 @@ def apply_in_session(
     return applied
 
 
+class ConsumerStalled(Exception):
+    """The consumer's partitions have events waiting, yet its polls bring none."""
+
+
+class StallWatch:
+    """Which partitions of a consumer are stuck: every ``seconds`` the consumer looks at the events
+    waiting in its partitions; a partition that had events waiting at the last look, still has, and
+    brought no records in between is stuck (kafka-python 3 has been seen to stop fetching a partition
+    until the next rebalance while the others flow: dpkp/kafka-python#3106, #3131)."""
+
+    def __init__(self, seconds: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self._seconds = seconds
+        self._clock = clock
+        self._next_look = clock() + seconds
+        self._fed: set[Any] = set()  # partitions that brought records since the last look
+        self._waiting_before: set[Any] = set()
+
+    def polled(self, batches: dict[Any, list[Any]]) -> bool:
+        """Note a poll's records; whether it is time to look."""
+        self._fed.update(partition for partition, records in batches.items() if records)
+        now = self._clock()
+        if now < self._next_look:
+            return False
+        self._next_look = now + self._seconds
+        return True
+
+    def stuck(self, waiting: dict[Any, int]) -> dict[Any, int]:
+        """At a look, given the events waiting now per partition: those of the stuck partitions."""
+        stuck = {p: count for p, count in waiting.items() if p in self._waiting_before and p not in self._fed}
+        self._waiting_before = set(waiting)
+        self._fed = set()
+        return stuck
+
+
+def events_waiting(consumer: Any) -> dict[Any, int]:
+    """The assigned partitions whose end offset is past the consumer's position, and by how much.
+
+    A partition whose position or end is not known yet (just assigned) is left out. One partition a
+    request: kafka-python 3.0.12 drops answers of a many-partition ``end_offsets``."""
+    waiting = {}
+    for partition in consumer.assignment() or ():
+        try:
+            position = consumer.position(partition, timeout_ms=0)
+            end = consumer.end_offsets([partition], timeout_ms=2000).get(partition)
+        except Exception:  # noqa: BLE001 - unknown for now; the next look asks again
+            continue
+        if position is not None and end is not None and end > position:
+            waiting[partition] = end - position
+    return waiting
+
+
 GATHER_BYTES = 1024 * 1024  # a gathering fetch returns early once this much has arrived
 
 
@@ -192,11 +249,15 @@ class IdempotentConsumer:
 
     def _run(self) -> None:
         consumer: KafkaConsumer | None = None
+        watch = StallWatch(self._settings.consumer_stall_seconds)
         while not self._stop.is_set():
             try:
                 if consumer is None:
                     consumer = self._connect()
-                batches = consumer.poll(timeout_ms=500)
+                    watch = StallWatch(self._settings.consumer_stall_seconds)
+                batches = self._poll(consumer)
+                if watch.polled(batches):
+                    self._check_not_stalled(consumer, watch)
                 applied: dict[Any, OffsetAndMetadata] = {}
                 try:
                     for partition, records in batches.items():
@@ -229,6 +290,22 @@ class IdempotentConsumer:
                 self._stop.wait(2)
         if consumer is not None:
             consumer.close(autocommit=False)
+
+    def _poll(self, consumer: KafkaConsumer) -> dict[Any, list[Any]]:
+        batches: dict[Any, list[Any]] = consumer.poll(timeout_ms=500)
+        return batches
+
+    def _check_not_stalled(self, consumer: KafkaConsumer, watch: StallWatch) -> None:
+        """Raise :class:`ConsumerStalled` when a partition is stuck (see :class:`StallWatch`): the loop
+        then connects afresh, a new member of the group fetching from the committed offsets."""
+        stuck = watch.stuck(events_waiting(consumer))
+        if not stuck:
+            return
+        CONSUMER_STALLS.labels(self._settings.service_name, self._subscription.name).inc()
+        behind = {f"{tp.topic}[{tp.partition}]": count for tp, count in stuck.items()}
+        raise ConsumerStalled(
+            f"partitions brought nothing for {self._settings.consumer_stall_seconds:g}s: {behind} wait"
+        )
 
     def _handle_batch(self, records: list[Any]) -> int | None:
         """Apply a partition's batch, one transaction per estate; the offset after the last record

@@ -60,6 +60,10 @@ class ServiceSettings(BaseSettings):
     kafka_bootstrap: str = "127.0.0.1:19092"
     kafka_topic_partitions: int = 6
     kafka_topic_replication: int = 1
+    # A consumer looks this often at the events waiting in its partitions: one that had events waiting
+    # at the last look, still has, and brought none in between is stuck (a client that stopped
+    # fetching it), and the consumer connects afresh.
+    consumer_stall_seconds: float = Field(default=20.0, gt=0)
 
     keycloak_url: str = "http://127.0.0.1:18080"
     keycloak_realm: str = "xinyi"
