@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -221,8 +221,8 @@ class KeycloakAdmin:
         return [org for org in found if org.get("alias") == alias]
 
 
-def read_events(topic: str, timeout: float = 30) -> list[tuple[dict[str, str], bytes]]:
-    """Every record of ``topic`` up to its current end: (CloudEvent attributes from headers, payload)."""
+def read_records(topic: str, timeout: float = 30) -> list[Any]:
+    """Every record of ``topic`` up to its current end, as kafka-python gives them (partition, headers …)."""
     from kafka import KafkaConsumer, TopicPartition
 
     consumer = KafkaConsumer(bootstrap_servers=f"127.0.0.1:{PORTS['KAFKA_PORT']}", enable_auto_commit=False)
@@ -233,18 +233,26 @@ def read_events(topic: str, timeout: float = 30) -> list[tuple[dict[str, str], b
         consumer.assign(partitions)
         consumer.seek_to_beginning(*partitions)
         end = consumer.end_offsets(partitions)
-        records: list[tuple[dict[str, str], bytes]] = []
+        records: list[Any] = []
         deadline = time.monotonic() + timeout
         while any(consumer.position(p) < end[p] for p in partitions):
             if time.monotonic() > deadline:
                 raise AssertionError(f"could not read {topic} to its end in {timeout}s")
             for batch in consumer.poll(timeout_ms=500).values():
-                for record in batch:
-                    headers = {k: v.decode() for k, v in record.headers if k.startswith("ce_")}
-                    records.append(({k.removeprefix("ce_"): v for k, v in headers.items()}, record.value))
+                records.extend(batch)
         return records
     finally:
         consumer.close()
+
+
+def event_attributes(record: Any) -> dict[str, str]:
+    """A record's CloudEvent attributes, from its ``ce_*`` headers."""
+    return {k.removeprefix("ce_"): v.decode() for k, v in record.headers if k.startswith("ce_")}
+
+
+def read_events(topic: str, timeout: float = 30) -> list[tuple[dict[str, str], bytes]]:
+    """Every record of ``topic`` up to its current end: (CloudEvent attributes from headers, payload)."""
+    return [(event_attributes(record), record.value) for record in read_records(topic, timeout)]
 
 
 def estate_events(topic: str, estate_code: str, event_type: str, timeout: float = 60) -> list[bytes]:

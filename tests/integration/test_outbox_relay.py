@@ -9,14 +9,13 @@ service's relays take turns with it under the same lock, and hold back events be
 from __future__ import annotations
 
 import threading
-import time
 import uuid
 from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import text
 
-from tests.harness import PORTS, eventually, read_events, service_settings, unique_code
+from tests.harness import PORTS, event_attributes, eventually, read_events, read_records, service_settings, unique_code
 from xinyi.tenant.v1 import events_pb2
 from xinyi_shared.db import Database
 from xinyi_shared.events import CloudEvent
@@ -184,31 +183,25 @@ def test_an_estates_events_go_to_the_partition_its_code_hashes_to(database: Data
     # The partition a Java client or kafka-python picks for the key (murmur2): events of one estate
     # written by different clients share a partition (and so an order), and a reader can tell which
     # partition holds an estate (tests/e2e/test_tracing.py does).
-    from kafka import KafkaConsumer, TopicPartition
+    from kafka import KafkaConsumer
     from kafka.partitioner import murmur2
 
     recorded = [record(database, unique_code("partition")) for _ in range(12)]
     for event in recorded:
         arrives(event)
-    consumer = KafkaConsumer(bootstrap_servers=f"127.0.0.1:{PORTS['KAFKA_PORT']}", enable_auto_commit=False)
+    wanted = {event.id for event in recorded}
+    records = read_records(TOPIC)
+    consumer = KafkaConsumer(bootstrap_servers=f"127.0.0.1:{PORTS['KAFKA_PORT']}")
     try:
-        partitions = sorted(consumer.partitions_for_topic(TOPIC) or ())
-        assert len(partitions) > 1, "with one partition the test could not tell"
-        wanted = {event.id for event in recorded}
-        landed: dict[str, int] = {}
-        for partition in partitions:
-            topic_partition = TopicPartition(TOPIC, partition)
-            consumer.assign([topic_partition])
-            consumer.seek_to_beginning(topic_partition)
-            end = consumer.end_offsets([topic_partition])[topic_partition]
-            deadline = time.monotonic() + WITHIN
-            while consumer.position(topic_partition) < end and time.monotonic() < deadline:
-                for kafka_record in consumer.poll(timeout_ms=500).get(topic_partition, []):
-                    event_id = dict(kafka_record.headers).get("ce_id", b"").decode()
-                    if event_id in wanted:
-                        landed[event_id] = kafka_record.partition
+        partitions = len(consumer.partitions_for_topic(TOPIC) or ())
     finally:
         consumer.close()
-    expected = {event.id: (murmur2(event.subject.encode()) & 0x7FFFFFFF) % len(partitions) for event in recorded}
+    assert partitions > 1, "with one partition the test could not tell"
+    landed = {
+        event_attributes(kafka_record)["id"]: kafka_record.partition
+        for kafka_record in records
+        if event_attributes(kafka_record).get("id") in wanted
+    }
+    expected = {event.id: (murmur2(event.subject.encode()) & 0x7FFFFFFF) % partitions for event in recorded}
     assert landed == expected
     assert len(set(expected.values())) > 1, "twelve estates on one partition: the test could not tell"

@@ -33,7 +33,7 @@ EVENTS_CONSUMED = Counter(
 )
 CONSUMER_STALLS = Counter(
     "xinyi_consumer_stalls_total",
-    "Times a consumer got nothing from its polls while events waited in its partitions, and connected afresh",
+    "Times a consumer found a partition stuck (events waiting, none fetched) and connected afresh",
     ["service", "consumer"],
 )
 
@@ -155,7 +155,7 @@ def apply_in_session(
 
 
 class ConsumerStalled(Exception):
-    """The consumer's partitions have events waiting, yet its polls bring none."""
+    """A partition has events waiting, yet the consumer's polls bring none from it."""
 
 
 class StallWatch:
@@ -249,7 +249,7 @@ class IdempotentConsumer:
 
     def _run(self) -> None:
         consumer: KafkaConsumer | None = None
-        watch = StallWatch(self._settings.consumer_stall_seconds)
+        watch: StallWatch  # one per connection, made with it
         while not self._stop.is_set():
             try:
                 if consumer is None:
